@@ -1,0 +1,85 @@
+"""The ``stats`` checker: counts per f and type, error kinds, latency quantiles per f."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+from ..histories import INFO, INVOKE, NEMESIS, OK, History
+from ..histories._op import OP_TYPES
+from ._base import CheckConfig
+from ._result import Result
+
+
+def nearest_rank(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank quantile of an ascending list (q in [0, 1]); 0 for an empty list."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+class StatsChecker:
+    """Always valid unless no client op succeeded at all (then "unknown": nothing was tested)."""
+
+    name = "stats"
+
+    def __init__(self, config: CheckConfig | None = None) -> None:
+        self.config = config
+
+    def check(self, history: History) -> Any:
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        errors: Counter[str] = Counter()
+        latencies: dict[str, list[float]] = defaultdict(list)
+        types, procs, fs, times = history.types, history.processes, history.fs, history.times
+        n_ok = 0
+        for i in range(len(history)):
+            if procs[i] == NEMESIS or types[i] == INVOKE:
+                continue
+            f = fs[i]
+            code = types[i]
+            counts[f][OP_TYPES[code]] += 1
+            if code == OK:
+                n_ok += 1
+            err = history.error(i)
+            if err is not None:
+                errors[_error_kind(err)] += 1
+            j = history.pair(i)
+            if j >= 0 and code != INFO:
+                latencies[f].append((times[i] - times[j]) / 1e6)
+        for i in history.invocations():
+            if history.pair(i) < 0:
+                counts[fs[i]]["open"] += 1
+        lat_out = {}
+        for f, xs in latencies.items():
+            xs.sort()
+            lat_out[f] = {
+                "count": len(xs),
+                "p50": nearest_rank(xs, 0.5),
+                "p90": nearest_rank(xs, 0.9),
+                "p99": nearest_rank(xs, 0.99),
+                "max": xs[-1],
+            }
+        duration_s = (times[-1] - times[0]) / 1e9 if len(history) > 1 else 0.0
+        total = sum(sum(c.values()) for c in counts.values())
+        data = {
+            "ops": total,
+            "by_f": {f: dict(c) for f, c in sorted(counts.items())},
+            "errors": dict(errors.most_common()),
+            "latency_ms": lat_out,
+            "duration_s": duration_s,
+            "ops_per_s": total / duration_s if duration_s > 0 else None,
+        }
+        valid: Any = True if n_ok > 0 else "unknown"
+        return Result(valid, [], data)
+
+
+def _error_kind(err: Any) -> str:
+    if isinstance(err, str):
+        return err
+    if isinstance(err, (list, tuple)) and err:
+        return str(err[0])
+    if isinstance(err, dict):
+        return str(err.get("type") or err.get("kind") or next(iter(err), "error"))
+    return str(err)

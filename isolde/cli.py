@@ -1,0 +1,269 @@
+"""The ``isolde`` command: ``run`` a scenario, ``check`` history files.
+
+Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import orjson
+from rich.console import Console
+
+from ._errors import BadInput, IsoldeError, UsageError
+from .checkers import CheckConfig, compose, exit_code, run_checkers
+from .checkers._auto import default_checkers
+from .histories import READERS, load_history
+
+EXIT_BAD_INPUT = 254
+EXIT_INTERNAL = 255
+# Worst-first ranking for combining several paths: internal > bad input > invalid > unknown > ok.
+_SEVERITY = {0: 0, 2: 1, 1: 2, EXIT_BAD_INPUT: 3, EXIT_INTERNAL: 4}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
+    return v
+
+
+def _nonneg_float(s: str) -> float:
+    v = _positive_float(s) if s not in ("0", "0.0") else 0.0
+    return v
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.I)
+
+
+def parse_size(s: str) -> int:
+    """``512M``, ``2GiB``, ``1000000`` -> bytes."""
+    m = _SIZE.match(s)
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected a size like 512M or 2G, got {s!r}")
+    unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
+    mult = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
+    return int(float(m.group(1)) * mult)
+
+
+def _csv(s: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in s.split(",") if x.strip())
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("checking")
+    g.add_argument("--checker", type=_csv, default=None,
+                   help="checkers to run, comma-separated (default: chosen by workload/content)")
+    g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
+    g.add_argument("--check-time-limit", type=_positive_float, default=None, metavar="SEC",
+                   help="time budget per check; exceeding it gives 'unknown'")
+    g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
+                   help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
+    g.add_argument("--consistency-models", type=_csv, default=(),
+                   help="isolation models that must hold (default strict-serializable)")
+    g.add_argument("--staleness-sla", default=None, help="e.g. p99=500ms,max=2s")
+    g.add_argument("--details", action="store_true", help="write per-item detail files")
+
+
+def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckConfig:
+    return CheckConfig(
+        time_limit=a.check_time_limit,
+        memory_limit=a.memory_limit,
+        model=a.model,
+        consistency_models=tuple(a.consistency_models),
+        staleness_sla=a.staleness_sla,
+        details=a.details,
+        out_dir=out_dir,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a workload against a store and check the history")
+    r.add_argument("--store", default="memory", help="store to test (default: memory)")
+    r.add_argument("--workload", default="register", help="workload (default: register)")
+    r.add_argument("--nemesis", type=_csv, default=(), help="faults, comma-separated")
+    r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
+                   help="seconds of load (default 10)")
+    r.add_argument("--concurrency", type=_positive_int, default=10,
+                   help="logical client processes (default 10)")
+    r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
+    r.add_argument("--max-ops", type=_positive_int, default=None, help="stop after N ops")
+    r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same schedule)")
+    r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
+                   help="an op not done by then is recorded as info (default 5)")
+    r.add_argument("--store-dir", type=Path, default=Path("store"),
+                   help="where run directories go (default ./store)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w = r.add_argument_group("workload")
+    w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
+    w.add_argument("--ops-per-key", type=_positive_int, default=200,
+                   help="ops on a key before moving to a fresh one")
+    w.add_argument("--read-consistency", default="strong",
+                   help="strong|bounded|session|consistent-prefix|eventual|mixed")
+    m = r.add_argument_group("memory store")
+    m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
+    m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
+                   help="mean replication lag in ms (exponential)")
+    m.add_argument("--latency-ms", type=_nonneg_float, default=0.5,
+                   help="mean simulated client round trip in ms")
+    m.add_argument("--bounded-versions", type=_positive_int, default=10,
+                   help="bounded staleness: max versions behind")
+    m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
+                   help="bounded staleness: max ms behind")
+    _add_check_options(r)
+
+    c = sub.add_parser("check", help="check history files")
+    c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    c.add_argument("--format", default="auto",
+                   help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
+    c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
+    c.add_argument("--out", type=Path, default=None,
+                   help="write full results JSON here (a list when several paths)")
+    _add_check_options(c)
+    return p
+
+
+def cmd_run(a: argparse.Namespace, console: Console) -> int:
+    from .harness._scenario import Scenario, run_scenario
+    from .report import render_summary
+
+    store_options = {
+        "replicas": a.replicas,
+        "lag_ms": a.lag_ms,
+        "latency_ms": a.latency_ms,
+        "bounded_versions": a.bounded_versions,
+        "bounded_ms": a.bounded_ms,
+        "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
+    }
+    scenario = Scenario(
+        store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
+        time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
+        seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
+        store_options=store_options,
+        workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
+                          "read_consistency": a.read_consistency},
+        checkers=a.checker, check=_check_config(a),
+    )
+    progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
+    try:
+        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None)
+    finally:
+        if progress:
+            progress[0].stop()
+    render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+    return exit_code(outcome.valid)
+
+
+def _progress(console: Console, a: argparse.Namespace) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[stats]}"), console=console, transient=True)
+    task = prog.add_task(f"{a.workload} on {a.store}", total=a.time_limit, stats="")
+    prog.start()
+
+    def update(c: Any, elapsed: float) -> None:
+        rate = c.invoked / elapsed if elapsed > 0 else 0
+        prog.update(task, completed=min(elapsed, a.time_limit),
+                    stats=f"{rate:,.0f} ops/s  ok {c.ok}  fail {c.fail}  info {c.info}")
+
+    return prog, update
+
+
+def cmd_check(a: argparse.Namespace, console: Console) -> int:
+    from .report import render_summary
+
+    worst = 0
+    collected: list[dict[str, Any]] = []
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for path in a.paths:
+        try:
+            history = load_history(path, a.format)
+            names = list(a.checker) if a.checker else default_checkers(history)
+            results = compose(run_checkers(history, names, _check_config(a, None)))
+            code = exit_code(results["valid"])
+        except BadInput as e:
+            err.print(f"isolde: error: {e}", markup=False)
+            code, results = e.exit_code, {"valid": None, "error": str(e)}
+        record = {"path": str(path), "valid": results["valid"],
+                  "anomaly_types": results.get("anomaly_types", []),
+                  "checkers": results.get("checkers", {})}
+        if "error" in results:
+            record["error"] = results["error"]
+        collected.append(record)
+        if a.json:
+            sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")
+            sys.stdout.flush()
+        elif "error" not in results:
+            render_summary(results, console, title=f"{path}: ")
+        if _SEVERITY[code] > _SEVERITY[worst]:
+            worst = code
+    if a.out:
+        data: Any = collected[0] if len(collected) == 1 else collected
+        a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    return worst
+
+
+def _console_logging() -> None:
+    """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_isolde", False) for h in root.handlers):
+        h = logging.StreamHandler()
+        h.setLevel(logging.WARNING)
+        h.setFormatter(logging.Formatter("isolde: %(levelname)s: %(message)s"))
+        h._isolde = True  # type: ignore[attr-defined]
+        root.addHandler(h)
+
+
+def main(argv: list[str] | None = None) -> int:
+    console = Console(highlight=False)
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _console_logging()
+    try:
+        a = build_parser().parse_args(argv)
+        if a.command == "run":
+            return cmd_run(a, console)
+        return cmd_check(a, console)
+    except IsoldeError as e:
+        print(f"isolde: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("isolde: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if debug:
+            raise
+        print(f"isolde: internal error: {type(e).__name__}: {e} (rerun with --debug)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The harness: generators, the runner, stores and scenarios."""
+
+from ._generators import (
+    Context,
+    EachWorker,
+    FnGen,
+    Generator,
+    Independent,
+    Limit,
+    Mix,
+    Once,
+    Ops,
+    OpSpec,
+    Phases,
+    Stagger,
+    TimeLimit,
+    Wait,
+    rate,
+)
+from ._results import link_latest, new_run_dir, write_json
+from ._runner import Counters, Recorder, RunLimits, Runner
+from ._scenario import Outcome, Scenario, run_scenario
+from ._store import Client, Store, require
+from .stores import STORES, make_store
+
+__all__ = [
+    "STORES",
+    "Client",
+    "Context",
+    "Counters",
+    "EachWorker",
+    "FnGen",
+    "Generator",
+    "Independent",
+    "Limit",
+    "Mix",
+    "Once",
+    "OpSpec",
+    "Ops",
+    "Outcome",
+    "Phases",
+    "Recorder",
+    "RunLimits",
+    "Runner",
+    "Scenario",
+    "Stagger",
+    "Store",
+    "TimeLimit",
+    "Wait",
+    "link_latest",
+    "make_store",
+    "new_run_dir",
+    "rate",
+    "require",
+    "run_scenario",
+    "write_json",
+]

@@ -1,0 +1,221 @@
+"""The asyncio runner: workers pull ops from a generator, invoke them on clients, record both.
+
+Every event is recorded (and flushed to history.jsonl) the moment it happens. An op that does not
+complete within ``op_timeout`` is recorded as ``info`` and its worker continues under a fresh
+process id (Jepsen's rule: a process that may still have an op in flight never invokes again).
+Ctrl-C (or :meth:`Runner.stop`) stops generating; in-flight ops get ``grace`` seconds to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..histories import History, HistoryWriter, Op
+from ._generators import Context, Generator, OpSpec, Wait
+from ._store import Client, Store
+
+log = logging.getLogger("isolde.harness")
+
+
+@dataclass
+class Counters:
+    invoked: int = 0
+    ok: int = 0
+    fail: int = 0
+    info: int = 0
+
+
+class Recorder:
+    """Stamps ops with index and time and keeps them, streaming each to the writer."""
+
+    def __init__(self, writer: HistoryWriter | None, t0: int | None = None,
+                 keep: bool = True) -> None:
+        self.writer = writer
+        self.t0 = time.monotonic_ns() if t0 is None else t0
+        self.ops: list[Op] = []
+        self.keep = keep
+        self.count = 0
+        self.counters = Counters()
+
+    def now(self) -> int:
+        return time.monotonic_ns() - self.t0
+
+    def record(self, op: Op) -> Op:
+        stamped = Op(self.count, self.now(), op.type, op.process, op.f, op.value, op.error,
+                     op.extra)
+        self.count += 1
+        if self.keep:
+            self.ops.append(stamped)
+        if self.writer is not None:
+            self.writer.write(stamped)
+        c = self.counters
+        if stamped.type == "invoke":
+            c.invoked += 1
+        elif stamped.type == "ok":
+            c.ok += 1
+        elif stamped.type == "fail":
+            c.fail += 1
+        else:
+            c.info += 1
+        return stamped
+
+
+@dataclass
+class RunLimits:
+    concurrency: int = 10
+    op_timeout: float = 5.0  # seconds before an op is recorded as info
+    grace: float = 5.0  # seconds in-flight ops get after a stop
+    seed: int = 0
+
+
+@dataclass
+class Runner:
+    """Runs ``generator`` then ``final`` against ``store`` with ``limits.concurrency`` workers."""
+
+    store: Store
+    generator: Generator
+    limits: RunLimits = field(default_factory=RunLimits)
+    final: Generator | None = None
+    history_path: Path | None = None
+    on_progress: Callable[[Counters, float], None] | None = None
+    background: list[Callable[[Runner], Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stopping = asyncio.Event()
+        self.rng = random.Random(f"{self.limits.seed}/generator")
+        self.recorder: Recorder | None = None
+        self.in_flight = 0
+
+    def stop(self) -> None:
+        """Stop generating new ops (in-flight ones may still complete)."""
+        self.stopping.set()
+
+    async def run(self) -> History:
+        writer = HistoryWriter(self.history_path) if self.history_path else None
+        self.recorder = rec = Recorder(writer)
+        loop = asyncio.get_running_loop()
+        installed = False
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+            installed = True
+        ticker = asyncio.create_task(self._tick()) if self.on_progress else None
+        extra_tasks = [asyncio.create_task(b(self)) for b in self.background]
+        try:
+            clients = [await self.store.open_client(w) for w in range(self.limits.concurrency)]
+            try:
+                await self._phase(self.generator, clients)
+                for t in extra_tasks:
+                    t.cancel()
+                for t in extra_tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await t
+                extra_tasks = []
+                if self.final is not None and not self.stopping.is_set():
+                    await self._phase(self.final, clients)
+            finally:
+                for c in clients:
+                    with contextlib.suppress(Exception):
+                        await c.close()
+        finally:
+            for t in extra_tasks:
+                t.cancel()
+            if ticker:
+                ticker.cancel()
+            if installed:
+                loop.remove_signal_handler(signal.SIGINT)
+            if writer:
+                writer.close()
+            if self.on_progress:
+                self.on_progress(rec.counters, rec.now() / 1e9)
+        return History(rec.ops, source=str(self.history_path or "run"))
+
+    def _on_sigint(self) -> None:
+        if self.stopping.is_set():
+            self._hard_stop = True
+            for t in getattr(self, "_workers", []):
+                t.cancel()
+            return
+        log.warning("interrupted: no new ops; waiting up to %.0fs for in-flight ops",
+                    self.limits.grace)
+        self.stop()
+
+    async def _tick(self) -> None:
+        assert self.recorder is not None
+        while True:
+            await asyncio.sleep(0.25)
+            if self.on_progress:
+                self.on_progress(self.recorder.counters, self.recorder.now() / 1e9)
+
+    async def _phase(self, gen: Generator, clients: list[Client]) -> None:
+        n = self.limits.concurrency
+        self._workers = [asyncio.create_task(self._worker(w, gen, clients[w])) for w in range(n)]
+        stop_wait = asyncio.create_task(self.stopping.wait())
+        pending: set[asyncio.Task[Any]] = set(self._workers)
+        while pending:
+            done, pending = await asyncio.wait(
+                pending | {stop_wait}, return_when=asyncio.FIRST_COMPLETED
+            )
+            pending.discard(stop_wait)
+            for t in done:
+                if t is not stop_wait and not t.cancelled() and t.exception():
+                    stop_wait.cancel()
+                    for p in pending:
+                        p.cancel()
+                    raise t.exception()  # type: ignore[misc]
+            if stop_wait in done:
+                # Grace period for in-flight ops, then cancel what is left (left open: info).
+                if pending:
+                    _, pending = await asyncio.wait(pending, timeout=self.limits.grace)
+                for p in pending:
+                    p.cancel()
+                for p in pending:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await p
+                break
+        stop_wait.cancel()
+
+    async def _worker(self, worker: int, gen: Generator, client: Client) -> None:
+        rec = self.recorder
+        assert rec is not None
+        process: Any = worker
+        n = self.limits.concurrency
+        timeout = self.limits.op_timeout
+        while not self.stopping.is_set():
+            ctx = Context(rec.now(), worker, process, n, self.rng)
+            ans = gen.next(ctx)
+            if ans is None:
+                return
+            if isinstance(ans, Wait):
+                delay = (ans.until - rec.now()) / 1e9
+                if delay > 0:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.stopping.wait(), delay)
+                continue
+            assert isinstance(ans, OpSpec)
+            invoke = rec.record(Op(-1, -1, "invoke", process, ans.f, ans.value, None,
+                                   ans.extra))
+            self.in_flight += 1
+            try:
+                done = await asyncio.wait_for(client.invoke(invoke), timeout)
+            except TimeoutError:
+                done = invoke.complete("info", invoke.value, error="timeout")
+            except asyncio.CancelledError:
+                # Stopped mid-op: the invocation stays open (may have happened).
+                self.in_flight -= 1
+                raise
+            except Exception as e:  # an unexpected client error: the op may have happened
+                log.debug("client error on %s: %r", invoke.f, e)
+                done = invoke.complete("info", invoke.value, error=f"{type(e).__name__}: {e}")
+            self.in_flight -= 1
+            done = rec.record(done)
+            if done.type == "info":
+                process = process + n if isinstance(process, int) else process

@@ -1,0 +1,45 @@
+"""Store and Client protocols: a Store sets up and tears down, and opens one Client per worker."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from .._errors import UsageError
+from ..histories import Op
+
+
+@runtime_checkable
+class Client(Protocol):
+    """``invoke`` performs one op and returns its completion (``op.complete(...)``).
+
+    Return ``fail`` only when the op certainly did not take effect and ``info`` when it may have;
+    raising is treated as ``info`` with the exception as the error.
+    """
+
+    async def invoke(self, op: Op) -> Op: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A data store under test. ``capabilities`` names what workloads may rely on, e.g.
+    ``register``, ``cas``, ``txn``, ``read-modes``."""
+
+    name: str
+    capabilities: frozenset[str]
+
+    async def setup(self) -> None: ...
+
+    async def teardown(self) -> None: ...
+
+    async def open_client(self, worker: int) -> Client: ...
+
+
+def require(store: Store, needs: frozenset[str], workload: str) -> None:
+    """Refuse, in one line, a workload the store cannot serve."""
+    missing = sorted(needs - store.capabilities)
+    if missing:
+        raise UsageError(
+            f"store {store.name!r} cannot run workload {workload!r}: it lacks {', '.join(missing)}"
+        )

@@ -1,0 +1,1 @@
+"""Managing real emulator processes (DynamoDB Local, moto, dynalite...)."""

@@ -1,0 +1,161 @@
+"""The embedded store's data: a primary log replicated asynchronously to follower replicas.
+
+Every write is an entry in one log (its position is its version). Each follower applies entry
+``i`` after a lag drawn from a seeded distribution. Two apply schedules are kept per follower:
+*prefix* (entries applied in log order, as a replicated log does) and *independent* (each entry
+on its own, as an anti-entropy system might, which can show a later write without an earlier
+one). Reads pick a replica and a schedule according to their consistency mode, so each mode's
+guarantee holds by construction and each weaker mode can show the anomalies it allows.
+"""
+
+from __future__ import annotations
+
+import random
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+READ_MODES = ("strong", "bounded", "session", "consistent-prefix", "eventual")
+
+
+@dataclass
+class Lag:
+    """Replication lag distribution in ms: ``exponential`` with ``mean``, or ``uniform`` 0..2·mean,
+    or ``fixed``; ``spike`` adds to every entry committed while it is set (nemesis use)."""
+
+    mean_ms: float = 5.0
+    kind: str = "exponential"
+    spike_ms: float = 0.0
+
+    def draw(self, rng: random.Random) -> float:
+        if self.mean_ms <= 0:
+            base = 0.0
+        elif self.kind == "uniform":
+            base = rng.uniform(0, 2 * self.mean_ms)
+        elif self.kind == "fixed":
+            base = self.mean_ms
+        else:
+            base = rng.expovariate(1.0 / self.mean_ms)
+        return base + self.spike_ms
+
+
+@dataclass
+class Follower:
+    rng: random.Random
+    prefix_apply: array = field(default_factory=lambda: array("q"))  # ns, non-decreasing
+    indep_apply: array = field(default_factory=lambda: array("q"))  # ns
+    isolated_since: int | None = None  # while isolated, nothing new is applied
+
+
+class ReplicatedLog:
+    """The log, per-key version lists, and the followers' apply schedules."""
+
+    def __init__(self, followers: int = 2, lag: Lag | None = None, seed: int = 0,
+                 bounded_versions: int = 10, bounded_ms: float = 100.0) -> None:
+        self.lag = lag or Lag()
+        self.log_key: list[Any] = []
+        self.log_value: list[Any] = []
+        self.log_commit = array("q")
+        self.versions: dict[Any, list[int]] = {}
+        self.followers = [Follower(random.Random(f"{seed}/follower/{r}")) for r in range(followers)]
+        self.bounded_versions = bounded_versions
+        self.bounded_ns = int(bounded_ms * 1e6)
+        self.rng = random.Random(f"{seed}/reads")
+
+    # --- writes ------------------------------------------------------------------------------
+    def append(self, key: Any, value: Any, now: int) -> int:
+        pos = len(self.log_value)
+        self.log_key.append(key)
+        self.log_value.append(value)
+        self.log_commit.append(now)
+        self.versions.setdefault(key, []).append(pos)
+        for fl in self.followers:
+            lag_ns = int(self.lag.draw(fl.rng) * 1e6)
+            at = now + lag_ns
+            prev = fl.prefix_apply[-1] if fl.prefix_apply else 0
+            fl.prefix_apply.append(max(prev, at))
+            fl.indep_apply.append(at)
+        return pos
+
+    def isolate(self, follower: int, now: int) -> None:
+        self.followers[follower].isolated_since = now
+
+    def heal(self, follower: int, now: int) -> None:
+        """Reconnect a follower; what it missed is applied from now on (with fresh lag)."""
+        fl = self.followers[follower]
+        since = fl.isolated_since
+        fl.isolated_since = None
+        if since is None:
+            return
+        prev = 0
+        for i in range(len(fl.prefix_apply)):
+            if fl.prefix_apply[i] > since:
+                fl.prefix_apply[i] = max(now + int(self.lag.draw(fl.rng) * 1e6), prev)
+            prev = fl.prefix_apply[i]
+            if fl.indep_apply[i] > since:
+                fl.indep_apply[i] = now + int(self.lag.draw(fl.rng) * 1e6)
+
+    # --- reads -------------------------------------------------------------------------------
+    def head(self) -> int:
+        return len(self.log_value) - 1
+
+    def latest(self, key: Any) -> tuple[int, Any]:
+        """(position, value) of the newest version of ``key`` at the primary; (-1, None) if none."""
+        vs = self.versions.get(key)
+        if not vs:
+            return -1, None
+        p = vs[-1]
+        return p, self.log_value[p]
+
+    def _applied(self, fl: Follower, pos: int, now: int, prefix: bool) -> bool:
+        at = (fl.prefix_apply if prefix else fl.indep_apply)[pos]
+        if fl.isolated_since is not None and at > fl.isolated_since:
+            return False
+        return at <= now
+
+    def applied_prefix(self, fl: Follower, now: int) -> int:
+        """The highest position ``fl`` has applied in prefix order (-1 if none)."""
+        lo, hi = 0, len(fl.prefix_apply)  # prefix_apply is non-decreasing: binary search
+        limit = now if fl.isolated_since is None else min(now, fl.isolated_since)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if fl.prefix_apply[mid] <= limit:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - 1
+
+    def read_follower(self, key: Any, fl: Follower, now: int, prefix: bool) -> tuple[int, Any]:
+        vs = self.versions.get(key)
+        if not vs:
+            return -1, None
+        for p in reversed(vs):
+            if self._applied(fl, p, now, prefix):
+                return p, self.log_value[p]
+        return -1, None
+
+    def pick(self) -> Follower:
+        return self.followers[self.rng.randrange(len(self.followers))]
+
+    def read(self, key: Any, mode: str, now: int, session_token: int = -1) -> tuple[int, Any]:
+        """Read ``key`` under a consistency mode; returns (version position, value)."""
+        if mode == "strong" or not self.followers:
+            return self.latest(key)
+        if mode == "eventual":
+            return self.read_follower(key, self.pick(), now, prefix=False)
+        if mode == "consistent-prefix":
+            return self.read_follower(key, self.pick(), now, prefix=True)
+        if mode == "session":
+            fl = self.pick()
+            if self.applied_prefix(fl, now) >= session_token:
+                return self.read_follower(key, fl, now, prefix=True)
+            return self.latest(key)
+        if mode == "bounded":
+            fl = self.pick()
+            applied = self.applied_prefix(fl, now)
+            behind = self.head() - applied
+            oldest_missing = self.log_commit[applied + 1] if applied < self.head() else now
+            if behind <= self.bounded_versions and now - oldest_missing <= self.bounded_ns:
+                return self.read_follower(key, fl, now, prefix=True)
+            return self.latest(key)
+        raise ValueError(f"unknown read mode {mode!r}")

@@ -1,0 +1,147 @@
+"""The embedded ``memory`` store: in-process, replicated, with per-op read consistency.
+
+Single-key ops (``read``/``write``/``cas`` on Jepsen independent tuples ``[k, v]``) and
+transactions (``txn`` of micro-ops ``["r", k, None]``, ``["w", k, v]``, ``["append", k, v]``)
+run at the primary; reads choose a replica by the op's ``consistency`` field (see
+:mod:`._replicated`). A transaction runs without yielding to the event loop, so transactions are
+serializable (and, with the primary as the only writer, strict serializable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..._errors import UsageError
+from ...histories import Op
+from ._replicated import READ_MODES, Lag, ReplicatedLog
+
+
+@dataclass
+class MemoryOptions:
+    replicas: int = 3  # the primary plus replicas-1 followers
+    lag_ms: float = 5.0
+    lag_kind: str = "exponential"
+    latency_ms: float = 0.0  # simulated client<->store round trip, split around the effect
+    bounded_versions: int = 10
+    bounded_ms: float = 100.0
+    default_read: str = "strong"
+    seed: int = 0
+
+
+class MemoryStore:
+    """An in-process store whose guarantees are exact, so checkers can be tested against it."""
+
+    name = "memory"
+    capabilities = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read"})
+
+    def __init__(self, options: MemoryOptions | None = None) -> None:
+        self.options = o = options or MemoryOptions()
+        if o.replicas < 1:
+            raise UsageError("--replicas must be at least 1")
+        if o.default_read not in READ_MODES:
+            raise UsageError(f"unknown read consistency {o.default_read!r}")
+        self.clock_origin = time.monotonic_ns()
+        self.data = ReplicatedLog(
+            followers=o.replicas - 1,
+            lag=Lag(o.lag_ms, o.lag_kind),
+            seed=o.seed,
+            bounded_versions=o.bounded_versions,
+            bounded_ms=o.bounded_ms,
+        )
+        self.sessions: dict[Any, int] = {}  # process -> highest version seen or written
+
+    async def setup(self) -> None:
+        return None
+
+    async def teardown(self) -> None:
+        return None
+
+    async def open_client(self, worker: int) -> MemoryClient:
+        return MemoryClient(self, random.Random(f"{self.options.seed}/client/{worker}"))
+
+    def now(self) -> int:
+        return time.monotonic_ns()
+
+
+class MemoryClient:
+    def __init__(self, store: MemoryStore, rng: random.Random) -> None:
+        self.store = store
+        self.rng = rng
+
+    async def close(self) -> None:
+        return None
+
+    async def _delay(self) -> None:
+        lat = self.store.options.latency_ms
+        if lat > 0:
+            await asyncio.sleep(self.rng.expovariate(2.0 / lat) / 1000.0)
+        else:
+            await asyncio.sleep(0)  # still yield, so concurrent workers interleave
+
+    async def invoke(self, op: Op) -> Op:
+        await self._delay()
+        done = self.apply(op)
+        await self._delay()
+        return done
+
+    def apply(self, op: Op) -> Op:
+        """Perform ``op`` atomically at this instant; return its completion."""
+        s = self.store
+        data = s.data
+        now = s.now()
+        f, v = op.f, op.value
+        token = s.sessions.get(op.process, -1)
+        if f == "txn":
+            return self._txn(op, now)
+        if not (isinstance(v, (list, tuple)) and len(v) == 2):
+            return op.complete("fail", v, error="bad-value")
+        k, arg = v
+        if f == "read":
+            mode = op.extra.get("consistency", s.options.default_read)
+            if mode not in READ_MODES:
+                return op.complete("fail", v, error=f"unknown consistency {mode}")
+            pos, val = data.read(k, mode, now, token)
+            if pos > token:
+                s.sessions[op.process] = pos
+            return op.complete("ok", [k, val])
+        if f == "write":
+            pos = data.append(k, arg, now)
+            s.sessions[op.process] = pos
+            return op.complete("ok", v)
+        if f == "cas":
+            old, new = arg
+            _, cur = data.latest(k)
+            if cur != old:
+                return op.complete("fail", v, error="precondition-failed")
+            s.sessions[op.process] = data.append(k, new, now)
+            return op.complete("ok", v)
+        return op.complete("fail", v, error=f"unsupported f {f!r}")
+
+    def _txn(self, op: Op, now: int) -> Op:
+        data = self.store.data
+        writes: dict[Any, Any] = {}
+        out = []
+        for mop in op.value:
+            kind, k, arg = mop
+            if kind == "r":
+                val = writes[k] if k in writes else data.latest(k)[1]
+                out.append(["r", k, list(val) if isinstance(val, tuple) else val])
+            elif kind == "w":
+                writes[k] = arg
+                out.append(mop)
+            elif kind == "append":
+                cur = writes[k] if k in writes else data.latest(k)[1]
+                writes[k] = (*(cur or ()), arg)
+                out.append(mop)
+            else:
+                return op.complete("fail", op.value, error=f"unknown micro-op {kind!r}")
+        pos = -1
+        for k, val in writes.items():
+            pos = data.append(k, val, now)
+        if pos >= 0:
+            self.store.sessions[op.process] = pos
+        return op.complete("ok", out)

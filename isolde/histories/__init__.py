@@ -1,0 +1,29 @@
+"""History model: ops, histories, and reading/writing them."""
+
+from ._edn import iter_edn, read_edn
+from ._formats import DETECTORS, READERS, detect_format, load_history
+from ._history import FAIL, INFO, INVOKE, OK, History
+from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
+from ._op import NEMESIS, OP_TYPES, Op, Process
+
+__all__ = [
+    "DETECTORS",
+    "FAIL",
+    "INFO",
+    "INVOKE",
+    "NEMESIS",
+    "OK",
+    "OP_TYPES",
+    "READERS",
+    "History",
+    "HistoryWriter",
+    "Op",
+    "Process",
+    "detect_format",
+    "iter_edn",
+    "load_history",
+    "op_from_dict",
+    "read_edn",
+    "read_jsonl",
+    "write_jsonl",
+]

@@ -1,0 +1,1 @@
+"""Faults: the nemesis (see the nemesis issue)."""

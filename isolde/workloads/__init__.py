@@ -1,0 +1,5 @@
+"""Workloads: what clients do, and which checkers judge it."""
+
+from ._base import WORKLOADS, Workload, WorkloadOptions, make_workload
+
+__all__ = ["WORKLOADS", "Workload", "WorkloadOptions", "make_workload"]

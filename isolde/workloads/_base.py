@@ -1,0 +1,50 @@
+"""The Workload protocol and the registry of workloads by name."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .._errors import UsageError
+from ..harness._generators import Generator
+
+
+@dataclass(frozen=True)
+class WorkloadOptions:
+    """Knobs common to workloads; each reads what applies to it."""
+
+    seed: int = 0
+    keys: int = 5  # active keys at once
+    ops_per_key: int = 200
+    read_consistency: str = "strong"  # or "mixed"
+    concurrency: int = 10
+    options: dict[str, Any] = field(default_factory=dict)  # workload-specific
+
+
+class Workload(Protocol):
+    """A generator of client ops, the final generator run after faults heal, the checkers that
+    judge the history, and the store capabilities the ops need."""
+
+    name: str
+    needs: frozenset[str]
+    checkers: tuple[str, ...]
+
+    def generator(self) -> Generator: ...
+
+    def final_generator(self) -> Generator | None: ...
+
+    def checker_options(self) -> dict[str, Any]: ...
+
+
+WORKLOADS: dict[str, str] = {
+    "register": "isolde.workloads.register:RegisterWorkload",
+}
+
+
+def make_workload(name: str, options: WorkloadOptions) -> Workload:
+    target = WORKLOADS.get(name)
+    if target is None:
+        raise UsageError(f"unknown workload {name!r} (known: {', '.join(sorted(WORKLOADS))})")
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)(options)
