@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from isolde.harness import Runner, RunLimits, TimeLimit
+from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.stores.memory import MemoryOptions, MemoryStore
 from isolde.histories import Op
 from isolde.workloads import WorkloadOptions, make_workload
@@ -54,7 +54,7 @@ def raw_rate(seconds: float) -> tuple[int, float]:
         while time.perf_counter() < deadline:
             for _ in range(1000):
                 spec = gen.next(Context(0, 0, 0, 1, rng))
-                client.apply(Op(0, 0, "invoke", 0, spec.f, spec.value, None, spec.extra))  # type: ignore[union-attr]
+                client.apply(Op(0, 0, "invoke", 0, spec.f, spec.value, None, spec.extra))
                 n += 1
         return n
 
