@@ -44,6 +44,7 @@ CheckerFactory = Callable[[CheckConfig], Checker]
 # `isolde check` pays only for the checkers it uses.
 CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
+    "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
 }
 
 
