@@ -7,6 +7,12 @@ found is a shortest one of its kind through that seed. Seeds whose ends lie in d
 components of the spec's own subgraph cannot close a cycle and are skipped without a search.
 Every found cycle is named by what it contains (:func:`classify`), never by the spec that found
 it, so a name is always true of its cycle.
+
+The search is exact (finds a cycle whenever one exists) when it runs in one rw layer: G0, G1c,
+their variants, and G-single. Where the rw count or the seed must change along the way
+(G-single-process / -realtime, G2-item and its variants) the shortest walk can revisit a node;
+it is cut down to a simple cycle and kept only if that still meets the spec, so those searches
+are sound but may miss a cycle that only a longer path would show.
 """
 
 from __future__ import annotations
@@ -110,9 +116,18 @@ def find_cycle(adj: dict[int, dict[int, int]], spec: Spec, budget: Budget) -> li
             if rw0 > spec.rw_max:
                 continue
             path = _search(adj, spec, b, a, rw0, cap, budget)
-            if path is not None:
-                return simple_cycle([Step(a, b, spec.seed), *path])
+            if path is None:
+                continue
+            cycle = simple_cycle([Step(a, b, spec.seed), *path])
+            if satisfies(cycle, spec):
+                return cycle
     return None
+
+
+def satisfies(steps: list[Step], spec: Spec) -> bool:
+    kinds = [s.kind for s in steps]
+    return (all(k & spec.allowed for k in kinds) and spec.seed in kinds
+            and spec.rw_min <= kinds.count(RW) <= spec.rw_max)
 
 
 def simple_cycle(steps: list[Step]) -> list[Step]:

@@ -84,8 +84,11 @@ def ruled_out(anomaly_types: Iterable[str]) -> tuple[list[str], list[str]]:
     return weakest, sorted(out - set(weakest))
 
 
-def strongest_allowed(anomaly_types: Iterable[str]) -> list[str]:
-    """The strongest models the anomalies do not rule out (what the history may satisfy)."""
+def strongest_allowed(anomaly_types: Iterable[str], process: bool = True,
+                      realtime: bool = True) -> list[str]:
+    """The strongest models the anomalies do not rule out (what the history may satisfy),
+    among those whose process / realtime orders were checked."""
     types = set(anomaly_types)
-    ok = {m for m, forb in MODELS.items() if not forb & types}
+    ok = {m for m, forb in MODELS.items() if not forb & types
+          and (process or not needs_process([m])) and (realtime or not needs_realtime([m]))}
     return sorted(m for m in ok if not any(MODELS[m] < MODELS[o] for o in ok))
