@@ -9,7 +9,7 @@ A transaction of micro-ops ``["r", k, None]``, ``["append", k, v]``, ``["w", k, 
 - several keys, reads and writes (DynamoDB has no read-write transaction): optimistic concurrency
   -- TransactGetItems, then a TransactWriteItems whose conditions require every key read to be
   at the version read (items carry a version ``n``, bumped by every write). A failed condition
-  retries from the read, up to ``occ_attempts`` times, then ``fail transaction-conflict``.
+  retries from the read, up to ``occ_attempts`` times, then ``fail read-validation-failed``.
 
 Every TransactWriteItems carries a ClientRequestToken, resent unchanged when the request itself
 is retried, so a retried commit applies at most once.
@@ -175,7 +175,7 @@ class Txns:
                     continue  # a key read was written meanwhile: read again
                 raise
             return _complete(mops, {k: v for k, (v, _) in seen.items()})
-        raise TxnAborted("transaction-conflict")
+        raise TxnAborted("read-validation-failed")
 
 
 def _condition(version: int | None, values: dict[str, Any]) -> dict[str, str]:
