@@ -166,7 +166,7 @@ async def check_process_control(s: _Session) -> None:
         raise ConformanceError("read from a killed store came back ok")
     await pc.restart()
     if getattr(pc, "persistent", False):
-        got = await s.ok("read", [k, None], consistency="strong")
+        got = await _first_ok(s, "read", [k, None], consistency="strong")
         if got not in ([k, 1], [k, 2]):  # the paused write may have applied
             raise ConformanceError(f"persistent store lost its data over a restart: {got}")
         await s.ok("write", [k, 3])
@@ -174,6 +174,22 @@ async def check_process_control(s: _Session) -> None:
     else:
         for f, value in [("write", [k, 3]), ("read", [k, None])]:
             await s.op(f, value, consistency="strong")  # checked: completes, never raises
+
+
+async def _first_ok(s: _Session, f: str, value: Any, patience: float = 30.0,
+                    **extra: Any) -> Any:
+    """The value of the first ok of ``f`` tried repeatedly for up to ``patience`` seconds: a
+    just restarted process may be slow to serve its first requests."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while True:
+        done = await s.op(f, value, **extra)
+        if done.type == "ok" or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    if done.type != "ok":
+        raise ConformanceError(f"{f} {value!r} after a restart: {done.type} {done.error}")
+    return done.value
 
 
 class _Skip(Exception):

@@ -71,8 +71,11 @@ class Api:
     the error is transient and either certainly not applied or the request is idempotent."""
 
     def __init__(self, options: DynamoOptions, endpoint_url: str | None, usage: Usage,
-                 secrets: Secrets, seed: int = 0) -> None:
+                 secrets: Secrets, seed: int = 0, admin: bool = False) -> None:
         self.options = options
+        # Table administration is not under test: patient timeouts, so a slow (just restarted,
+        # busy) emulator does not fail setup or teardown.
+        self.admin = admin
         self.endpoint_url = endpoint_url
         self.usage = usage
         self.secrets = secrets
@@ -94,7 +97,8 @@ class Api:
         try:
             session = AioSession(profile=o.profile)
             config = AioConfig(
-                connect_timeout=o.connect_timeout, read_timeout=o.read_timeout,
+                connect_timeout=max(o.connect_timeout, 10.0) if self.admin else o.connect_timeout,
+                read_timeout=max(o.read_timeout, 60.0) if self.admin else o.read_timeout,
                 retries={"total_max_attempts": 1}, max_pool_connections=o.pool,
             )
             kwargs: dict[str, Any] = {"region_name": o.region, "endpoint_url": self.endpoint_url,

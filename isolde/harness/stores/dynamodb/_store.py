@@ -87,7 +87,7 @@ class DynamoDBStore:
         try:
             await self._start_backend()
             self.admin = Api(self.options, self._endpoint_url(), self.usage, self.secrets,
-                             self.seed)
+                             self.seed, admin=True)
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
                      self.admin.region, self._endpoint_url() or "AWS")
