@@ -84,13 +84,13 @@ class LinearizableChecker:
                 budget *= GROWTH
         finally:
             runner.close()
-        result = self._result(history, model, parts, results, workers,
+        result = self._result(model, parts, results, workers,
                               time.monotonic() - t0, set(todo))
         if todo:
             result.data["stopped_after_violation"] = [parts[i][0] for i in todo]
         return result
 
-    def _result(self, history: History, model: Model, parts: Sequence[Part],
+    def _result(self, model: Model, parts: Sequence[Part],
                 results: list[SearchResult], workers: int, elapsed: float,
                 skipped: set[int]) -> Result:
         anomalies = []
@@ -99,7 +99,7 @@ class LinearizableChecker:
             if i in skipped:
                 continue
             if r.valid is False:
-                anomalies.append(explain_failure(history, model, key, ops, r))
+                anomalies.append(explain_failure(model, key, ops, r))
             elif r.valid == UNKNOWN:
                 unknown.append(explain_unknown(key, ops, r))
         valid = merge_validity(r.valid for i, r in enumerate(results) if i not in skipped)

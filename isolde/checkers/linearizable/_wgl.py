@@ -33,7 +33,7 @@ from ._model import INFO_, LinOp, Model, State
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
 _ENTRY_BYTES = 160
 _CHECK_EVERY = 2048  # loop iterations between budget checks
-_KEEP_STATES = 8  # states kept for an explanation
+_KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
 # Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
 _CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
@@ -46,7 +46,8 @@ class SearchResult:
     ``valid`` is True, False, or "unknown" (``reason`` says which budget ran out). For False,
     ``fail_op`` is the op (index into the partition's ops) whose return could not be reached:
     every op that returned before it can be linearized (``prefix`` is one such order), and
-    ``states`` are the model states possible there. ``longest`` is the longest partial
+    ``states`` are the distinct model states possible there (at most 9; 9 means "and more"),
+    each with the ops linearized on the way. ``longest`` is the longest partial
     linearization seen (for "unknown").
     """
 
@@ -238,8 +239,9 @@ class Search:
                             frontier = entry
                             self.frontier_states = []
                             self.prefix = [op_of[s[0]] for s in stack]
-                        if len(self.frontier_states) < _KEEP_STATES:
-                            self.frontier_states.append((state, [op_of[s[0]] for s in stack]))
+                        fs = self.frontier_states
+                        if len(fs) <= _KEEP_STATES and all(state != f[0] for f in fs):
+                            fs.append((state, [op_of[s[0]] for s in stack]))
                     if len(stack) > best_len:
                         best_len = len(stack)
                         self.best = [op_of[s[0]] for s in stack]
