@@ -45,6 +45,8 @@ CheckerFactory = Callable[[CheckConfig], Checker]
 CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
     "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
+    "list-append": "isolde.checkers.isolation:ListAppendChecker",
+    "bank": "isolde.checkers._bank:BankChecker",
 }
 
 

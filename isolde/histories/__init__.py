@@ -1,5 +1,6 @@
 """History model: ops, histories, and reading/writing them."""
 
+from ._dsl import parse_txn, txn_history
 from ._edn import iter_edn, read_edn
 from ._formats import DETECTORS, READERS, detect_format, load_history
 from ._history import FAIL, INFO, INVOKE, OK, History
@@ -25,9 +26,11 @@ __all__ = [
     "iter_edn",
     "load_history",
     "op_from_dict",
+    "parse_txn",
     "read_edn",
     "read_jsonl",
     "read_porcupine_etcd",
     "read_porcupine_kv",
+    "txn_history",
     "write_jsonl",
 ]
