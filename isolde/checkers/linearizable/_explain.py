@@ -74,7 +74,7 @@ def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
     elif len(shown) > 1:
         state_text = ", ".join(shown[:-1]) + " or " + shown[-1]
     else:
-        state_text = shown[0] if shown else "in no state"
+        state_text = shown[0] if shown else "(not collected: a budget ran out)"
     conc_text = ", ".join(_describe_op(o, model) for o in conc[:_SHOW])
     if len(conc) > _SHOW:
         conc_text += f" and {len(conc) - _SHOW} more"

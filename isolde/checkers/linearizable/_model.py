@@ -128,4 +128,10 @@ class Model:
 
 def hashable(v: Any) -> Any:
     """Lists (JSON arrays) as tuples, so values can live in states and cache keys."""
-    return _hashable(v)
+    t = type(v)
+    if t is list:
+        for x in v:
+            if type(x) in (list, dict):
+                return _hashable(v)
+        return tuple(v)  # the common flat case, without recursion
+    return _hashable(v) if t is dict else v

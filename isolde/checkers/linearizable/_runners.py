@@ -7,6 +7,7 @@ over. Results depend only on the budgets, never on which worker ran what.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -45,6 +46,7 @@ class SerialRunner:
 def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
             deadline: float | None, memory: int) -> None:
     """Worker process: answer ``(indices, budget)`` rounds until told to stop (None)."""
+    gc.disable()  # as in the parent: the search makes no reference cycles
     runner = SerialRunner(make_model(model_name), [], deadline, memory)
     runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
     while True:

@@ -33,6 +33,7 @@ from ._model import INFO_, LinOp, Model, State
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
 _ENTRY_BYTES = 160
 _CHECK_EVERY = 2048  # loop iterations between budget checks
+_EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in one pass
 _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
 # Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
@@ -89,8 +90,13 @@ class Search:
     """A resumable WGL search over one partition: :meth:`run` continues where it stopped."""
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
-                 memory_limit: int | None = None) -> None:
+                 memory_limit: int | None = None, explain: bool = False) -> None:
         self.n = n = len(ops)
+        # Collecting the failure's states and prefix copies the stack at every frontier: cheap
+        # for small partitions, so done at once; for large ones only in a second search once
+        # the first has found the partition invalid.
+        self.explain = explain or n <= _EXPLAIN_AT_ONCE
+        self.model, self.ops, self.memory_limit = model, ops, memory_limit
         self.deadline = deadline
         inf = float("inf")
         # Events: (position, is_return, op). Info ops return after everything else.
@@ -148,7 +154,8 @@ class Search:
         self.frontier = 0
         self.frontier_states: list[tuple[State, list[int]]] = []
         self.prefix: list[int] = []
-        self.best: list[int] = []
+        self.best: list[int] = []  # its first `low` entries are always the stack's bottom
+        self.low = 0
         self.done: SearchResult | None = None
 
     def run(self, max_configurations: int | None = None) -> SearchResult:
@@ -169,7 +176,9 @@ class Search:
         entry, resume, frontier = self.entry, self.resume, self.frontier
         back = self.back
         key: tuple[int, State] = (0, None)
-        best_len = len(self.best)
+        best, low = self.best, self.low
+        best_len = len(best)
+        explain = self.explain
         clock = time.monotonic
         cache_add = cache.add
         push = stack.append
@@ -185,8 +194,9 @@ class Search:
                                       cap_reason)
                 if reason:
                     if len(stack) > best_len:
-                        self.best = [op_of[s[0]] for s in stack]
-                    out = SearchResult("unknown", len(cache), longest=self.best,
+                        del best[low:]
+                        best.extend(op_of[s[0]] for s in stack[low:])
+                    out = SearchResult("unknown", len(cache), longest=list(best),
                                        reason=reason)
                     break
             k = kind[entry]
@@ -237,20 +247,27 @@ class Search:
                     if entry >= frontier:
                         if entry > frontier:
                             frontier = entry
-                            self.frontier_states = []
-                            self.prefix = [op_of[s[0]] for s in stack]
+                            if explain:
+                                self.frontier_states = []
+                                self.prefix = [op_of[s[0]] for s in stack]
                         fs = self.frontier_states
-                        if len(fs) <= _KEEP_STATES and all(state != f[0] for f in fs):
+                        if explain and len(fs) <= _KEEP_STATES and all(state != f[0]
+                                                                        for f in fs):
                             fs.append((state, [op_of[s[0]] for s in stack]))
                     if len(stack) > best_len:
+                        # Copy only what changed since the last copy (amortised O(1)).
                         best_len = len(stack)
-                        self.best = [op_of[s[0]] for s in stack]
+                        del best[low:]
+                        best.extend(op_of[s[0]] for s in stack[low:])
+                        low = best_len
                 if not stack:
                     out = SearchResult(False, len(cache), fail_op=op_of[frontier],
                                        prefix=self.prefix, states=self.frontier_states,
-                                       longest=self.best)
+                                       longest=list(best))
                     break
                 e, state, nexts, idx = stack.pop()
+                if len(stack) < low:
+                    low = len(stack)
                 lin ^= bit[e]
                 # unlift in reverse order of lifting
                 r = ret[e]
@@ -268,7 +285,12 @@ class Search:
                 out = SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
                 break
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
-        self.frontier = frontier
+        self.frontier, self.low = frontier, low
+        if out.valid is False and not explain:
+            again = Search(self.model, self.ops, deadline, self.memory_limit, True).run()
+            if again.valid is False:  # else a budget ran out: keep the bare verdict
+                again.configurations = out.configurations
+                out = again
         if out.valid != "unknown" or out.reason != "configurations":
             self.done = out
             self.cache = set()  # free the memory; the answer is kept
