@@ -46,6 +46,7 @@ CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
     "list-append": "isolde.checkers.isolation:ListAppendChecker",
     "bank": "isolde.checkers._bank:BankChecker",
+    "rw-register": "isolde.checkers.isolation:RwRegisterChecker",
 }
 
 
