@@ -26,6 +26,7 @@ def data_edges(g: Graph, facts: AppendFacts) -> None:
     an external read saw; rw from that read to the writer of the next element. Appends no read
     saw come after the whole order: ww from its last writer, rw from reads of all of it."""
     add = g.add
+    src, dst, kind = g.src.append, g.dst.append, g.kind.append  # inlined add: the hot loop
     unread = facts.unread
     for k, ws in facts.writers.items():
         prev = -1
@@ -51,11 +52,15 @@ def data_edges(g: Graph, facts: AppendFacts) -> None:
         if n:
             w = ws[n - 1]
             if w >= 0 and w != t:
-                add(w, t, WR)
+                src(w)
+                dst(t)
+                kind(WR)
         if n < len(ws):
             w = ws[n]
             if w >= 0 and w != t:
-                add(t, w, RW)
+                src(t)
+                dst(w)
+                kind(RW)
         elif k in unread:
             for _, u in unread[k]:
                 if u != t:
