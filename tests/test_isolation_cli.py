@@ -53,3 +53,11 @@ def test_bank_txn_is_valid(tmp_path: Path) -> None:
     r = run_cli("check", "--json", str(tmp_path / "latest" / "history.jsonl"))
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["checkers"]["bank"]["total_source"] == "init"
+
+
+def test_rw_register_snapshot_isolation(tmp_path: Path) -> None:
+    code, res = run(tmp_path, "--workload", "rw-register", "--isolation", "snapshot-isolation",
+                    "--consistency-models", "serializable")
+    rr = res["checkers"]["rw-register"]
+    assert code == 1 and "G2-item" in rr["anomaly_types"]
+    assert not {"G0", "G1c", "G-single"} & set(rr["anomaly_counts"])

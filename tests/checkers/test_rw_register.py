@@ -69,3 +69,10 @@ def test_memory_store_modes(seed: int) -> None:
     h = run("snapshot-isolation", seed, ops=150, workload="rw-register")
     r = make_checker("rw-register", si).check(h)
     assert r.valid is True, r.anomaly_types
+
+
+def test_auto_selection_by_micro_ops() -> None:
+    from isolde.checkers._auto import default_checkers
+
+    assert default_checkers(txn_history(["wx1", "rx1"], register=True))[0] == "rw-register"
+    assert default_checkers(txn_history(["ax1", "rx1"]))[0] == "list-append"

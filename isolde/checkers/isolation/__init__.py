@@ -19,7 +19,7 @@ from ._list_append import ListAppendChecker
 from ._models import DEFAULT_MODELS, MODELS, forbidden, ruled_out, strongest_allowed
 from ._rw_register import RwRegisterChecker
 from ._scc import components, scc_labels, scipy_labels, tarjan
-from ._txns import Txns, extract_txns
+from ._txns import Txns, extract_txns, txn_checker
 
 __all__ = [
     "CYCLE_TYPES",
@@ -56,4 +56,5 @@ __all__ = [
     "scipy_labels",
     "strongest_allowed",
     "tarjan",
+    "txn_checker",
 ]

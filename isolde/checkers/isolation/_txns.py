@@ -95,3 +95,19 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         out.process.append(procs[i])
         out.mops.append(mops)
     return out
+
+
+def txn_checker(history: History, sample: int = 1000) -> str:
+    """``rw-register`` for transactions that write registers and never append, else
+    ``list-append`` (judged from the first ``sample`` transactions)."""
+    kinds: set[str] = set()
+    seen = 0
+    for i in history.invocations():
+        v = history.values[i]
+        if history.fs[i] != "txn" or not isinstance(v, (list, tuple)):
+            continue
+        kinds.update(m[0] for m in v if isinstance(m, (list, tuple)) and m)
+        seen += 1
+        if seen >= sample:
+            break
+    return "rw-register" if "w" in kinds and "append" not in kinds else "list-append"
