@@ -5,8 +5,10 @@ with one transaction in flight; at each step a random process invokes, executes 
 serially, at that instant) or completes its transaction, so transactions overlap in real time
 and the history is strict serializable. Transactions have 3-5 micro-ops (4 on average), half
 appends, over 10 active keys chosen with an exponential skew, at most 32 appends per key.
-``--mode si`` executes reads at invocation (a snapshot) and writes at completion instead, which
-lets write skew through, so the checker has cycles to find.
+``--mode si`` is snapshot isolation instead: reads from a snapshot taken at invocation, appends
+applied at completion unless another transaction appended to one of the same keys since the
+snapshot (first committer wins: the transaction fails). That lets write skew (G2-item) through,
+so the checker has cycles to find.
 
 Prints, per size: ops, generation time, check time, transactions per second, the verdict and
 the peak RSS of the process (ru_maxrss; the history itself is part of it). Each size runs in a
@@ -84,21 +86,23 @@ def simulate(n_txns: int, seed: int = 0, mode: str = "serial") -> Iterator[Op]:
                     own.setdefault(k, []).append(v)
                     out.append(["append", k, v])
                 elif mode == "si":
-                    base = snap[p].get(k)
-                    if base is None:  # first touched after the snapshot was taken
-                        base = tuple(state.get(k, ()))
-                    out.append(["r", k, [*base, *own.get(k, ())]])
+                    out.append(["r", k, [*snap[p][k], *own.get(k, ())]])
                 else:
                     out.append(["r", k, list(state.get(k, ()))])
             txn[p] = out
             phase[p] = 2
             continue
         else:
+            outcome = "ok"
             if mode == "si":
-                for f, k, v in txn[p]:
-                    if f == "append":
-                        state.setdefault(k, []).append(v)
-            yield Op(i, i, "ok", p, "txn", txn[p])
+                written = {k for f, k, _ in txn[p] if f == "append"}
+                if any(len(state.get(k, ())) != len(snap[p][k]) for k in written):
+                    outcome = "fail"  # first committer wins
+                else:
+                    for f, k, v in txn[p]:
+                        if f == "append":
+                            state.setdefault(k, []).append(v)
+            yield Op(i, i, outcome, p, "txn", txn[p])
             done += 1
             phase[p] = 0
         i += 1

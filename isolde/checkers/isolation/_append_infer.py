@@ -5,7 +5,7 @@ saw. Every ok read of k must be a prefix of one total order of k's elements (els
 ``incompatible-order``); the longest read gives that order. One pass over the transactions
 collects appends and reads; a pass per key checks the reads against the order. Direct anomalies
 found here: G1a, G1b, dirty-update, garbage-read, duplicate-elements, incompatible-order,
-internal, future-read, lost-update.
+internal, nonrepeatable-read, future-read, lost-update.
 """
 
 from __future__ import annotations
