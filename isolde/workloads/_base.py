@@ -44,6 +44,7 @@ WORKLOADS: dict[str, str] = {
     "register": "isolde.workloads.register:RegisterWorkload",
     "list-append": "isolde.workloads.list_append:ListAppendWorkload",
     "bank": "isolde.workloads.bank:BankWorkload",
+    "rw-register": "isolde.workloads.list_append:RwRegisterWorkload",
 }
 
 
