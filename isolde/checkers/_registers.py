@@ -19,6 +19,7 @@ from typing import Any
 
 from .._errors import BadInput
 from ..histories import FAIL, INFO, NEMESIS, OK, History
+from ..histories._history import _hashable as hashable  # lists and dicts as tuples
 
 # Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
 NEG = -(1 << 62)
@@ -28,15 +29,6 @@ THIN = -2  # a read's source when no write (ok or info) produced its value
 
 READ, WRITE = 0, 1
 REGISTER_FS = frozenset({"read", "write", "cas"})
-
-
-def hashable(v: Any) -> Hashable:
-    """Lists and dicts as tuples, so values and keys can index dicts."""
-    if isinstance(v, list):
-        return tuple(hashable(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((a, hashable(b)) for a, b in v.items()))
-    return v
 
 
 @dataclass
