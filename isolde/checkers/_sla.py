@@ -13,8 +13,9 @@ from .._errors import UsageError
 TIME_METRICS = {"p50": "p50", "p95": "p95", "p99": "p99", "p999": "p999", "p99.9": "p999",
                 "max": "max"}
 OTHER_METRICS = ("stale_fraction", "version_max", "version_mean")
-_UNITS_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s|m)?\s*$")
+_UNITS_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0,
+             "h": 3_600_000.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s|m|h)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Limit:
 def parse_sla(spec: str) -> tuple[Limit, ...]:
     """``"p99=500ms,max=2s,stale_fraction=1%"`` -> limits; raises UsageError (exit 254).
 
-    Time metrics p50/p95/p99/p999 (or p99.9)/max take a duration (ns, us, ms, s, m; a bare
+    Time metrics p50/p95/p99/p999 (or p99.9)/max take a duration (ns, us, ms, s, m, h; a bare
     number is ms); ``stale_fraction`` a fraction or a percentage; ``version_max`` and
     ``version_mean`` a number of versions.
     """

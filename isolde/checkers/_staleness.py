@@ -250,6 +250,7 @@ def thin_air_anomaly(view: RegisterView, r: int) -> Anomaly:
 def write_details(path: Path, view: RegisterView, st: ReadStaleness) -> None:
     """One JSON object per ok read: op, process, key, value, mode, version/time staleness, and
     the invocation index of the earliest missed write (null if fresh)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         for r in range(len(view.r_key)):
             if view.r_cas[r]:

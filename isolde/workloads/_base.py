@@ -39,6 +39,7 @@ class Workload(Protocol):
 
 WORKLOADS: dict[str, str] = {
     "register": "isolde.workloads.register:RegisterWorkload",
+    "causal": "isolde.workloads.causal:CausalWorkload",
 }
 
 
