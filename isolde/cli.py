@@ -133,12 +133,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--store-dir", type=Path, default=Path("store"),
                    help="where run directories go (default ./store)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="also write JUnit XML here (every run writes junit.xml in its dir)")
     w = r.add_argument_group("workload")
     w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
     w.add_argument("--ops-per-key", type=_positive_int, default=200,
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
                    help="strong|bounded|session|consistent-prefix|eventual|mixed")
+    w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
+                   help="list-append: appends to a key before it retires (default 32)")
+    w.add_argument("--max-txn-length", type=_positive_int, default=4,
+                   help="list-append: micro-ops per transaction, at most 5 (default 4)")
+    w.add_argument("--accounts", type=_positive_int, default=5,
+                   help="bank: number of accounts (default 5)")
+    w.add_argument("--total", type=_positive_int, default=100,
+                   help="bank: total balance, spread evenly over the accounts (default 100)")
+    w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
+                   help="bank: transfers as transactions, or as a non-transactional "
+                        "read-modify-write control that must fail (default txn)")
     m = r.add_argument_group("memory store")
     m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
     m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
@@ -149,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bounded staleness: max versions behind")
     m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
                    help="bounded staleness: max ms behind")
+    m.add_argument("--isolation", default="serializable",
+                   choices=("serializable", "snapshot-isolation", "read-committed", "none"),
+                   help="transaction isolation of the memory store (default serializable)")
     _add_check_options(r)
 
     c = sub.add_parser("check", help="check history files")
@@ -158,13 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
     c.add_argument("--out", type=Path, default=None,
                    help="write full results JSON here (a list when several paths)")
+    c.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="write JUnit XML here (one testsuite per path)")
     _add_check_options(c)
     return p
 
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
     from .harness._scenario import Scenario, run_scenario
-    from .report import render_summary
+    from .report import render_summary, write_junit
 
     store_options = {
         "replicas": a.replicas,
@@ -173,6 +191,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "bounded_versions": a.bounded_versions,
         "bounded_ms": a.bounded_ms,
         "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
+        "isolation": a.isolation,
     }
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
@@ -180,7 +199,11 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options,
         workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
-                          "read_consistency": a.read_consistency},
+                          "read_consistency": a.read_consistency,
+                          "options": {"max_writes_per_key": a.max_writes_per_key,
+                                      "max_txn_length": a.max_txn_length,
+                                      "accounts": a.accounts, "total": a.total,
+                                      "bank_mode": a.bank_mode}},
         checkers=a.checker, check=_check_config(a),
     )
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
@@ -190,6 +213,10 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         if progress:
             progress[0].stop()
     render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+    record = {"path": str(outcome.history_path), **outcome.results}
+    write_junit(outcome.run_dir / "junit.xml", [record])
+    if a.junit:
+        write_junit(a.junit, [record])
     return exit_code(outcome.valid)
 
 
@@ -210,7 +237,7 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
 
 
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
-    from .report import render_summary
+    from .report import render_summary, write_junit
 
     worst = 0
     collected: list[dict[str, Any]] = []
@@ -239,6 +266,8 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
             render_summary(results, console, title=f"{path}: ")
         if _SEVERITY[code] > _SEVERITY[worst]:
             worst = code
+    if a.junit:
+        write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
         a.out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..histories import History, HistoryWriter, Op
+from ..histories import History, HistoryWriter, Op, read_jsonl
 from ._generators import Context, Generator, OpSpec, Wait
 from ._store import Client, Store
 
@@ -79,7 +79,8 @@ class RunLimits:
 
 @dataclass
 class Runner:
-    """Runs ``generator`` then ``final`` against ``store`` with ``limits.concurrency`` workers."""
+    """Runs ``setup`` (one worker), ``generator``, then ``final`` against ``store`` with
+    ``limits.concurrency`` workers."""
 
     store: Store
     generator: Generator
@@ -88,6 +89,7 @@ class Runner:
     history_path: Path | None = None
     on_progress: Callable[[Counters, float], None] | None = None
     background: list[Callable[[Runner], Any]] = field(default_factory=list)
+    setup: Generator | None = None  # e.g. a bank's initial balances, before any other op
 
     def __post_init__(self) -> None:
         self.stopping = asyncio.Event()
@@ -101,7 +103,9 @@ class Runner:
 
     async def run(self) -> History:
         writer = HistoryWriter(self.history_path) if self.history_path else None
-        self.recorder = rec = Recorder(writer)
+        # With a file, the file is the history: ops are not also kept in memory, so a long soak
+        # runs in flat memory; the history is read back from disk for checking.
+        self.recorder = rec = Recorder(writer, keep=writer is None)
         loop = asyncio.get_running_loop()
         installed = False
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -112,6 +116,8 @@ class Runner:
         try:
             clients = [await self.store.open_client(w) for w in range(self.limits.concurrency)]
             try:
+                if self.setup is not None:
+                    await self._phase(self.setup, clients[:1])
                 await self._phase(self.generator, clients)
                 for t in extra_tasks:
                     t.cancel()
@@ -136,7 +142,9 @@ class Runner:
                 writer.close()
             if self.on_progress:
                 self.on_progress(rec.counters, rec.now() / 1e9)
-        return History(rec.ops, source=str(self.history_path or "run"))
+        if self.history_path is not None:
+            return read_jsonl(self.history_path)
+        return History(rec.ops, source="run")
 
     def _on_sigint(self) -> None:
         if self.stopping.is_set():
@@ -156,7 +164,7 @@ class Runner:
                 self.on_progress(self.recorder.counters, self.recorder.now() / 1e9)
 
     async def _phase(self, gen: Generator, clients: list[Client]) -> None:
-        n = self.limits.concurrency
+        n = len(clients)
         self._workers = [asyncio.create_task(self._worker(w, gen, clients[w])) for w in range(n)]
         stop_wait = asyncio.create_task(self.stopping.wait())
         pending: set[asyncio.Task[Any]] = set(self._workers)
@@ -205,7 +213,9 @@ class Runner:
                                    ans.extra))
             self.in_flight += 1
             try:
-                done = await asyncio.wait_for(client.invoke(invoke), timeout)
+                # asyncio.timeout rather than wait_for: no extra task per op.
+                async with asyncio.timeout(timeout):
+                    done = await client.invoke(invoke)
             except TimeoutError:
                 done = invoke.complete("info", invoke.value, error="timeout")
             except asyncio.CancelledError:
