@@ -73,6 +73,16 @@ def _csv(s: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in s.split(",") if x.strip())
 
 
+def _sla(s: str) -> str:
+    from .checkers._sla import parse_sla
+
+    try:
+        parse_sla(s)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--staleness-sla: ")) from None
+    return s
+
+
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
@@ -84,8 +94,10 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
                    help="isolation models that must hold (default strict-serializable)")
-    g.add_argument("--staleness-sla", default=None, help="e.g. p99=500ms,max=2s")
-    g.add_argument("--details", action="store_true", help="write per-item detail files")
+    g.add_argument("--staleness-sla", type=_sla, default=None,
+                   help="make staleness a gate, e.g. p99=500ms,max=2s")
+    g.add_argument("--details", action="store_true",
+                   help="write per-item detail files (e.g. staleness.jsonl) beside the results")
 
 
 def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckConfig:
@@ -267,7 +279,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
-            results = compose(run_checkers(history, names, _check_config(a, None)))
+            # Detail files go beside --out (one path checked) or else beside the history.
+            out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
+            results = compose(run_checkers(history, names, _check_config(a, out_dir)))
             code = exit_code(results["valid"])
         except BadInput as e:
             err.print(f"isolde: error: {e}", markup=False)
@@ -289,6 +303,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
+        a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return worst
 
