@@ -30,7 +30,10 @@ class _Session:
 
     async def op(self, f: str, value: Any, **extra: Any) -> Op:
         inv = Op(next(_SEQ), 0, "invoke", self.process, f, value, None, extra)
-        done = await self.client.invoke(inv)
+        try:
+            done = await self.client.invoke(inv)
+        except Exception as e:  # the contract: complete as fail or info, never raise
+            raise ConformanceError(f"{f} {value!r}: invoke raised {e!r}") from e
         if done.type not in ("ok", "fail", "info"):
             raise ConformanceError(f"{f} {value!r}: completion type {done.type!r}")
         if done.f != f or done.process != inv.process:
@@ -218,14 +221,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def leftovers(store: Store, pid: int | None, endpoint: tuple[str, int] | None,
-              owns_process: bool) -> list[str]:
+def leftovers(pid: int | None, endpoint: tuple[str, int] | None,
+              owns_endpoint: bool) -> list[str]:
     """What a torn-down store left behind that it started: a live or unreaped process, a port
     still answering."""
     found = []
     if pid is not None and _pid_alive(pid):
         found.append(f"process {pid} still exists (alive or not reaped)")
-    if owns_process and endpoint is not None:
+    if owns_endpoint and endpoint is not None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(0.5)
             if sock.connect_ex(endpoint) == 0:
@@ -239,6 +242,7 @@ async def run_check(store: Store, check: Check,
     ConformanceError when the store breaks the contract."""
     await store.setup()
     pid = endpoint = None
+    owns = False
     try:
         client = await store.open_client(0)
         session = _Session(store, client)
@@ -250,9 +254,12 @@ async def run_check(store: Store, check: Check,
             pc = getattr(store, "process_control", None)
             pid = getattr(pc, "pid", None)
             endpoint = getattr(store, "endpoint", None)
+            # A store that started its own server must have stopped it (its port is closed);
+            # one pointed at a server someone else runs leaves that server alone.
+            owns = bool(getattr(store, "owns_endpoint", pid is not None))
     finally:
         await store.teardown()
-    found = leftovers(store, pid, endpoint, owns_process=pid is not None)
+    found = leftovers(pid, endpoint, owns)
     if residue is not None:
         found += await residue(store)
     return found

@@ -40,6 +40,7 @@ class DynamoDBStore:
 
     name = "dynamodb"
     capabilities = CAPABILITIES
+    owns_endpoint = False  # the endpoint is AWS or a server someone else runs
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         self.options = options or DynamoOptions()
@@ -166,6 +167,7 @@ class EmulatedStore(DynamoDBStore):
     """A DynamoDB store on an emulator isolde starts in ``setup`` and stops in ``teardown``."""
 
     emulator_name = ""
+    owns_endpoint = True  # its emulator: stopped at teardown
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         options = options or DynamoOptions()
