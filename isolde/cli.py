@@ -108,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a workload against a store and check the history")
     r.add_argument("--store", default="memory", help="store to test (default: memory)")
     r.add_argument("--workload", default="register", help="workload (default: register)")
-    r.add_argument("--nemesis", type=_csv, default=(), help="faults, comma-separated")
+    r.add_argument("--nemesis", type=_csv, default=(),
+                   help="faults, comma-separated (see README: Faults)")
+    r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
+                   help="seconds each fault lasts, and between faults (default 3)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
                    help="seconds of load (default 10)")
     r.add_argument("--concurrency", type=_positive_int, default=10,
@@ -135,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mean simulated client round trip in ms")
     m.add_argument("--bounded-versions", type=_positive_int, default=10,
                    help="bounded staleness: max versions behind")
+    m.add_argument("--writers", default="primary",
+                   help="primary (one writer) or lww (every replica writes, last writer wins)")
     m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
                    help="bounded staleness: max ms behind")
     _add_check_options(r)
@@ -160,10 +165,12 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "latency_ms": a.latency_ms,
         "bounded_versions": a.bounded_versions,
         "bounded_ms": a.bounded_ms,
+        "writers": a.writers,
         "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
     }
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
+        nemesis_interval=a.nemesis_interval,
         time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options,

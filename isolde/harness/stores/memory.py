@@ -17,7 +17,11 @@ from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
+from ._faulty import EmbeddedFaults
+from ._lww import LWWReplicas
 from ._replicated import READ_MODES, Lag, ReplicatedLog
+
+WRITERS = ("primary", "lww")
 
 
 @dataclass
@@ -30,6 +34,7 @@ class MemoryOptions:
     bounded_ms: float = 100.0
     default_read: str = "strong"
     seed: int = 0
+    writers: str = "primary"  # or "lww": every replica takes writes, last writer wins
 
 
 class MemoryStore:
@@ -53,6 +58,13 @@ class MemoryStore:
             bounded_ms=o.bounded_ms,
         )
         self.sessions: dict[Any, int] = {}  # process -> highest version seen or written
+        self.faults = EmbeddedFaults(o.seed)  # switched by the nemesis (see ._faulty)
+        if o.writers not in WRITERS:
+            raise UsageError(f"unknown --writers {o.writers!r} (known: {', '.join(WRITERS)})")
+        self.lww: LWWReplicas | None = None
+        if o.writers == "lww":
+            self.lww = LWWReplicas(o.replicas, Lag(o.lag_ms, o.lag_kind), o.seed)
+            self.capabilities = frozenset({"register", "cas", "read-modes"})
 
     async def setup(self) -> None:
         return None
@@ -83,6 +95,8 @@ class MemoryClient:
             await asyncio.sleep(0)  # still yield, so concurrent workers interleave
 
     async def invoke(self, op: Op) -> Op:
+        if self.store.faults.active:
+            return await self.store.faults.invoke(self, op)
         await self._delay()
         done = self.apply(op)
         await self._delay()
@@ -95,6 +109,8 @@ class MemoryClient:
         now = s.now()
         f, v = op.f, op.value
         token = s.sessions.get(op.process, -1)
+        if s.lww is not None:
+            return s.lww.apply(op, now, self.rng)
         if f == "txn":
             return self._txn(op, now)
         if not (isinstance(v, (list, tuple)) and len(v) == 2):
