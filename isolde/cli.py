@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--store-dir", type=Path, default=Path("store"),
                    help="where run directories go (default ./store)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="also write JUnit XML here (every run writes junit.xml in its dir)")
     w = r.add_argument_group("workload")
     w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
     w.add_argument("--ops-per-key", type=_positive_int, default=200,
@@ -151,13 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
     c.add_argument("--out", type=Path, default=None,
                    help="write full results JSON here (a list when several paths)")
+    c.add_argument("--junit", type=Path, default=None, metavar="FILE",
+                   help="write JUnit XML here (one testsuite per path)")
     _add_check_options(c)
     return p
 
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
     from .harness._scenario import Scenario, run_scenario
-    from .report import render_summary
+    from .report import render_summary, write_junit
 
     store_options = {
         "replicas": a.replicas,
@@ -185,6 +189,10 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         if progress:
             progress[0].stop()
     render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+    record = {"path": str(outcome.history_path), **outcome.results}
+    write_junit(outcome.run_dir / "junit.xml", [record])
+    if a.junit:
+        write_junit(a.junit, [record])
     return exit_code(outcome.valid)
 
 
@@ -205,7 +213,7 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
 
 
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
-    from .report import render_summary
+    from .report import render_summary, write_junit
 
     worst = 0
     collected: list[dict[str, Any]] = []
@@ -232,6 +240,8 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
             render_summary(results, console, title=f"{path}: ")
         if _SEVERITY[code] > _SEVERITY[worst]:
             worst = code
+    if a.junit:
+        write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..histories import History, HistoryWriter, Op
+from ..histories import History, HistoryWriter, Op, read_jsonl
 from ._generators import Context, Generator, OpSpec, Wait
 from ._store import Client, Store
 
@@ -101,7 +101,9 @@ class Runner:
 
     async def run(self) -> History:
         writer = HistoryWriter(self.history_path) if self.history_path else None
-        self.recorder = rec = Recorder(writer)
+        # With a file, the file is the history: ops are not also kept in memory, so a long soak
+        # runs in flat memory; the history is read back from disk for checking.
+        self.recorder = rec = Recorder(writer, keep=writer is None)
         loop = asyncio.get_running_loop()
         installed = False
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -139,7 +141,9 @@ class Runner:
                 writer.close()
             if self.on_progress:
                 self.on_progress(rec.counters, rec.now() / 1e9)
-        return History(rec.ops, source=str(self.history_path or "run"))
+        if self.history_path is not None:
+            return read_jsonl(self.history_path)
+        return History(rec.ops, source="run")
 
     def _on_sigint(self) -> None:
         if self.stopping.is_set():
@@ -208,7 +212,9 @@ class Runner:
                                    ans.extra))
             self.in_flight += 1
             try:
-                done = await asyncio.wait_for(client.invoke(invoke), timeout)
+                # asyncio.timeout rather than wait_for: no extra task per op.
+                async with asyncio.timeout(timeout):
+                    done = await client.invoke(invoke)
             except TimeoutError:
                 done = invoke.complete("info", invoke.value, error="timeout")
             except asyncio.CancelledError:

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from isolde.harness import FnGen, Limit, OpSpec, RunLimits, Runner
+from isolde.histories import Op, read_jsonl
+
+
+class SlowEveryThird:
+    """A store whose every third op hangs past the timeout; the rest succeed at once."""
+
+    name = "slow"
+    capabilities = frozenset({"register"})
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    async def setup(self) -> None: ...
+
+    async def teardown(self) -> None: ...
+
+    async def open_client(self, worker: int) -> SlowEveryThird:
+        return self
+
+    async def close(self) -> None: ...
+
+    async def invoke(self, op: Op) -> Op:
+        self.n += 1
+        if self.n % 3 == 0:
+            await asyncio.sleep(10)
+        return op.complete("ok", op.value)
+
+
+def test_timeout_is_info_and_process_moves_on(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    runner = Runner(store=SlowEveryThird(), generator=Limit(9, FnGen(lambda c: OpSpec("w", 1))),
+                    limits=RunLimits(concurrency=1, op_timeout=0.05), history_path=path)
+    h = asyncio.run(runner.run())
+    assert [op.type for op in h if op.type != "invoke"].count("info") == 3
+    # After each info the worker invokes under a fresh process id (0, 1, 2, 3 at concurrency 1).
+    procs = [op.process for op in h if op.type == "invoke"]
+    assert procs == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    infos = [op for op in h if op.type == "info"]
+    assert all(op.error == "timeout" for op in infos)
+    assert len(read_jsonl(path)) == 18  # everything on disk too
+
+
+def test_client_exception_is_info(tmp_path: Path) -> None:
+    class Boom(SlowEveryThird):
+        async def invoke(self, op: Op) -> Op:
+            raise ConnectionError("reset by peer")
+
+    runner = Runner(store=Boom(), generator=Limit(2, FnGen(lambda c: OpSpec("w", 1))),
+                    limits=RunLimits(concurrency=1))
+    h = asyncio.run(runner.run())
+    assert [op.type for op in h] == ["invoke", "info", "invoke", "info"]
+    assert "ConnectionError" in h[1].error
