@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="faults, comma-separated (see README: Faults)")
     r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
                    help="seconds each fault lasts, and between faults (default 3)")
+    r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
+                   help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
                    help="seconds of load (default 10)")
     r.add_argument("--concurrency", type=_positive_int, default=10,
@@ -175,6 +177,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
+        nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
         time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options,
