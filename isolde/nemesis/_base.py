@@ -7,6 +7,7 @@ synchronous last resort used when the event loop is going away: it must leave no
 
 from __future__ import annotations
 
+import abc
 import random
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +47,25 @@ class Fault(Protocol):
     async def stop(self) -> Any: ...
 
     def heal_now(self) -> None: ...
+
+
+class BaseFault(abc.ABC):
+    """The common shape: ``stop`` heals synchronously and reports :meth:`stop_value`."""
+
+    name = ""
+
+    @abc.abstractmethod
+    async def start(self, rng: random.Random) -> Any: ...
+
+    @abc.abstractmethod
+    def heal_now(self) -> None: ...
+
+    def stop_value(self) -> Any:
+        return {"healed": True}
+
+    async def stop(self) -> Any:
+        self.heal_now()
+        return self.stop_value()
 
 
 # The fault names, in the order `--nemesis` documents them, each with a one-line meaning.

@@ -16,13 +16,14 @@ through :meth:`ClientFaults.call`. While switched on:
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import random
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import orjson
+
+from ._base import BaseFault, Unsupported
 
 T = TypeVar("T")
 
@@ -131,8 +132,6 @@ def _throttle_response(url: str) -> Any:
 
 # --- the faults the nemesis schedules ----------------------------------------------------------
 def client_faults(store: Any) -> ClientFaults:
-    from ._base import Unsupported
-
     cf = getattr(store, "client_faults", None)
     if not isinstance(cf, ClientFaults):
         raise Unsupported(f"store {store.name!r} has no SDK client to inject client-path faults "
@@ -140,21 +139,13 @@ def client_faults(store: Any) -> ClientFaults:
     return cf
 
 
-class _ClientFault(abc.ABC):
-    name = ""
+class _ClientFault(BaseFault):
 
     def __init__(self, store: Any, options: Any) -> None:
         self.faults = client_faults(store)
         self.options = options
 
-    @abc.abstractmethod
-    async def start(self, rng: random.Random) -> Any: ...
-
-    @abc.abstractmethod
-    def heal_now(self) -> None: ...
-
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"healed": ["client"], "throttled": self.faults.throttled,
                 "timeouts": self.faults.timeouts, "cancelled": self.faults.cancelled}
 

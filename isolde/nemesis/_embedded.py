@@ -4,21 +4,19 @@ responses, duplicated requests; see :mod:`isolde.harness.stores._faulty`)."""
 
 from __future__ import annotations
 
-import abc
 import random
 from typing import Any
 
 from ..harness.stores._faulty import EmbeddedFaults
 from ..harness.stores.memory import MemoryStore
-from ._base import NemesisOptions, Unsupported
+from ._base import BaseFault, NemesisOptions, Unsupported
 
 
 def embedded(store: Any) -> MemoryStore | None:
     return store if isinstance(store, MemoryStore) else None
 
 
-class _EmbeddedFault(abc.ABC):
-    name = ""
+class _EmbeddedFault(BaseFault):
 
     def __init__(self, store: MemoryStore, options: NemesisOptions) -> None:
         self.store = store
@@ -27,15 +25,6 @@ class _EmbeddedFault(abc.ABC):
     @property
     def faults(self) -> EmbeddedFaults:
         return self.store.faults
-
-    @abc.abstractmethod
-    async def start(self, rng: random.Random) -> Any: ...
-
-    @abc.abstractmethod
-    async def stop(self) -> Any: ...
-
-    @abc.abstractmethod
-    def heal_now(self) -> None: ...
 
 
 class Partition(_EmbeddedFault):
@@ -71,8 +60,7 @@ class Partition(_EmbeddedFault):
                 self.store.data.isolate(f, now)
         return {"isolated": [target]}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"healed": True}
 
     def heal_now(self) -> None:
@@ -107,8 +95,7 @@ class LagSpike(_EmbeddedFault):
             lag.spike_ms = ms
         return {"replicas": "all", "spike_ms": ms}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"spike_ms": 0}
 
     def heal_now(self) -> None:
@@ -134,8 +121,7 @@ class ClockSkew(_EmbeddedFault):
         self.store.lww.set_skew(replica, ms)
         return {"replica": f"replica-{replica}", "skew_ms": ms}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"skew_ms": 0}
 
     def heal_now(self) -> None:
@@ -152,8 +138,7 @@ class Latency(_EmbeddedFault):
         self.faults.jitter_ms = ms * self.options.jitter
         return {"target": "store", "latency_ms": ms, "jitter_ms": ms * self.options.jitter}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"latency_ms": 0}
 
     def heal_now(self) -> None:
@@ -169,8 +154,7 @@ class Pause(_EmbeddedFault):
         self.faults.pause()
         return {"paused": ["store"]}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"resumed": ["store"]}
 
     def heal_now(self) -> None:
@@ -184,8 +168,7 @@ class LostResponse(_EmbeddedFault):
         self.faults.lost_response_p = self.options.lost_response_p
         return {"target": "store", "p": self.options.lost_response_p}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"p": 0}
 
     def heal_now(self) -> None:

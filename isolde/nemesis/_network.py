@@ -8,11 +8,10 @@ administration keeps its direct line.
 
 from __future__ import annotations
 
-import abc
 import random
 from typing import Any
 
-from ._base import NemesisOptions, Unsupported
+from ._base import BaseFault, NemesisOptions, Unsupported
 from ._nft import NftPartition, nft_unavailable
 from ._process import managed_emulator
 from ._proxy import FaultProxy
@@ -68,8 +67,7 @@ def proxy_resource(store: Any, options: NemesisOptions, shared: dict[str, Any]) 
     return res
 
 
-class _ProxyFault(abc.ABC):
-    name = ""
+class _ProxyFault(BaseFault):
 
     def __init__(self, store: Any, options: NemesisOptions, shared: dict[str, Any]) -> None:
         self.store = store
@@ -79,14 +77,7 @@ class _ProxyFault(abc.ABC):
     def _link(self) -> str:
         return f"client<->{managed_emulator(self.store) or self.store.name}"
 
-    @abc.abstractmethod
-    async def start(self, rng: random.Random) -> Any: ...
-
-    @abc.abstractmethod
-    def heal_now(self) -> None: ...
-
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"healed": [self._link()]}
 
 

@@ -17,7 +17,7 @@ import random
 import urllib.request
 from typing import Any, Protocol
 
-from ._base import NemesisOptions, Unsupported
+from ._base import BaseFault, NemesisOptions, Unsupported
 
 log = logging.getLogger("isolde.nemesis")
 
@@ -120,7 +120,7 @@ class Kill:
             log.warning("%s left killed at teardown", managed_emulator(self.store))
 
 
-class Pause:
+class Pause(BaseFault):
     """SIGSTOP at start (the process keeps its sockets, answers nothing); SIGCONT at stop."""
 
     name = "pause"
@@ -140,8 +140,7 @@ class Pause:
         self.paused = True
         return {"paused": [managed_emulator(self.store)]}
 
-    async def stop(self) -> Any:
-        self.heal_now()
+    def stop_value(self) -> Any:
         return {"resumed": [managed_emulator(self.store)]}
 
     def heal_now(self) -> None:
