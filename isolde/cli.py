@@ -19,6 +19,7 @@ from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
 from .histories import READERS, load_history
+from .nemesis import fault_summary
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -226,6 +227,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
             results = compose(run_checkers(history, names, _check_config(a, None)))
+            faults = fault_summary(history)
+            if faults is not None:  # fault windows, for the report
+                results["faults"] = faults
             code = exit_code(results["valid"])
         except BadInput as e:
             err.print(f"isolde: error: {e}", markup=False)

@@ -39,3 +39,14 @@ def test_every_memory_fault_runs_heals_and_reports(tmp_path: Path) -> None:
     windows = fault_windows(h)
     assert len(windows) == 7 and all(w.healed for w in windows)
     assert json.loads((run / "scenario.json").read_text())["nemesis"] == MEMORY_FAULTS.split(",")
+
+
+def test_check_reports_the_fault_windows_of_a_recorded_history(tmp_path: Path) -> None:
+    r = run_cli("run", "--nemesis", "partition", "--nemesis-interval", "0.3", "--time-limit",
+                "1", "--store-dir", str(tmp_path), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    hist = tmp_path / "latest" / "history.jsonl"
+    out = tmp_path / "r.json"
+    r = run_cli("check", str(hist), "--out", str(out))
+    assert r.returncode == 0 and "faults: partition x" in r.stdout
+    assert "all healed" in r.stdout
