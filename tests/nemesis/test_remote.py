@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,12 @@ def test_kill_loses_writes_of_an_in_memory_server(tmp_path: Path) -> None:
     assert windows and all(w.healed for w in windows)
     assert windows[0].value["killed"] == ["kv"]
     stale, _ = stale_reads(h)
-    assert stale, "a restarted in-memory server forgets acknowledged writes"
-    assert min(h.times[i] for i in stale) > windows[0].start  # only after the first kill
+    counts = Counter((op.type, op.f, str(op.error)[:20]) for op in h)
+    assert stale, f"a restarted in-memory server forgets acknowledged writes: {counts}"
+    first = min(h.times[i] for i in stale)
+    assert first > windows[0].start, (first, windows)  # only after the first kill
     # During the kill nothing could connect: those ops certainly failed.
-    assert any(op.type == "fail" and "connect" in str(op.error) for op in h)
+    assert any(op.type == "fail" and "connect" in str(op.error) for op in h), counts
 
 
 def test_lost_responses_give_info_ops_without_stale_reads(tmp_path: Path) -> None:
