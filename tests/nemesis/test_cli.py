@@ -50,3 +50,30 @@ def test_check_reports_the_fault_windows_of_a_recorded_history(tmp_path: Path) -
     r = run_cli("check", str(hist), "--out", str(out))
     assert r.returncode == 0 and "faults: partition x" in r.stdout
     assert "all healed" in r.stdout
+
+
+def test_ctrl_c_heals_the_fault_in_place(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from ..conftest import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "isolde", "run", "--nemesis", "pause", "--nemesis-interval",
+         "0.5", "--time-limit", "60", "--op-timeout", "0.3", "--store-dir", str(tmp_path),
+         "--no-progress"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    hist = tmp_path / "register-memory" / "latest" / "history.jsonl"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the pause is in place
+        if hist.exists() and b"start-pause" in hist.read_bytes():
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    h = read_jsonl(hist)
+    fs = [op.f for op in h.nemesis_ops()]
+    assert fs[-1] == "stop-pause" and fault_windows(h)[-1].healed
+    assert "all healed" in out
