@@ -1,9 +1,12 @@
 """Ops/s of an isolde run against DynamoDB Local vs a raw aiobotocore loop, in one run.
 
-Starts one DynamoDB Local (installing it into the user cache if needed), warms its JIT up, then
+Starts one DynamoDB Local (installing it into the user cache if needed), warms its JIT up
+(3 rounds' worth of raw load), then
 alternates rounds of (a) a raw loop: ``concurrency`` asyncio tasks issuing the register mix
 straight through one aiobotocore client -- 50% GetItem (ConsistentRead), 25% PutItem, 25%
-conditional UpdateItem -- on 5 keys, nothing recorded; and (b) ``isolde``: the register workload
+conditional UpdateItem -- on 5 keys at a time, moving to 5 fresh keys every 1,000 ops as the
+register workload does (5 keys x 200 ops), in a fresh table per round as isolde makes one,
+nothing recorded; and (b) ``isolde``: the register workload
 through the harness's Runner -- what ``isolde run`` runs -- on the ``dynamodb`` store at that
 endpoint, the history streamed to disk (checking it afterwards is not timed). Rounds alternate
 which goes first. Prints ops/s and this process's CPU time per op for each round, and the ratio
@@ -33,21 +36,17 @@ from isolde.harness.emulators import DYNAMODB_LOCAL, ProcessEmulator
 from isolde.harness.stores.dynamodb import DynamoDBStore, DynamoOptions
 from isolde.workloads import WorkloadOptions, make_workload
 
-TABLE = "isolde-bench-raw"
 
-
-async def raw_round(url: str, seconds: float, concurrency: int,
-                    create: bool) -> tuple[int, float]:
+async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> tuple[int, float]:
     session = AioSession()
     config = AioConfig(retries={"total_max_attempts": 1}, max_pool_connections=64)
     async with session.create_client("dynamodb", region_name="us-east-1", endpoint_url=url,
                                      aws_access_key_id="x", aws_secret_access_key="x",
                                      config=config) as c:
-        if create:
-            await c.create_table(
-                TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+        await c.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
         done = 0
         t0 = time.monotonic()
         deadline = time.monotonic() + seconds
@@ -57,17 +56,17 @@ async def raw_round(url: str, seconds: float, concurrency: int,
             rng = random.Random(w)
             n = 0
             while time.monotonic() < deadline:
-                k = {"k": {"S": str(rng.randrange(5))}}
+                k = {"k": {"S": str(done // 1000 * 5 + rng.randrange(5))}}
                 r = rng.random()
                 n += 1
                 try:
                     if r < 0.5:
-                        await c.get_item(TableName=TABLE, Key=k, ConsistentRead=True)
+                        await c.get_item(TableName=table, Key=k, ConsistentRead=True)
                     elif r < 0.75:
-                        await c.put_item(TableName=TABLE, Item={**k, "v": {"N": str(n)}})
+                        await c.put_item(TableName=table, Item={**k, "v": {"N": str(n)}})
                     else:
                         await c.update_item(
-                            TableName=TABLE, Key=k, UpdateExpression="SET #v = :new",
+                            TableName=table, Key=k, UpdateExpression="SET #v = :new",
                             ConditionExpression="#v = :old", ExpressionAttributeNames={"#v": "v"},
                             ExpressionAttributeValues={":new": {"N": str(n)},
                                                        ":old": {"N": str(n - 2)}})
@@ -76,7 +75,9 @@ async def raw_round(url: str, seconds: float, concurrency: int,
                 done += 1
 
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        return done, time.monotonic() - t0
+        elapsed = time.monotonic() - t0
+        await c.delete_table(TableName=table)
+        return done, elapsed
 
 
 async def isolde_round(url: str, seconds: float, concurrency: int, seed: int,
@@ -116,13 +117,15 @@ def main() -> None:
     print(f"DynamoDB Local at {url}; python {platform.python_version()}; "
           f"concurrency {a.concurrency}; {a.seconds:g} s per round")
     try:
-        asyncio.run(raw_round(url, a.seconds, a.concurrency, create=True))  # JIT warm-up
+        # JIT warm-up: rates keep climbing for ~20 s of load on a fresh JVM.
+        asyncio.run(raw_round(url, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
         rows: dict[str, list[tuple[float, float]]] = {"raw": [], "isolde": []}
 
         def measure(kind: str, r: int, tmp: Path) -> None:
             c0 = cpu()
             if kind == "raw":
-                n, elapsed = asyncio.run(raw_round(url, a.seconds, a.concurrency, False))
+                n, elapsed = asyncio.run(raw_round(url, a.seconds, a.concurrency,
+                                                   f"isolde-bench-raw-{r}"))
             else:
                 n, elapsed = asyncio.run(isolde_round(url, a.seconds, a.concurrency, r, tmp))
             rows[kind].append((n / elapsed, (cpu() - c0) / n * 1e6))
