@@ -113,6 +113,13 @@ def test_info_txn_appends_count_when_read() -> None:
     assert r.valid is False
 
 
+def test_info_txn_seen_once_committed_all_its_appends() -> None:
+    # T1 (info) appended x1 and y2; x1 was read, so T1 committed and y2 follows T2's read of
+    # y as []: T1 < T2 (x) and T2 < T1 (y).
+    r = check([("info", "ax1ay2"), "ax3ry", "ax4", "rx134"], ("serializable",))
+    assert r.anomaly_types == ["G-single"]
+
+
 def test_edn_history_checks_from_the_cli() -> None:
     path = FIXTURES / "list-append-g1c.edn"
     r = run_cli("check", "--json", "--checker", "list-append", str(path))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, OK
+from ...histories import FAIL, INFO, OK
 from ._anomaly import Found
 from ._txns import Txns
 
@@ -209,13 +209,15 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
             continue
         facts.orders[k] = lo
         facts.writers[k] = _writers(k, lo, facts, txns)
+    committed = _seen_info_writers(facts, txns)
     for k, wk in facts.writer.items():
         if k in bad:
             continue
         lo = longest.get(k, ())
         if len(wk) > len(lo):
             seen = set(lo)
-            unread = [(e, w) for e, w in wk.items() if e not in seen and txns.status[w] == OK]
+            unread = [(e, w) for e, w in wk.items() if e not in seen
+                      and (txns.status[w] == OK or w in committed)]
             if unread:
                 facts.unread[k] = unread
                 if k not in facts.orders:
@@ -228,6 +230,13 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
                 if w != t:
                     found.append(Found("G1b", (w, t), {"key": k, "value": list(v),
                                                        "element": v[-1]}))
+
+
+def _seen_info_writers(facts: AppendFacts, txns: Txns) -> set[int]:
+    """Info transactions some read saw an append of: they committed, all their appends too."""
+    if INFO not in txns.status:
+        return set()
+    return {w for ws in facts.writers.values() for w in ws if w >= 0 and txns.status[w] == INFO}
 
 
 def _writers(k: Any, order: Any, facts: AppendFacts, txns: Txns) -> list[int]:
