@@ -1,0 +1,131 @@
+"""The ``linearizable`` checker: per-partition WGL search, in worker processes when it pays.
+
+Partitions (keys) are independent (linearizability is local), so they are searched separately
+and, when there is enough work, in parallel processes. Results are gathered in partition order,
+so the verdict and the anomalies do not depend on scheduling (only a budget running out can
+make a run-to-run difference, and that gives "unknown").
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from ...histories import History
+from .._base import CheckConfig
+from .._result import UNKNOWN, Result, merge_validity
+from ._explain import explain_failure, explain_unknown
+from ._model import LinOp, Model
+from ._prepare import choose_model, make_model, prepare
+from ._runners import ProcessRunner, SerialRunner
+from ._wgl import SearchResult
+
+# Below this many ops in all, process start-up and pickling cost more than they save.
+PARALLEL_MIN_OPS = 20_000
+FIRST_ROUND = 20_000  # configurations per partition in the first round
+GROWTH = 4  # budget factor between rounds
+Part = tuple[Hashable, list[LinOp]]
+
+
+def _default_memory() -> int:
+    """Half the machine's physical memory: the search's default cap (never an OOM crash)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+class LinearizableChecker:
+    """Checks that the history is linearizable under a model (``--model``, else chosen from the
+    history's content): ``valid`` True/False, or "unknown" when a budget ran out."""
+
+    name = "linearizable"
+
+    def __init__(self, config: CheckConfig | None = None) -> None:
+        self.config = config or CheckConfig()
+
+    def _workers(self, parts: Sequence[Part]) -> int:
+        w = self.config.workers
+        if w is None:
+            total = sum(len(ops) for _, ops in parts)
+            w = (os.cpu_count() or 1) if total >= PARALLEL_MIN_OPS else 1
+        return max(1, min(w, len(parts)))
+
+    def check(self, history: History) -> Result:
+        # The search allocates millions of acyclic objects; the cyclic GC would only rescan
+        # them (about a quarter of the run time), so it is paused for the check.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._check(history)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _check(self, history: History) -> Result:
+        t0 = time.monotonic()
+        cfg = self.config
+        model_name = cfg.model or choose_model(history)
+        model = make_model(model_name)
+        parts = prepare(history, model)
+        deadline = t0 + cfg.time_limit if cfg.time_limit else None
+        workers = self._workers(parts)
+        memory = (cfg.memory_limit or _default_memory()) // workers
+        ops = [p[1] for p in parts]
+        runner: SerialRunner | ProcessRunner = (
+            ProcessRunner(model, ops, deadline, memory, workers) if workers > 1
+            else SerialRunner(model, ops, deadline, memory))
+        results = [SearchResult("unknown", reason="not searched")] * len(parts)
+        todo = list(range(len(parts)))
+        budget = FIRST_ROUND
+        try:
+            # Rounds of growing configuration budgets, each resuming the unfinished searches:
+            # cheap partitions finish first, and a violation found in a round ends the check
+            # without waiting for the hard partitions. Budgets count configurations, not
+            # seconds, so which partitions finish (and hence the result) is the same on
+            # every run and with any number of workers.
+            while todo:
+                for i, r in zip(todo, runner.round(todo, budget), strict=True):
+                    results[i] = r
+                todo = [i for i in todo if results[i].reason == "configurations"]
+                if any(r.valid is False for r in results):
+                    break
+                budget *= GROWTH
+        finally:
+            runner.close()
+        result = self._result(model, parts, results, workers,
+                              time.monotonic() - t0, set(todo))
+        if todo:
+            result.data["stopped_after_violation"] = [parts[i][0] for i in todo]
+        return result
+
+    def _result(self, model: Model, parts: Sequence[Part],
+                results: list[SearchResult], workers: int, elapsed: float,
+                skipped: set[int]) -> Result:
+        anomalies = []
+        unknown: list[dict[str, Any]] = []
+        for i, ((key, ops), r) in enumerate(zip(parts, results, strict=True)):
+            if i in skipped:
+                continue
+            if r.valid is False:
+                anomalies.append(explain_failure(model, key, ops, r))
+            elif r.valid == UNKNOWN:
+                unknown.append(explain_unknown(key, ops, r))
+        valid = merge_validity(r.valid for i, r in enumerate(results) if i not in skipped)
+        if skipped and valid is not False:
+            valid = UNKNOWN  # cannot happen: partitions are skipped only after a violation
+        data: dict[str, Any] = {
+            "model": model.name,
+            "ops": sum(len(ops) for _, ops in parts),
+            "partitions": len(parts),
+            "invalid_partitions": len(anomalies),
+            "configurations": sum(r.configurations for r in results),
+            "workers": workers,
+            "seconds": round(elapsed, 4),
+        }
+        if unknown:
+            data["unknown"] = unknown
+        return Result(valid, anomalies, data)
