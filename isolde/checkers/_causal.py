@@ -77,6 +77,7 @@ def judge(model: CausalModel, order: str = "") -> Result:
     }
     if counts.get("incompatible-order"):
         data["counts"]["incompatible-order"] = counts["incompatible-order"]
+    data["anomaly_counts"] = dict(sorted(counts.items()))
     if notes:
         data["notes"] = notes
     return Result(valid, found.listed, data)
