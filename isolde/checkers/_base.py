@@ -49,6 +49,7 @@ CHECKERS: dict[str, str] = {
     "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
     "list-append": "isolde.checkers.isolation:ListAppendChecker",
     "bank": "isolde.checkers._bank:BankChecker",
+    "rw-register": "isolde.checkers.isolation:RwRegisterChecker",
 }
 
 

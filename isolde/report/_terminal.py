@@ -36,6 +36,11 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         for a in r.get("anomalies", [])[:max_anomalies]:
             console.print(f"  [red]{a['type']}[/] ({name}) ops {a.get('ops', [])[:10]}: "
                           f"{a.get('explanation', '')}", highlight=False)
+        for u in r.get("unknown", [])[:max_anomalies]:  # why a search gave up, and how far
+            where = "" if u.get("key") is None else f"key {u['key']!r}: "
+            console.print(f"  [yellow]unknown[/] ({name}) {where}{u.get('reason', '')}; "
+                          f"longest partial linearization {u.get('longest_length', 0)} of "
+                          f"{u.get('ops', '?')} ops", highlight=False)
         extra = len(r.get("anomalies", [])) - max_anomalies
         if extra > 0:
             console.print(f"  ... and {extra} more {name} anomalies (see results.json)")

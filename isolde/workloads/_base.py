@@ -45,6 +45,7 @@ WORKLOADS: dict[str, str] = {
     "causal": "isolde.workloads.causal:CausalWorkload",
     "list-append": "isolde.workloads.list_append:ListAppendWorkload",
     "bank": "isolde.workloads.bank:BankWorkload",
+    "rw-register": "isolde.workloads.list_append:RwRegisterWorkload",
 }
 
 
