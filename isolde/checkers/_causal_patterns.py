@@ -32,14 +32,19 @@ CC_TYPES = ("CyclicCO", "WriteCOInitRead", "ThinAirRead", "WriteCORead", "Cyclic
 MAX_CF_CYCLES = 20
 
 
-def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000) -> list[str]:
-    """Adds the bad patterns found to ``out``; returns notes on what was not checked. Gives up
-    on the vector-clock patterns (with a note) when ``processes x writes`` exceeds
-    ``max_vc_cells``."""
-    notes: list[str] = []
+def check_thin_air(m: CausalModel, out: Findings) -> None:
+    """ThinAirRead: each read whose value no write produced."""
     for r, s in enumerate(m.r_src):
         if s == THIN:
             out.add("ThinAirRead", _thin_air, m, r)
+
+
+def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000) -> list[str]:
+    """Adds the CO-based bad patterns found to ``out`` (ThinAirRead is :func:`check_thin_air`);
+    returns notes on what was not checked. Gives up
+    on the vector-clock patterns (with a note) when ``processes x writes`` exceeds
+    ``max_vc_cells``."""
+    notes: list[str] = []
     procs = list(m.events)
     if len(procs) * max(1, len(m.w_key)) > max_vc_cells:
         notes.append(f"causal patterns skipped: {len(procs)} processes x {len(m.w_key)} writes "
@@ -72,6 +77,8 @@ def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000
         return w_pos[w] <= clock[w_col[w]]
 
     def on_read(r: int, clock: list[int]) -> None:
+        if not r & 4095:
+            out.tick()
         s = m.r_src[r]
         if s < INIT:
             return

@@ -73,6 +73,7 @@ def check_sessions(m: CausalModel, out: Findings) -> None:
     r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
                                                       m.w_key, m.w_pos, m.w_proc)
     for q, evs in m.events.items():
+        out.tick()
         ryw: dict[Hashable, int] = {}  # key -> q's write with the greatest lo
         mr: dict[Hashable, int] = {}  # key -> q's read whose value has the greatest lo
         # writer -> [pos, key, read, pos2, read2]: the furthest point of the writer's program q

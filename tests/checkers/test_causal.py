@@ -275,3 +275,17 @@ def test_vector_clock_budget_gives_unknown() -> None:
     found = Findings()
     notes = check_patterns(from_registers(decode(b.build())), found, max_vc_cells=1)
     assert notes and "skipped" in notes[0] and not found.counts
+
+
+def test_time_limit_gives_unknown_but_keeps_what_was_found() -> None:
+    from isolde.checkers import CheckConfig
+
+    b = Builder()
+    b.w(0, "x", 1, 0, 1)
+    b.r(1, "x", 1, 2, 3)
+    res = run_checkers(b.build(), ["causal"], CheckConfig(time_limit=1e-9))["causal"]
+    assert res.valid == "unknown" and "time limit" in res.data["notes"][-1]
+    bad = Builder()
+    bad.r(1, "x", 5, 2, 3)  # thin air is found before the budget is looked at
+    res = run_checkers(bad.build(), ["causal"], CheckConfig(time_limit=1e-9))["causal"]
+    assert res.valid is False and res.anomaly_types == ["ThinAirRead"]
