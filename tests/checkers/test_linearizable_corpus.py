@@ -58,3 +58,15 @@ def test_cli_formats_and_empty_log() -> None:
     r = run_cli("check", str(CORPUS / "jepsen" / "etcd_095.log"))
     assert r.returncode == 254
     assert r.stderr.strip().endswith("empty history (no ops)") and "Traceback" not in r.stderr
+
+
+def test_early_stop_is_the_same_with_any_number_of_workers() -> None:
+    """c50-bad has cheap failing keys and very hard ones: the check stops after the round that
+    finds a violation, and which keys it reports does not depend on the workers."""
+    h = load_history(CORPUS / "kv" / "c50-bad.txt")
+    one = LinearizableChecker(CheckConfig(workers=1)).check(h)
+    two = LinearizableChecker(CheckConfig(workers=2)).check(h)
+    assert one.valid is False and two.data["workers"] == 2
+    assert [a.to_json() for a in one.anomalies] == [a.to_json() for a in two.anomalies]
+    assert one.data["stopped_after_violation"] == two.data["stopped_after_violation"]
+    assert len(one.data["stopped_after_violation"]) >= 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._model import LinOp, Model
 from ._prepare import make_model
-from ._wgl import Search, SearchResult
+from ._wgl import Search, SearchResult, rss_bytes
 
 
 class SerialRunner:
@@ -25,6 +25,8 @@ class SerialRunner:
                  memory: int) -> None:
         self.model, self.parts, self.deadline, self.memory = model, parts, deadline, memory
         self.searches: dict[int, Search] = {}
+        # Paused searches keep their caches, so the bound is on the whole process's growth.
+        self.rss_cap = rss_bytes() + memory
 
     def round(self, indices: Sequence[int], budget: int) -> list[SearchResult]:
         out = []
@@ -32,7 +34,7 @@ class SerialRunner:
             s = self.searches.get(i)
             if s is None:
                 s = self.searches[i] = Search(self.model, self.parts[i], self.deadline,
-                                              self.memory)
+                                              self.memory, rss_cap=self.rss_cap)
             r = s.run(budget)
             if s.done is not None:
                 del self.searches[i]

@@ -61,7 +61,7 @@ class SearchResult:
     reason: str = ""
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
     """Current resident set size (Linux /proc); 0 where unavailable."""
     try:
         with open("/proc/self/statm", "rb") as fh:
@@ -90,7 +90,10 @@ class Search:
     """A resumable WGL search over one partition: :meth:`run` continues where it stopped."""
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
-                 memory_limit: int | None = None, explain: bool = False) -> None:
+                 memory_limit: int | None = None, explain: bool = False,
+                 rss_cap: int | None = None) -> None:
+        """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
+        RSS now + ``memory_limit``)."""
         self.n = n = len(ops)
         # Collecting the failure's states and prefix copies the stack at every frontier: cheap
         # for small partitions, so done at once; for large ones only in a second search once
@@ -143,7 +146,9 @@ class Search:
                 last_same[sig] = i
         self.memory_entries = None if memory_limit is None else max(
             1024, memory_limit // (_ENTRY_BYTES + n // 8))
-        self.rss_cap = None if memory_limit is None else _rss_bytes() + memory_limit
+        if rss_cap is None and memory_limit is not None:
+            rss_cap = rss_bytes() + memory_limit
+        self.rss_cap = rss_cap
         # The search's own state, kept between runs.
         self.state: State = model.init()
         self.lin = 0
@@ -287,7 +292,8 @@ class Search:
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
         self.frontier, self.low = frontier, low
         if out.valid is False and not explain:
-            again = Search(self.model, self.ops, deadline, self.memory_limit, True).run()
+            again = Search(self.model, self.ops, deadline, self.memory_limit, True,
+                           rss_cap).run()
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
@@ -307,6 +313,6 @@ def _over_budget(deadline: float | None, clock: Any, max_entries: int | None, en
         return cap_reason
     if deadline is not None and clock() > deadline:
         return "time limit"
-    if rss_cap is not None and _rss_bytes() > rss_cap:
+    if rss_cap is not None and rss_bytes() > rss_cap:
         return "memory limit"
     return ""
