@@ -56,7 +56,10 @@ def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
         if msg is None:
             break
         indices, budget = msg
-        conn.send(runner.round(indices, budget))
+        try:
+            conn.send(runner.round(indices, budget))
+        except Exception as e:  # e.g. a user model's bug: re-raised in the parent
+            conn.send(e)
     conn.close()
 
 
@@ -105,10 +108,12 @@ class ProcessRunner:
         got: dict[int, SearchResult] = {}
         for w, idx in mine.items():
             try:
-                got.update(zip(idx, self.conns[w].recv(), strict=True))
+                answer = self.conns[w].recv()
             except (EOFError, OSError):  # the worker died (e.g. killed by the OOM killer)
-                got.update((i, SearchResult("unknown", reason="worker process died"))
-                           for i in idx)
+                answer = [SearchResult("unknown", reason="worker process died")] * len(idx)
+            if isinstance(answer, BaseException):
+                raise answer
+            got.update(zip(idx, answer, strict=True))
         return [got[i] for i in indices]
 
     def close(self) -> None:
