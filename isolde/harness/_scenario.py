@@ -85,6 +85,9 @@ def run_scenario(
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
+    attach_run_dir = getattr(store, "attach_run_dir", None)
+    if attach_run_dir is not None:  # stores that start processes keep their logs in the run
+        attach_run_dir(run_dir)
     handler = logging.FileHandler(run_dir / "isolde.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("isolde").addHandler(handler)

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ._staleness import render_staleness
+
 VERDICT = {True: "[bold green]VALID[/]", False: "[bold red]INVALID[/]"}
 
 
@@ -41,6 +43,7 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         extra = len(r.get("anomalies", [])) - max_anomalies
         if extra > 0:
             console.print(f"  ... and {extra} more {name} anomalies (see results.json)")
+    render_staleness(results, console)
     stats = results.get("stats") or results.get("checkers", {}).get("stats")
     if stats:
         rate = stats.get("ops_per_s")
