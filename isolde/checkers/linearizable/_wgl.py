@@ -16,7 +16,8 @@ Two reductions keep the search small without losing completeness:
   and which is legal in the current state is linearized *now*, without trying the orders that
   put it later: any linearization that places it later stays valid with it moved here (the
   state is the same, and every op that had to precede it is already linearized). So when the
-  search backtracks over such an op it backtracks once more.
+  search backtracks over such an op it backtracks once more, and when the configuration with
+  it linearized is already known (so known to fail), it backtracks at once.
 """
 
 from __future__ import annotations
@@ -228,7 +229,11 @@ class Search:
                     nl = lin | bit[entry]
                     key = (nl, nexts[0])
                     if key in cache:
-                        if len(nexts) > 1:
+                        if k == _READ:
+                            # Legal and effect-free, and the search from here with it
+                            # linearized has failed: so does every search from here.
+                            entry = back
+                        elif len(nexts) > 1:
                             resume = 1
                         else:
                             entry = nxt[entry]
