@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from isolde.histories import History, Op
 
-from .linhelp import check, oracle_linearizable
+from .linhelp import check, oracle_linearizable, oracle_states
 
 VALUES = [1, 2, 3]
 
@@ -102,9 +102,15 @@ def test_small_concurrent_histories_agree_with_brute_force(data: st.DataObject) 
     if r.valid is False:
         # The failing window is exact: everything before the failing op's completion is
         # linearizable, and adding that completion is not.
-        end = r.anomalies[0].ops[1]
-        assert oracle_linearizable(_prefix(h, end)) is True
+        a = r.anomalies[0]
+        end = a.ops[1]
+        before = _prefix(h, end)
+        assert oracle_linearizable(before) is True
         assert oracle_linearizable(_prefix(h, end + 1)) is False
+        # ...and the states it reports are all the states possible there.
+        if not a.data["more_states"]:
+            want = {"nil" if s is None else repr(s) for s in oracle_states(before)}
+            assert {s["state"] for s in a.data["states"]} == want
 
 
 def _prefix(h: History, limit: int) -> History:
