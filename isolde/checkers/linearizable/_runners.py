@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -49,10 +50,14 @@ def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
             deadline: float | None, memory: int) -> None:
     """Worker process: answer ``(indices, budget)`` rounds until told to stop (None)."""
     gc.disable()  # as in the parent: the search makes no reference cycles
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     runner = SerialRunner(make_model(model_name), [], deadline, memory)
     runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
     while True:
-        msg = conn.recv()
+        try:
+            msg = conn.recv()
+        except EOFError:  # the parent is gone
+            break
         if msg is None:
             break
         indices, budget = msg
