@@ -23,6 +23,7 @@ Two reductions keep the search small without losing completeness:
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -63,11 +64,18 @@ class SearchResult:
 
 
 def rss_bytes() -> int:
-    """Current resident set size (Linux /proc); 0 where unavailable."""
+    """Resident set size now (Linux /proc), else the peak from ``resource`` (conservative)."""
     try:
         with open("/proc/self/statm", "rb") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, else KiB
+    except (ImportError, OSError):
         return 0
 
 
