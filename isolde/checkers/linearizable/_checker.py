@@ -23,7 +23,7 @@ from ._prepare import choose_model, make_model, prepare
 from ._runners import ProcessRunner, SerialRunner
 from ._wgl import SearchResult
 
-# Below this many ops in all, process start-up and pickling cost more than they save.
+# Below this many ops in all, starting worker processes costs more than it saves.
 PARALLEL_MIN_OPS = 20_000
 FIRST_ROUND = 20_000  # configurations per partition in the first round
 GROWTH = 4  # budget factor between rounds
