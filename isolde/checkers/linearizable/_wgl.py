@@ -165,6 +165,9 @@ class Search:
         self.stack: list[tuple[int, State, Sequence[State], int]] = []
         self.entry = self.nxt[0] if n else end
         self.resume = 0  # > 0: retry the stack top's call from this alternative
+        # Each configuration is walked twice: effect-free ops first (one that is legal is
+        # linearized at once, see above), then the others.
+        self.reads_first = True
         self.frontier = 0
         self.frontier_states: list[tuple[State, list[int]]] = []
         self.prefix: list[int] = []
@@ -189,6 +192,7 @@ class Search:
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
         entry, resume, frontier = self.entry, self.resume, self.frontier
         back = self.back
+        reads_first = self.reads_first
         key: tuple[int, State] = (0, None)
         best, low = self.best, self.low
         best_len = len(best)
@@ -226,8 +230,12 @@ class Search:
                         entry = nxt[entry]
                         continue
                 else:
-                    if k == _GUARDED and not lin & prereq[entry]:
-                        entry = nxt[entry]
+                    if reads_first:
+                        if k != _READ:
+                            entry = nxt[entry]
+                            continue
+                    elif k == _READ or (k == _GUARDED and not lin & prereq[entry]):
+                        entry = nxt[entry]  # (a read was found illegal here by the first pass)
                         continue
                     nexts = fn[entry](state)
                     if not nexts:
@@ -258,9 +266,21 @@ class Search:
                 p, q = prv[r], nxt[r]
                 nxt[p] = q
                 prv[q] = p
-                entry = nxt[0]
+                if k == _READ:
+                    # Same state: the reads before this one were found illegal in it, so the
+                    # first pass goes on from here (its successor, or its return's).
+                    entry = nxt[entry]
+                    if entry == r:
+                        entry = q
+                else:
+                    entry = nxt[0]
+                    reads_first = True
             elif k < _STOP:  # backtrack
                 if k == _RET:
+                    if reads_first:  # end of the first pass: now the other calls
+                        reads_first = False
+                        entry = nxt[0]
+                        continue
                     # The first remaining return: every op returning before it is linearized.
                     if entry >= frontier:
                         if entry > frontier:
@@ -283,6 +303,7 @@ class Search:
                                        prefix=self.prefix, states=self.frontier_states,
                                        longest=list(best))
                     break
+                reads_first = False
                 e, state, nexts, idx = stack.pop()
                 if len(stack) < low:
                     low = len(stack)
@@ -303,6 +324,7 @@ class Search:
                 out = SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
                 break
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
+        self.reads_first = reads_first
         self.frontier, self.low = frontier, low
         if out.valid is False and not explain:
             again = Search(self.model, self.ops, deadline, self.memory_limit, True,
