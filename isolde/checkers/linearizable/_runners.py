@@ -47,12 +47,16 @@ class SerialRunner:
 
 
 def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
-            deadline: float | None, memory: int) -> None:
-    """Worker process: answer ``(indices, budget)`` rounds until told to stop (None)."""
+            searches: dict[int, Search], deadline: float | None, memory: int) -> None:
+    """Worker process: answer ``(indices, budget)`` rounds until told to stop (None).
+
+    ``searches`` are paused searches inherited from the parent (fork), resumed here.
+    """
     gc.disable()  # as in the parent: the search makes no reference cycles
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     runner = SerialRunner(make_model(model_name), [], deadline, memory)
     runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
+    runner.searches = searches
     while True:
         try:
             msg = conn.recv()
@@ -79,25 +83,39 @@ def _groups(sizes: Sequence[int], n: int) -> list[list[int]]:
     return [g for g in groups if g]
 
 
+def can_fork() -> bool:
+    """Workers are forked, so that they inherit the ops and any paused searches unpickled."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 class ProcessRunner:
-    """Searches partitions in ``workers`` processes, each owning a fixed share of them."""
+    """Searches partitions in ``workers`` forked processes, each owning a fixed share of them.
+
+    ``indices`` are the partitions to share out (default all); ``searches`` are paused
+    searches of some of them (from a :class:`SerialRunner`), which their owners resume.
+    """
 
     def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
-                 memory: int, workers: int) -> None:
-        ctx = multiprocessing.get_context()
+                 memory: int, workers: int, indices: Sequence[int] | None = None,
+                 searches: dict[int, Search] | None = None) -> None:
+        ctx = multiprocessing.get_context("fork")
+        idx = list(range(len(parts))) if indices is None else list(indices)
+        paused = searches or {}
         self.owner: dict[int, int] = {}
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
-        for w, group in enumerate(_groups([len(p) for p in parts], workers)):
+        for w, group in enumerate(_groups([len(parts[i]) for i in idx], workers)):
+            mine = [idx[g] for g in group]
             parent, child = ctx.Pipe()
-            share = {i: parts[i] for i in group}
-            proc = ctx.Process(target=_worker, args=(child, model.name, share, deadline, memory),
-                               daemon=True)
+            share = {i: parts[i] for i in mine}
+            inherit = {i: paused[i] for i in mine if i in paused}
+            proc = ctx.Process(target=_worker, daemon=True,
+                               args=(child, model.name, share, inherit, deadline, memory))
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
-            for i in group:
+            for i in mine:
                 self.owner[i] = w
 
     @property
