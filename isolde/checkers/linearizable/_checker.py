@@ -23,8 +23,11 @@ from ._prepare import choose_model, make_model, prepare
 from ._runners import ProcessRunner, SerialRunner, can_fork
 from ._wgl import SearchResult
 
-# Below this many ops in all, starting worker processes costs more than it saves.
-PARALLEL_MIN_OPS = 20_000
+# Workers from the start only for histories this large: for easy partitions (most ops) the
+# parent's preparation costs about as much as the searches, so forking gains little below this
+# (a 100k-op register history checks in under a second in one process). Partitions that outlast
+# the first round go to workers whatever the size.
+PARALLEL_MIN_OPS = 200_000
 FIRST_ROUND = 20_000  # configurations per partition in the first round
 GROWTH = 4  # budget factor between rounds
 Part = tuple[Hashable, list[LinOp]]
