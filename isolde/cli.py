@@ -19,6 +19,7 @@ from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
 from .histories import READERS, load_history
+from .nemesis import fault_summary
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -120,7 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a workload against a store and check the history")
     r.add_argument("--store", default="memory", help="store to test (default: memory)")
     r.add_argument("--workload", default="register", help="workload (default: register)")
-    r.add_argument("--nemesis", type=_csv, default=(), help="faults, comma-separated")
+    r.add_argument("--nemesis", type=_csv, default=(),
+                   help="faults, comma-separated (see README: Faults)")
+    r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
+                   help="seconds each fault lasts, and between faults (default 3)")
+    r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
+                   help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
                    help="seconds of load (default 10)")
     r.add_argument("--concurrency", type=_positive_int, default=10,
@@ -160,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mean simulated client round trip in ms")
     m.add_argument("--bounded-versions", type=_positive_int, default=10,
                    help="bounded staleness: max versions behind")
+    m.add_argument("--writers", default="primary",
+                   help="primary (one writer) or lww (every replica writes, last writer wins)")
     m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
                    help="bounded staleness: max ms behind")
     m.add_argument("--isolation", default="serializable",
@@ -206,6 +214,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "latency_ms": a.latency_ms,
         "bounded_versions": a.bounded_versions,
         "bounded_ms": a.bounded_ms,
+        "writers": a.writers,
         "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
         "isolation": a.isolation,
         "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
@@ -213,6 +222,8 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     }
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
+        nemesis_interval=a.nemesis_interval,
+        nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
         time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options,
@@ -282,6 +293,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
             # Detail files go beside --out (one path checked) or else beside the history.
             out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
             results = compose(run_checkers(history, names, _check_config(a, out_dir)))
+            faults = fault_summary(history)
+            if faults is not None:  # fault windows, for the report
+                results["faults"] = faults
             code = exit_code(results["valid"])
         except BadInput as e:
             err.print(f"isolde: error: {e}", markup=False)

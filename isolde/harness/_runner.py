@@ -134,6 +134,9 @@ class Runner:
         finally:
             for t in extra_tasks:
                 t.cancel()
+            for t in extra_tasks:  # let them clean up (a nemesis heals) before the writer closes
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
             if ticker:
                 ticker.cancel()
             if installed:

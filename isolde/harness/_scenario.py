@@ -12,6 +12,7 @@ from typing import Any
 
 from ..checkers import CheckConfig, compose, run_checkers
 from ..histories import History
+from ..nemesis import Nemesis, NemesisOptions, fault_summary, make_nemesis
 from ..workloads._base import WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._results import link_latest, new_run_dir, write_json
@@ -29,6 +30,8 @@ class Scenario:
     store: str = "memory"
     workload: str = "register"
     nemesis: tuple[str, ...] = ()
+    nemesis_interval: float = 3.0  # seconds: quiet, fault, quiet, fault...
+    nemesis_options: dict[str, Any] = field(default_factory=dict)  # NemesisOptions overrides
     time_limit: float = 10.0
     concurrency: int = 10
     rate: float | None = None
@@ -69,6 +72,13 @@ def build_generator(s: Scenario, main: Generator) -> Generator:
     return TimeLimit(s.time_limit, gen)
 
 
+def _nemesis(s: Scenario, store: Store) -> Nemesis | None:
+    if not s.nemesis:
+        return None
+    opts = NemesisOptions(interval=s.nemesis_interval, seed=s.seed, **s.nemesis_options)
+    return make_nemesis(s.nemesis, store, opts)
+
+
 def run_scenario(
     s: Scenario,
     on_progress: Callable[[Counters, float], None] | None = None,
@@ -84,6 +94,7 @@ def run_scenario(
     workload = make_workload(s.workload, wopts)
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
+    nemesis = _nemesis(s, store)  # refuses a fault the store cannot take before anything runs
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
     attach_run_dir = getattr(store, "attach_run_dir", None)
     if attach_run_dir is not None:  # stores that start processes keep their logs in the run
@@ -105,12 +116,19 @@ def run_scenario(
             limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
             history_path=history_path,
             on_progress=on_progress,
+            background=[nemesis.run] if nemesis else [],
         )
 
         async def go() -> History:
             await store.setup()
             try:
-                return await runner.run()
+                if nemesis is None:
+                    return await runner.run()
+                await nemesis.setup()
+                try:
+                    return await runner.run()
+                finally:
+                    await nemesis.teardown()
             finally:
                 await store.teardown()
 
@@ -123,6 +141,9 @@ def run_scenario(
             model=s.check.model or workload.checker_options().get("model"),
         )
         results = compose(run_checkers(history, names, cfg))
+        faults = fault_summary(history)
+        if faults is not None:
+            results["faults"] = faults
         write_json(run_dir / "results.json", results)
         log.info("verdict: %s", results["valid"])
         return Outcome(run_dir, history_path, history, results)

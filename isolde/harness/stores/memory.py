@@ -17,8 +17,12 @@ from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
+from ._faulty import EmbeddedFaults
+from ._lww import LWWReplicas
 from ._replicated import READ_MODES, Lag, ReplicatedLog
 from ._txn import TxnEngine, handles
+
+WRITERS = ("primary", "lww")
 
 
 @dataclass
@@ -32,6 +36,7 @@ class MemoryOptions:
     default_read: str = "strong"
     seed: int = 0
     isolation: str = "serializable"  # transactions: see ._txn.ISOLATION_MODES
+    writers: str = "primary"  # or "lww": every replica takes writes, last writer wins
 
 
 class MemoryStore:
@@ -58,6 +63,13 @@ class MemoryStore:
         )
         self.sessions: dict[Any, int] = {}  # process -> highest version seen or written
         self.txns = TxnEngine(self.data, o.isolation, self.now, self.sessions)
+        self.faults = EmbeddedFaults(o.seed)  # switched by the nemesis (see ._faulty)
+        if o.writers not in WRITERS:
+            raise UsageError(f"unknown --writers {o.writers!r} (known: {', '.join(WRITERS)})")
+        self.lww: LWWReplicas | None = None
+        if o.writers == "lww":
+            self.lww = LWWReplicas(o.replicas, Lag(o.lag_ms, o.lag_kind), o.seed)
+            self.capabilities = frozenset({"register", "cas", "read-modes"})
 
     async def setup(self) -> None:
         return None
@@ -90,6 +102,8 @@ class MemoryClient:
     async def invoke(self, op: Op) -> Op:
         if handles(op):  # transactions (and bank ops) span awaits under the isolation mode
             return await self.store.txns.invoke(op, self._delay)
+        if self.store.faults.active:
+            return await self.store.faults.invoke(self, op)
         await self._delay()
         done = self.apply(op)
         await self._delay()
@@ -102,6 +116,8 @@ class MemoryClient:
         now = s.now()
         f, v = op.f, op.value
         token = s.sessions.get(op.process, -1)
+        if s.lww is not None:
+            return s.lww.apply(op, now, self.rng)
         if f == "txn":
             return self._txn(op, now)
         if not (isinstance(v, (list, tuple)) and len(v) == 2):

@@ -1,0 +1,32 @@
+"""Faults for stores reached over the network: which implementation serves which fault name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._base import Fault, NemesisOptions, Unsupported
+from ._client import CLIENT_FAULTS
+from ._network import PROXY_FAULTS, NftablesPartition
+from ._process import Kill, Pause
+
+NOT_REMOTE = {
+    "lag-spike": "replication lag spikes are for the embedded store (memory)",
+    "clock-skew": "clock skew is for the embedded store with --writers lww (a DynamoDB store "
+                  "stamps nothing with a client clock)",
+}
+
+
+def remote_fault(name: str, store: Any, options: NemesisOptions,
+                 shared: dict[str, Any]) -> Fault:
+    """The fault ``name`` bound to ``store``; Unsupported (with the reason) if it cannot be."""
+    if name == "kill":
+        return Kill(store, options)
+    if name == "pause":
+        return Pause(store, options)
+    if name == "partition" and options.partition_via == "nftables":
+        return NftablesPartition(store, options)
+    if name in PROXY_FAULTS:
+        return PROXY_FAULTS[name](store, options, shared)
+    if name in CLIENT_FAULTS:
+        return CLIENT_FAULTS[name](store, options)
+    raise Unsupported(NOT_REMOTE.get(name, f"no such fault {name!r}"))
