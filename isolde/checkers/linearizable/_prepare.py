@@ -52,9 +52,9 @@ def prepare(history: History, model: Model) -> list[tuple[Hashable, list[LinOp]]
         status = _STATUS[types[j]] if j >= 0 else INFO_
         output = hashable(values[j]) if status == OK_ else None
         op = LinOp(fs[i], hashable(values[i]), output, status, i, j, procs[i])
-        model.check_op(op, f"op {i}")
         if not model.include(op):
             continue
         key, op = model.partition(op)
+        model.check_op(op, f"op {i}")
         parts.setdefault(key, []).append(op)
     return list(parts.items())
