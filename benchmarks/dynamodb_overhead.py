@@ -4,9 +4,11 @@ Starts one DynamoDB Local (installing it into the user cache if needed), warms i
 alternates rounds of (a) a raw loop: ``concurrency`` asyncio tasks issuing the register mix
 straight through one aiobotocore client -- 50% GetItem (ConsistentRead), 25% PutItem, 25%
 conditional UpdateItem -- on 5 keys, nothing recorded; and (b) ``isolde``: the register workload
-through ``run_scenario`` on the ``dynamodb`` store at that endpoint (history streamed to disk,
-checked afterwards; only the load phase is timed). Prints ops/s per round and the ratio of the
-medians. Asserts nothing about time.
+through the harness's Runner -- what ``isolde run`` runs -- on the ``dynamodb`` store at that
+endpoint, the history streamed to disk (checking it afterwards is not timed). Rounds alternate
+which goes first. Prints ops/s and this process's CPU time per op for each round, and the ratio
+of the medians (CPU per op is the steadier figure when other work shares the cores). Asserts
+nothing about time.
 
     python benchmarks/dynamodb_overhead.py [--seconds 8] [--concurrency 10] [--rounds 3]
 """
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import platform
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -25,13 +28,16 @@ from pathlib import Path
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
-from isolde.harness import Scenario, run_scenario
+from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.emulators import DYNAMODB_LOCAL, ProcessEmulator
+from isolde.harness.stores.dynamodb import DynamoDBStore, DynamoOptions
+from isolde.workloads import WorkloadOptions, make_workload
 
 TABLE = "isolde-bench-raw"
 
 
-async def raw_round(url: str, seconds: float, concurrency: int, create: bool) -> float:
+async def raw_round(url: str, seconds: float, concurrency: int,
+                    create: bool) -> tuple[int, float]:
     session = AioSession()
     config = AioConfig(retries={"total_max_attempts": 1}, max_pool_connections=64)
     async with session.create_client("dynamodb", region_name="us-east-1", endpoint_url=url,
@@ -43,6 +49,7 @@ async def raw_round(url: str, seconds: float, concurrency: int, create: bool) ->
                 AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
                 KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
         done = 0
+        t0 = time.monotonic()
         deadline = time.monotonic() + seconds
 
         async def worker(w: int) -> None:
@@ -68,21 +75,32 @@ async def raw_round(url: str, seconds: float, concurrency: int, create: bool) ->
                     pass
                 done += 1
 
-        t0 = time.monotonic()
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        return done / (time.monotonic() - t0)
+        return done, time.monotonic() - t0
 
 
-def isolde_round(url: str, seconds: float, concurrency: int, seed: int, tmp: Path) -> float:
-    scenario = Scenario(store="dynamodb", workload="register", time_limit=seconds,
-                        concurrency=concurrency, seed=seed, store_dir=tmp,
-                        store_options={"endpoint_url": url, "dummy_credentials": True})
-    outcome = run_scenario(scenario)
-    h = outcome.history
-    completions = [i for i, t in enumerate(h.types) if t != 0]
-    # From the first invocation to the last completion: the load phase only.
-    elapsed = (h.times[completions[-1]] - h.times[0]) / 1e9
-    return len(completions) / elapsed
+async def isolde_round(url: str, seconds: float, concurrency: int, seed: int,
+                       tmp: Path) -> tuple[int, float]:
+    store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=seed)
+    workload = make_workload("register", WorkloadOptions(seed=seed, concurrency=concurrency))
+    runner = Runner(store=store, generator=TimeLimit(seconds, workload.generator()),
+                    limits=RunLimits(concurrency=concurrency, seed=seed),
+                    history_path=tmp / f"history-{seed}.jsonl")
+    await store.setup()
+    try:
+        t0 = time.monotonic()
+        await runner.run()
+        elapsed = time.monotonic() - t0
+    finally:
+        await store.teardown()
+    assert runner.recorder is not None
+    c = runner.recorder.counters
+    return c.ok + c.fail + c.info, elapsed
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def main() -> None:
@@ -99,14 +117,29 @@ def main() -> None:
           f"concurrency {a.concurrency}; {a.seconds:g} s per round")
     try:
         asyncio.run(raw_round(url, a.seconds, a.concurrency, create=True))  # JIT warm-up
-        raws, isos = [], []
+        rows: dict[str, list[tuple[float, float]]] = {"raw": [], "isolde": []}
+
+        def measure(kind: str, r: int, tmp: Path) -> None:
+            c0 = cpu()
+            if kind == "raw":
+                n, elapsed = asyncio.run(raw_round(url, a.seconds, a.concurrency, False))
+            else:
+                n, elapsed = asyncio.run(isolde_round(url, a.seconds, a.concurrency, r, tmp))
+            rows[kind].append((n / elapsed, (cpu() - c0) / n * 1e6))
+            print(f"round {r + 1} {kind:6}: {n / elapsed:8.0f} ops/s  "
+                  f"{rows[kind][-1][1]:7.0f} µs CPU/op")
+
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(a.rounds):
-                raws.append(asyncio.run(raw_round(url, a.seconds, a.concurrency, False)))
-                isos.append(isolde_round(url, a.seconds, a.concurrency, r, Path(tmp)))
-                print(f"round {r + 1}: raw {raws[-1]:8.0f} ops/s   isolde {isos[-1]:8.0f} ops/s")
-        raw, iso = statistics.median(raws), statistics.median(isos)
-        print(f"median: raw {raw:.0f} ops/s, isolde {iso:.0f} ops/s, ratio {iso / raw:.3f}")
+                order = ("raw", "isolde") if r % 2 == 0 else ("isolde", "raw")
+                for kind in order:
+                    measure(kind, r, Path(tmp))
+        raw = statistics.median(x[0] for x in rows["raw"])
+        iso = statistics.median(x[0] for x in rows["isolde"])
+        raw_cpu = statistics.median(x[1] for x in rows["raw"])
+        iso_cpu = statistics.median(x[1] for x in rows["isolde"])
+        print(f"median: raw {raw:.0f} ops/s, isolde {iso:.0f} ops/s, ratio {iso / raw:.3f}; "
+              f"CPU/op raw {raw_cpu:.0f} µs, isolde {iso_cpu:.0f} µs")
     finally:
         asyncio.run(emu.stop())
 

@@ -121,7 +121,7 @@ def test_install_is_cached_outside_the_repository(dynamodb_local_installed: None
         assert spec.install() == spec.install_dir  # second install: nothing to do
 
 
-@pytest.mark.parametrize("name", ["dynamodb-local", "dynalite", "moto"])
+@pytest.mark.parametrize("name", ["dynalite", "moto"])  # DynamoDB Local: test_conformance
 def test_real_emulators_start_and_stop(name: str, request: pytest.FixtureRequest,
                                        tmp_path: Path) -> None:
     if name != "moto":

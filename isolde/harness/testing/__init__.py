@@ -9,9 +9,10 @@ Use it from a test module in a few lines::
             return MyStore(...)
 
 Each ``test_*`` method builds a fresh store, runs ``setup``, one group of checks, ``teardown``,
-and then checks nothing was left behind. Checks a store's ``capabilities`` do not claim are
-skipped (transactions, bank ops, process control). The checks are also plain async functions
-(``CHECKS``) for use without pytest.
+and then checks nothing was left behind: no process it started still exists (alive or unreaped),
+and, when it started its own server (``owns_endpoint``), nothing answers at its endpoint. Checks
+a store's ``capabilities`` do not claim are skipped (transactions, bank ops, process control).
+The checks are also plain async functions (``CHECKS``) for use without pytest.
 """
 
 from ._conformance import (

@@ -158,3 +158,16 @@ def test_emulator_command(dynalite_installed: None) -> None:
     assert p.returncode == 0 and "dynalite: installed in" in p.stdout
     p = isolde("emulator", "install", "nosuch")
     assert p.returncode == 254
+
+
+def test_unreachable_endpoint_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = isolde(*audit(f"http://127.0.0.1:{port}", tmp_path, "--yes"), env=aws_env())
+    assert p.returncode == 255
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "setup failed: connect-failed" in lines[0], p.stderr
+    assert KEY_ID not in p.stderr and SECRET not in p.stderr

@@ -1,10 +1,10 @@
 """Acceptance: the workloads on the DynamoDB stores, judged by their own checkers.
 
-DynamoDB Local (the faithful target) keeps register linearizable, list-append transactions
-serializable and the bank's total conserved. moto 5.2.5 runs the register workload correctly,
-but under concurrent transfers a cancelled TransactWriteItems restores a stale copy of the table
-and loses others' committed writes: the bank checker reports wrong totals -- confirmed here
-independently of the checker, straight from the recorded reads.
+DynamoDB Local (the faithful target) keeps register linearizable, the causal workload causal,
+list-append transactions serializable and the bank's total conserved. moto 5.2.5 runs the
+register workload correctly, but under concurrent transfers a cancelled TransactWriteItems
+restores a stale copy of the table and loses others' committed writes: the bank checker reports
+wrong totals -- confirmed here independently of the checker, straight from the recorded reads.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def run(store: str, workload: str, tmp_path: Path, seconds: float = 3.0, seed: i
                                  store_options=store_options))
 
 
-@pytest.mark.parametrize("workload", ["register", "list-append", "bank"])
+@pytest.mark.parametrize("workload", ["register", "list-append", "bank", "causal"])
 def test_dynamodb_local_is_valid(workload: str, dynamodb_local_url: str, tmp_path: Path) -> None:
     out = run("dynamodb", workload, tmp_path, endpoint_url=dynamodb_local_url,
               dummy_credentials=True)

@@ -66,13 +66,27 @@ class Secrets:
         return _KEY_ID.sub("***", text)
 
 
+_SESSIONS: dict[str | None, Any] = {}
+
+
+def _session(factory: Any, profile: str | None) -> Any:
+    """One session per profile per process: a session parses botocore's service and endpoint
+    models (a quarter second of CPU), which every client it creates then shares."""
+    if profile not in _SESSIONS:
+        _SESSIONS[profile] = factory(profile=profile)
+    return _SESSIONS[profile]
+
+
 class Api:
     """A shared aiobotocore DynamoDB client. ``call`` counts each request and retries it when
     the error is transient and either certainly not applied or the request is idempotent."""
 
     def __init__(self, options: DynamoOptions, endpoint_url: str | None, usage: Usage,
-                 secrets: Secrets, seed: int = 0) -> None:
+                 secrets: Secrets, seed: int = 0, admin: bool = False) -> None:
         self.options = options
+        # Table administration is not under test: patient timeouts, so a slow (just restarted,
+        # busy) emulator does not fail setup or teardown.
+        self.admin = admin
         self.endpoint_url = endpoint_url
         self.usage = usage
         self.secrets = secrets
@@ -92,9 +106,10 @@ class Api:
             ) from None
         o = self.options
         try:
-            session = AioSession(profile=o.profile)
+            session = _session(AioSession, o.profile)
             config = AioConfig(
-                connect_timeout=o.connect_timeout, read_timeout=o.read_timeout,
+                connect_timeout=max(o.connect_timeout, 10.0) if self.admin else o.connect_timeout,
+                read_timeout=max(o.read_timeout, 60.0) if self.admin else o.read_timeout,
                 retries={"total_max_attempts": 1}, max_pool_connections=o.pool,
             )
             kwargs: dict[str, Any] = {"region_name": o.region, "endpoint_url": self.endpoint_url,

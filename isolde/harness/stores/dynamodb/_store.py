@@ -15,15 +15,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ...._errors import IsoldeError
 from ....histories import Op
 from ...emulators import Emulator, make_emulator
 from ...emulators._process import HOST
 from ._api import Api, DynamoOptions, Secrets
 from ._client import DynamoClient
 from ._cost import Usage
+from ._errors import classify
 from ._table import check_table_name, create_table, delete_table, new_table_name
 
 log = logging.getLogger("isolde.dynamodb")
+
+class StoreError(IsoldeError):
+    """The store could not be set up (unreachable, refused, not permitted): one line, exit 255."""
+
 
 CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
 NO_TRANSACTIONS = frozenset({"register", "cas", "read-modes"})
@@ -34,6 +40,7 @@ class DynamoDBStore:
 
     name = "dynamodb"
     capabilities = CAPABILITIES
+    owns_endpoint = False  # the endpoint is AWS or a server someone else runs
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         self.options = options or DynamoOptions()
@@ -87,37 +94,47 @@ class DynamoDBStore:
         try:
             await self._start_backend()
             self.admin = Api(self.options, self._endpoint_url(), self.usage, self.secrets,
-                             self.seed)
+                             self.seed, admin=True)
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
                      self.admin.region, self._endpoint_url() or "AWS")
             self._created = True  # from here on, teardown tries to delete it
             await create_table(self.admin, self.table)
-        except BaseException:  # failed or interrupted (Ctrl-C) part way: undo what was done
-            await self.teardown()
+        except BaseException as e:  # failed or interrupted (Ctrl-C) part way: undo it all
+            try:
+                await self._teardown(quiet=True)
+            except Exception as t:  # the setup error is the one to report
+                log.info("teardown after failed setup: %r", t)
+            if isinstance(e, Exception) and not isinstance(e, IsoldeError):
+                # One line for the user, with anything credential-like masked.
+                detail = self.secrets.redact(f"{classify(e).kind}: {e}")
+                raise StoreError(f"{self.name}: setup failed: {detail}") from None
             raise
 
     async def teardown(self) -> None:
         """Close clients, delete the table unless ``keep``, stop the emulator. Never raises for
         one step failing before the others ran; the first error is re-raised at the end."""
+        await self._teardown(quiet=False)
+
+    async def _teardown(self, quiet: bool) -> None:
         errors: list[BaseException] = []
         if self.data_api is not None:
-            with _collect(errors):
+            with _collect(errors, quiet, self.secrets):
                 await self.data_api.close()
             self.data_api = None
         if self.admin is not None:
             if self._created and not self.options.keep:
-                with _collect(errors):
+                with _collect(errors, quiet, self.secrets):
                     if await delete_table(self.admin, self.table):
                         log.info("%s: deleted table %s", self.name, self.table)
             elif self._created:
                 log.warning("keeping table %s (--keep): delete it yourself when done",
                             self.table)
             self._created = False
-            with _collect(errors):
+            with _collect(errors, quiet, self.secrets):
                 await self.admin.close()
             self.admin = None
-        with _collect(errors):
+        with _collect(errors, quiet, self.secrets):
             await self._stop_backend()
         if errors:
             raise errors[0]
@@ -138,11 +155,11 @@ class DynamoDBStore:
 
 
 @contextlib.contextmanager
-def _collect(errors: list[BaseException]) -> Any:
+def _collect(errors: list[BaseException], quiet: bool, secrets: Secrets) -> Any:
     try:
         yield
     except Exception as e:
-        log.warning("teardown: %r", e)
+        (log.info if quiet else log.warning)("teardown: %s", secrets.redact(repr(e)))
         errors.append(e)
 
 
@@ -150,6 +167,7 @@ class EmulatedStore(DynamoDBStore):
     """A DynamoDB store on an emulator isolde starts in ``setup`` and stops in ``teardown``."""
 
     emulator_name = ""
+    owns_endpoint = True  # its emulator: stopped at teardown
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         options = options or DynamoOptions()
