@@ -135,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
                    help="strong|bounded|session|consistent-prefix|eventual|mixed")
+    w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
+                   help="list-append: appends to a key before it retires (default 32)")
+    w.add_argument("--max-txn-length", type=_positive_int, default=4,
+                   help="list-append: micro-ops per transaction, at most 5 (default 4)")
+    w.add_argument("--accounts", type=_positive_int, default=5,
+                   help="bank: number of accounts (default 5)")
+    w.add_argument("--total", type=_positive_int, default=100,
+                   help="bank: total balance, spread evenly over the accounts (default 100)")
+    w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
+                   help="bank: transfers as transactions, or as a non-transactional "
+                        "read-modify-write control that must fail (default txn)")
     m = r.add_argument_group("memory store")
     m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
     m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
@@ -147,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="primary (one writer) or lww (every replica writes, last writer wins)")
     m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
                    help="bounded staleness: max ms behind")
+    m.add_argument("--isolation", default="serializable",
+                   choices=("serializable", "snapshot-isolation", "read-committed", "none"),
+                   help="transaction isolation of the memory store (default serializable)")
     _add_check_options(r)
 
     c = sub.add_parser("check", help="check history files")
@@ -174,6 +188,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "bounded_ms": a.bounded_ms,
         "writers": a.writers,
         "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
+        "isolation": a.isolation,
     }
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
@@ -183,7 +198,11 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options,
         workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
-                          "read_consistency": a.read_consistency},
+                          "read_consistency": a.read_consistency,
+                          "options": {"max_writes_per_key": a.max_writes_per_key,
+                                      "max_txn_length": a.max_txn_length,
+                                      "accounts": a.accounts, "total": a.total,
+                                      "bank_mode": a.bank_mode}},
         checkers=a.checker, check=_check_config(a),
     )
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)

@@ -10,6 +10,7 @@ _BY_F: list[tuple[frozenset[str], str]] = [
     (frozenset({"txn"}), "list-append"),
     (frozenset({"transfer"}), "bank"),
     (frozenset({"read", "write", "cas"}), "linearizable"),
+    (frozenset({"get", "put", "append"}), "linearizable"),
 ]
 
 

@@ -44,6 +44,9 @@ CheckerFactory = Callable[[CheckConfig], Checker]
 # `isolde check` pays only for the checkers it uses.
 CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
+    "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
+    "list-append": "isolde.checkers.isolation:ListAppendChecker",
+    "bank": "isolde.checkers._bank:BankChecker",
 }
 
 

@@ -6,6 +6,7 @@ from ._generators import (
     FnGen,
     Generator,
     Independent,
+    Lazy,
     Limit,
     Mix,
     Once,
@@ -15,6 +16,7 @@ from ._generators import (
     Stagger,
     TimeLimit,
     Wait,
+    exponential_index,
     rate,
 )
 from ._results import link_latest, new_run_dir, write_json
@@ -32,6 +34,7 @@ __all__ = [
     "FnGen",
     "Generator",
     "Independent",
+    "Lazy",
     "Limit",
     "Mix",
     "Once",
@@ -47,6 +50,7 @@ __all__ = [
     "Store",
     "TimeLimit",
     "Wait",
+    "exponential_index",
     "link_latest",
     "make_store",
     "new_run_dir",

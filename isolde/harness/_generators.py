@@ -8,6 +8,7 @@ gives the same op schedule (exactly so at concurrency 1).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -230,3 +231,27 @@ class Ops:
             return None
         self.i += 1
         return self.specs[self.i - 1]
+
+
+class Lazy:
+    """The generator ``make()`` builds on the first ask (e.g. final reads of the keys used)."""
+
+    def __init__(self, make: Callable[[], Generator]) -> None:
+        self.make = make
+        self.gen: Generator | None = None
+
+    def next(self, ctx: Context) -> Answer:
+        if self.gen is None:
+            self.gen = self.make()
+        return self.gen.next(ctx)
+
+
+def exponential_index(rng: random.Random, n: int, base: float = 2.0) -> int:
+    """An index in ``0..n-1`` with P(i) proportional to ``base**-i`` (a skewed key choice)."""
+    if n <= 1:
+        return 0
+    # Inverse CDF of the truncated geometric distribution.
+    q = 1.0 / base
+    u = rng.random() * (1.0 - q**n)
+    i = int(math.log1p(-u) / math.log(q))
+    return min(i, n - 1)

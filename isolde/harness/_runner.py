@@ -79,7 +79,8 @@ class RunLimits:
 
 @dataclass
 class Runner:
-    """Runs ``generator`` then ``final`` against ``store`` with ``limits.concurrency`` workers."""
+    """Runs ``setup`` (one worker), ``generator``, then ``final`` against ``store`` with
+    ``limits.concurrency`` workers."""
 
     store: Store
     generator: Generator
@@ -88,6 +89,7 @@ class Runner:
     history_path: Path | None = None
     on_progress: Callable[[Counters, float], None] | None = None
     background: list[Callable[[Runner], Any]] = field(default_factory=list)
+    setup: Generator | None = None  # e.g. a bank's initial balances, before any other op
 
     def __post_init__(self) -> None:
         self.stopping = asyncio.Event()
@@ -114,6 +116,8 @@ class Runner:
         try:
             clients = [await self.store.open_client(w) for w in range(self.limits.concurrency)]
             try:
+                if self.setup is not None:
+                    await self._phase(self.setup, clients[:1])
                 await self._phase(self.generator, clients)
                 for t in extra_tasks:
                     t.cancel()
@@ -163,7 +167,7 @@ class Runner:
                 self.on_progress(self.recorder.counters, self.recorder.now() / 1e9)
 
     async def _phase(self, gen: Generator, clients: list[Client]) -> None:
-        n = self.limits.concurrency
+        n = len(clients)
         self._workers = [asyncio.create_task(self._worker(w, gen, clients[w])) for w in range(n)]
         stop_wait = asyncio.create_task(self.stopping.wait())
         pending: set[asyncio.Task[Any]] = set(self._workers)

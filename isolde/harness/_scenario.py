@@ -109,6 +109,7 @@ def run_scenario(
             store=store,
             generator=build_generator(s, workload.generator()),
             final=workload.final_generator(),
+            setup=getattr(workload, "setup_generator", lambda: None)(),
             limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
             history_path=history_path,
             on_progress=on_progress,

@@ -10,13 +10,19 @@ from .._errors import BadInput
 from ._edn import read_edn
 from ._history import History
 from ._jsonl import read_jsonl
+from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
 
 Reader = Callable[[Path], History]
 
 # Format name -> reader. Importers for other tools' logs add themselves here.
-READERS: dict[str, Reader] = {"jsonl": read_jsonl, "edn": read_edn}
+READERS: dict[str, Reader] = {
+    "jsonl": read_jsonl,
+    "edn": read_edn,
+    "porcupine-etcd": read_porcupine_etcd,
+    "porcupine-kv": read_porcupine_kv,
+}
 # Detectors run in order on the file's first bytes; the first to answer names the format.
-DETECTORS: list[Callable[[bytes], str | None]] = []
+DETECTORS: list[Callable[[bytes], str | None]] = [detect_porcupine]
 
 
 def _detect_builtin(head: bytes) -> str | None:

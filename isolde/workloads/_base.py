@@ -36,9 +36,14 @@ class Workload(Protocol):
 
     def checker_options(self) -> dict[str, Any]: ...
 
+    # Optional: ``setup_generator() -> Generator | None``, ops run by one worker before the
+    # load (e.g. the bank's initial balances); the runner waits for them to complete.
+
 
 WORKLOADS: dict[str, str] = {
     "register": "isolde.workloads.register:RegisterWorkload",
+    "list-append": "isolde.workloads.list_append:ListAppendWorkload",
+    "bank": "isolde.workloads.bank:BankWorkload",
 }
 
 

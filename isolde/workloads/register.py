@@ -20,7 +20,7 @@ MIXED = "mixed"
 class RegisterWorkload:
     name = "register"
     needs = frozenset({"register", "cas"})
-    checkers: tuple[str, ...] = ("stats",)
+    checkers: tuple[str, ...] = ("linearizable", "stats")
 
     def __init__(self, options: WorkloadOptions) -> None:
         self.options = options
@@ -60,4 +60,4 @@ class RegisterWorkload:
         return None
 
     def checker_options(self) -> dict[str, Any]:
-        return {"model": "cas-register"}
+        return {"model": "multi-register"}

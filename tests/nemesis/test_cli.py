@@ -28,6 +28,7 @@ def test_every_memory_fault_runs_heals_and_reports(tmp_path: Path) -> None:
     # CI keeps this at 15 s; the README's 60 s run is the same command with --time-limit 60.
     r = run_cli("run", "--writers", "lww", "--nemesis", MEMORY_FAULTS, "--nemesis-interval",
                 "1", "--time-limit", "15", "--op-timeout", "0.5", "--read-consistency", "mixed",
+                "--check-time-limit", "20",
                 "--store-dir", str(tmp_path), "--no-progress", timeout=120)
     assert r.returncode in (0, 1, 2), r.stderr
     assert "faults:" in r.stdout and "all healed" in r.stdout

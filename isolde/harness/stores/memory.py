@@ -3,8 +3,8 @@
 Single-key ops (``read``/``write``/``cas`` on Jepsen independent tuples ``[k, v]``) and
 transactions (``txn`` of micro-ops ``["r", k, None]``, ``["w", k, v]``, ``["append", k, v]``)
 run at the primary; reads choose a replica by the op's ``consistency`` field (see
-:mod:`._replicated`). A transaction runs without yielding to the event loop, so transactions are
-serializable (and, with the primary as the only writer, strict serializable).
+:mod:`._replicated`). Clients run transactions (and bank ops) through :mod:`._txn` under the
+store's ``isolation`` mode; :meth:`MemoryClient.apply` runs one atomically (serializable).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ...histories import Op
 from ._faulty import EmbeddedFaults
 from ._lww import LWWReplicas
 from ._replicated import READ_MODES, Lag, ReplicatedLog
+from ._txn import TxnEngine, handles
 
 WRITERS = ("primary", "lww")
 
@@ -34,6 +35,7 @@ class MemoryOptions:
     bounded_ms: float = 100.0
     default_read: str = "strong"
     seed: int = 0
+    isolation: str = "serializable"  # transactions: see ._txn.ISOLATION_MODES
     writers: str = "primary"  # or "lww": every replica takes writes, last writer wins
 
 
@@ -41,7 +43,9 @@ class MemoryStore:
     """An in-process store whose guarantees are exact, so checkers can be tested against it."""
 
     name = "memory"
-    capabilities = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read"})
+    capabilities = frozenset(
+        {"register", "cas", "txn", "read-modes", "multi-key-read", "bank"}
+    )
 
     def __init__(self, options: MemoryOptions | None = None) -> None:
         self.options = o = options or MemoryOptions()
@@ -58,6 +62,7 @@ class MemoryStore:
             bounded_ms=o.bounded_ms,
         )
         self.sessions: dict[Any, int] = {}  # process -> highest version seen or written
+        self.txns = TxnEngine(self.data, o.isolation, self.now, self.sessions)
         self.faults = EmbeddedFaults(o.seed)  # switched by the nemesis (see ._faulty)
         if o.writers not in WRITERS:
             raise UsageError(f"unknown --writers {o.writers!r} (known: {', '.join(WRITERS)})")
@@ -95,8 +100,15 @@ class MemoryClient:
             await asyncio.sleep(0)  # still yield, so concurrent workers interleave
 
     async def invoke(self, op: Op) -> Op:
-        if self.store.faults.active:
+        if self.store.faults.active:  # through the nemesis's simulated network
             return await self.store.faults.invoke(self, op)
+        return await self.deliver(op)
+
+    async def deliver(self, op: Op) -> Op:
+        """The request's trip to the store and back, and its effect."""
+        if handles(op) and self.store.lww is None:
+            # transactions (and bank ops) span awaits under the isolation mode
+            return await self.store.txns.invoke(op, self._delay)
         await self._delay()
         done = self.apply(op)
         await self._delay()

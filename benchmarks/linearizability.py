@@ -1,0 +1,59 @@
+"""Linearizability checker timings on Porcupine's corpus (in process, after parsing).
+
+Usage: ``python benchmarks/linearizability.py [CORPUS_DIR] [--repeat N]``. Prints the total
+check time of the 102 etcd logs, the hardest files, kv c50-ok and c50-bad, each the best of N
+runs (default 3), beside Porcupine v1.3.0's figures on this machine class. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from isolde.checkers import CheckConfig
+from isolde.checkers.linearizable import LinearizableChecker
+from isolde.histories import History, load_history
+
+DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "porcupine"
+HARD = ["etcd_002", "etcd_007", "etcd_057", "etcd_099"]
+PORCUPINE = {"etcd total": 0.44, "etcd_002": 0.181, "c50-ok": 0.099}
+
+
+def _time(h: History, repeat: int) -> tuple[float, object]:
+    best, valid = float("inf"), None
+    checker = LinearizableChecker(CheckConfig(workers=1))
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        valid = checker.check(h).valid
+        best = min(best, time.perf_counter() - t0)
+    return best, valid
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    etcd = sorted((a.corpus / "jepsen").glob("etcd_*.log"))
+    etcd = [p for p in etcd if p.stat().st_size > 0]  # etcd_095 is empty
+    times: dict[str, float] = {}
+    for p in etcd:
+        times[p.stem], _ = _time(load_history(p), a.repeat)
+    total = sum(times.values())
+    slowest = max(times, key=lambda k: times[k])
+    print(f"etcd: {len(etcd)} files, total {total:.3f} s "
+          f"(Porcupine {PORCUPINE['etcd total']} s); slowest {slowest} {times[slowest]*1e3:.0f} ms")
+    for name in HARD:
+        ref = PORCUPINE.get(name)
+        print(f"  {name}: {times[name]*1e3:.0f} ms"
+              + (f" (Porcupine {ref*1e3:.0f} ms)" if ref else ""))
+    for name in ("c50-ok", "c50-bad"):
+        t, valid = _time(load_history(a.corpus / "kv" / f"{name}.txt"), a.repeat)
+        ref = PORCUPINE.get(name)
+        print(f"kv {name}: {t*1e3:.0f} ms, valid={valid}"
+              + (f" (Porcupine {ref*1e3:.0f} ms)" if ref else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The ``bank`` checker: every ok read of all accounts must show the known total, no negative
+balance and every account.
+
+The total and the accounts come from the checker options (the bank workload passes them), else
+from the history's ok ``init`` op, else from the first ok read (then only changes of the total
+are caught). Accounts are compared by their string form, since JSON turns integer map keys into
+strings. The total of every read over time is kept in ``totals`` ([seconds, total] pairs) for
+plotting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..histories import INVOKE, NEMESIS, OK, History
+from ._base import CheckConfig
+from ._result import UNKNOWN, Anomaly, Result, Validity
+
+MAX_EXAMPLES = 20  # rendered anomalies per type; all are counted
+
+
+class BankChecker:
+    name = "bank"
+
+    def __init__(self, config: CheckConfig | None = None) -> None:
+        self.config = config or CheckConfig()
+
+    def check(self, history: History) -> Result:
+        opts = self.config.options
+        total: Any = opts.get("total")
+        accounts: Any = opts.get("accounts")
+        source = "options" if total is not None else None
+        negative_ok = bool(opts.get("negative_balances", False))
+        types, procs, fs, values, times = (history.types, history.processes, history.fs,
+                                           history.values, history.times)
+        reads: list[int] = []
+        transfers: Counter[str] = Counter()
+        for i in range(len(history)):
+            if procs[i] == NEMESIS or types[i] == INVOKE:
+                continue
+            f = fs[i]
+            if f == "transfer":
+                transfers[("invoke", "ok", "fail", "info")[types[i]]] += 1
+            elif types[i] == OK and f == "init" and isinstance(values[i], dict):
+                if total is None:
+                    total, source = sum(values[i].values()), "init"
+                if accounts is None:
+                    accounts = list(values[i])
+            elif types[i] == OK and f == "read" and isinstance(values[i], dict):
+                reads.append(i)
+        if total is None and reads:
+            total, source = sum(_balances(values[reads[0]])), "first read"
+        if accounts is None and reads:
+            accounts = sorted({str(a) for i in reads for a in values[i]})
+        want = sorted(str(a) for a in accounts or ())
+        found: list[Anomaly] = []
+        counts: Counter[str] = Counter()
+        series: list[list[float]] = []
+        t0 = times[0] if len(history) else 0
+        bad = 0
+        for i in reads:
+            before = sum(counts.values())
+            v = {str(a): b for a, b in values[i].items()}
+            s = sum(_balances(v))
+            series.append([round((times[i] - t0) / 1e9, 6), s])
+            missing = [a for a in want if v.get(a) is None]
+            if missing:
+                self._add(found, counts, Anomaly("missing-account", (i,),
+                          f"op {i} read {v}, which lacks account(s) {', '.join(missing)}",
+                          {"missing": missing, "value": v}))
+            neg = {a: b for a, b in v.items() if isinstance(b, (int, float)) and b < 0}
+            if neg and not negative_ok:
+                self._add(found, counts, Anomaly("negative-value", (i,),
+                          f"op {i} read negative balance(s) {neg}", {"negative": neg,
+                                                                      "value": v}))
+            if total is not None and s != total:
+                self._add(found, counts, Anomaly("wrong-total", (i,),
+                          f"op {i} read balances summing to {s}, not the total {total}: {v}",
+                          {"total": s, "expected": total, "value": v}))
+            bad += sum(counts.values()) > before
+        valid: Validity = False if counts else (True if reads else UNKNOWN)
+        data: dict[str, Any] = {
+            "total": total, "total_source": source, "accounts": len(want), "reads": len(reads),
+            "bad_reads": bad, "anomaly_counts": dict(counts),
+            "transfers": dict(transfers), "totals": series,
+        }
+        return Result(valid, found, data)
+
+    @staticmethod
+    def _add(found: list[Anomaly], counts: Counter[str], a: Anomaly) -> None:
+        counts[a.type] += 1
+        if counts[a.type] <= MAX_EXAMPLES:
+            found.append(a)
+
+
+def _balances(v: dict[Any, Any]) -> list[Any]:
+    return [b for b in v.values() if isinstance(b, (int, float))]

@@ -1,0 +1,266 @@
+"""List-append inference: who appended what, every read, version orders, direct anomalies.
+
+Appended elements are unique per key, so a read of key k names the transactions whose appends it
+saw. Every ok read of k must be a prefix of one total order of k's elements (else
+``incompatible-order``); the longest read gives that order. One pass over the transactions
+collects appends and reads; a pass per key checks the reads against the order. Direct anomalies
+found here: G1a, G1b, dirty-update, garbage-read, duplicate-elements, incompatible-order,
+internal, future-read, lost-update.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..._errors import BadInput
+from ...histories import FAIL, OK
+from ._anomaly import Found
+from ._txns import Txns
+
+
+@dataclass
+class AppendFacts:
+    """What the transactions say, per key. ``orders[k]`` is k's version order (absent for keys
+    whose reads disagree) and ``writers[k]`` the transaction of each of its elements (-1 unknown,
+    or the element was appended by a failed transaction)."""
+
+    writer: dict[Any, dict[Any, int]] = field(default_factory=dict)  # committed appends
+    failed: dict[Any, dict[Any, int]] = field(default_factory=dict)  # appends of failed txns
+    intermediate: dict[Any, set[Any]] = field(default_factory=dict)  # not a txn's last append
+    # Every ok read, as columns: transaction, key, the list read, external (before own append)?
+    read_t: array = field(default_factory=lambda: array("q"))
+    read_k: list[Any] = field(default_factory=list)
+    read_v: list[Any] = field(default_factory=list)
+    read_ext: bytearray = field(default_factory=bytearray)
+    orders: dict[Any, Any] = field(default_factory=dict)
+    writers: dict[Any, list[int]] = field(default_factory=dict)
+    # Elements ok transactions appended that no read saw: (element, writer). They must follow
+    # every element of the key's order, in some unknown order among themselves.
+    unread: dict[Any, list[tuple[Any, int]]] = field(default_factory=dict)
+    found: list[Found] = field(default_factory=list)
+    non_unique_appends: int = 0
+
+    def reads_of(self, k: Any) -> list[tuple[int, Any]]:
+        """(transaction, list) of every ok read of ``k`` (a scan; for explanations only)."""
+        return [(t, v) for t, kk, v in zip(self.read_t, self.read_k, self.read_v, strict=True)
+                if kk == k]
+
+
+def _as_list(v: Any, t: int, txns: Txns) -> Any:
+    if v is None:
+        return ()
+    if isinstance(v, (list, tuple)):
+        return v
+    raise BadInput(f"list-append read value must be a list, got {v!r}",
+                   f"op {txns.op_index(t)}")
+
+
+def collect(txns: Txns) -> AppendFacts:
+    """Pass 1: appends, failed appends, reads; internal, future-read and lost-update per txn."""
+    facts = AppendFacts()
+    writer, failed, found = facts.writer, facts.failed, facts.found
+    rt, rk, rv, rext = facts.read_t, facts.read_k, facts.read_v, facts.read_ext
+    status, mops = txns.status, txns.mops
+    lost: dict[tuple[Any, tuple[Any, ...]], list[int]] = {}
+    dupes = 0
+    for t in range(len(status)):
+        st = status[t]
+        ms = mops[t]
+        if st == FAIL:
+            for f, k, v in ms:
+                if f == "append":
+                    failed.setdefault(k, {})[v] = t
+            continue
+        if len(ms) > 1 and len({m[1] for m in ms}) < len(ms):
+            dupes += _mixed_txn(t, ms, st == OK, facts, lost, txns)
+            continue
+        # Each key once: every read is external, every append final.
+        for f, k, v in ms:
+            if f == "append":
+                wk = writer.get(k)
+                if wk is None:
+                    writer[k] = wk = {}
+                if v in wk:
+                    dupes += 1
+                wk[v] = t
+            elif f == "r" and st == OK:
+                rt.append(t)
+                rk.append(k)
+                rv.append(_as_list(v, t, txns))
+                rext.append(1)
+    facts.non_unique_appends = dupes
+    for (k, prefix), ts in lost.items():
+        if len(ts) > 1:
+            found.append(Found("lost-update", tuple(ts), {"key": k, "value": list(prefix)}))
+    return facts
+
+
+def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
+               lost: dict[tuple[Any, tuple[Any, ...]], list[int]], txns: Txns) -> int:
+    """A transaction touching some key twice: check it against itself as it goes."""
+    dupes = 0
+    known: dict[Any, list[Any] | None] = {}  # key -> state last read (None: not read yet)
+    own: dict[Any, list[Any]] = {}  # key -> own appends since that read
+    ext_read: dict[Any, tuple[Any, ...]] = {}
+    last_append: dict[Any, Any] = {}
+    for idx, (f, k, v) in enumerate(ms):
+        if f == "append":
+            wk = facts.writer.setdefault(k, {})
+            if v in wk:
+                dupes += 1
+            wk[v] = t
+            if k in last_append:  # an earlier append of this txn is not its final state
+                facts.intermediate.setdefault(k, set()).add(last_append[k])
+            last_append[k] = v
+            own.setdefault(k, []).append(v)
+            if k in ext_read:
+                lost.setdefault((k, ext_read.pop(k)), []).append(t)
+            continue
+        if f != "r" or not ok:
+            continue
+        r = _as_list(v, t, txns)
+        first = k not in known and k not in own
+        facts.read_t.append(t)
+        facts.read_k.append(k)
+        facts.read_v.append(r)
+        facts.read_ext.append(1 if first else 0)
+        later = {m[2] for m in ms[idx + 1:] if m[0] == "append" and m[1] == k}
+        if later and later.intersection(r):
+            facts.found.append(Found("future-read", (t,), {
+                "key": k, "value": list(r), "mop": idx,
+                "elements": sorted(later.intersection(r), key=repr)}))
+        if first:
+            ext_read[k] = tuple(r)
+        else:
+            _self_check(t, k, idx, list(r), known.get(k), own.get(k, []), facts)
+        known[k] = list(r)
+        own[k] = []
+    return dupes
+
+
+def _self_check(t: int, k: Any, idx: int, r: list[Any], base: list[Any] | None,
+                mine: list[Any], facts: AppendFacts) -> None:
+    """A repeated read of ``k`` against the txn's last read ``base`` and own appends since.
+
+    It must end with those appends, and (if ``base`` is known) equal base + appends; a read that
+    only adds other transactions' elements after ``base`` is a ``nonrepeatable-read``, anything
+    else contradicts the transaction's own operations: ``internal``.
+    """
+    n = len(r) - len(mine)
+    if base is not None and r == [*base, *mine]:
+        return
+    if n >= 0 and r[n:] == mine:
+        if base is None:
+            return
+        core = r[:n]
+        if len(core) > len(base) and core[:len(base)] == base:
+            facts.found.append(Found("nonrepeatable-read", (t,), {
+                "key": k, "value": r, "before": base, "mop": idx}))
+            return
+    expected = [*base, *mine] if base is not None else ["...", *mine]
+    facts.found.append(Found("internal", (t,), {
+        "key": k, "value": r, "expected": expected, "mop": idx}))
+
+
+def infer_orders(facts: AppendFacts, txns: Txns) -> None:
+    """Pass 2: version orders per key, and the anomalies the orders reveal."""
+    longest: dict[Any, Any] = {}
+    for k, v in zip(facts.read_k, facts.read_v, strict=True):
+        cur = longest.get(k)
+        if cur is None or len(v) > len(cur):
+            longest[k] = v
+    bad: set[Any] = set()
+    found = facts.found
+    for t, k, v in zip(facts.read_t, facts.read_k, facts.read_v, strict=True):
+        n = len(v)
+        if not n:
+            continue
+        lo = longest[k]
+        if v is not lo and (v[n - 1] != lo[n - 1] or list(v) != list(lo[:n])):
+            if k not in bad or len(set(v)) < n:
+                found.append(Found("incompatible-order", (t,), {"key": k, "values": [
+                    list(v), list(lo)]}))
+            bad.add(k)
+            if len(set(v)) < n:
+                found.append(Found("duplicate-elements", (t,), {
+                    "key": k, "value": list(v), "duplicates": _dupes(v)}))
+    intermediate = facts.intermediate
+    for k, lo in longest.items():
+        if len(set(lo)) < len(lo):
+            reader = next(t for t, v in facts.reads_of(k) if len(set(v)) < len(v))
+            found.append(Found("duplicate-elements", (reader,), {
+                "key": k, "value": list(lo), "duplicates": _dupes(lo)}))
+            bad.add(k)
+        if k in bad:
+            continue
+        facts.orders[k] = lo
+        facts.writers[k] = _writers(k, lo, facts, txns)
+    for k, wk in facts.writer.items():
+        if k in bad:
+            continue
+        lo = longest.get(k, ())
+        if len(wk) > len(lo):
+            seen = set(lo)
+            unread = [(e, w) for e, w in wk.items() if e not in seen and txns.status[w] == OK]
+            if unread:
+                facts.unread[k] = unread
+                if k not in facts.orders:
+                    facts.orders[k], facts.writers[k] = lo, []
+    if intermediate:
+        for t, k, v in zip(facts.read_t, facts.read_k, facts.read_v, strict=True):
+            im = intermediate.get(k)
+            if im and v and v[-1] in im:
+                w = facts.writer[k][v[-1]]
+                if w != t:
+                    found.append(Found("G1b", (w, t), {"key": k, "value": list(v),
+                                                       "element": v[-1]}))
+
+
+def _writers(k: Any, order: Any, facts: AppendFacts, txns: Txns) -> list[int]:
+    """The writer of each element of ``order``; G1a / garbage-read / dirty-update as found."""
+    wk = facts.writer.get(k, {})
+    fk = facts.failed.get(k)
+    ws = [wk.get(e, -1) for e in order]
+    if -1 not in ws:
+        return ws
+    aborted_at = -1
+    for i, (e, w) in enumerate(zip(order, ws, strict=True)):
+        if w >= 0:
+            if aborted_at >= 0 and fk is not None:
+                facts.found.append(Found("dirty-update", (fk[order[aborted_at]], w), {
+                    "key": k, "value": list(order[:i + 1]), "element": e,
+                    "aborted": order[aborted_at]}))
+                aborted_at = -1
+            continue
+        reader, seen = _first_reader(k, i, facts)
+        if fk is not None and e in fk:
+            facts.found.append(Found("G1a", (fk[e], reader), {
+                "key": k, "value": list(seen), "element": e}))
+            if aborted_at < 0:
+                aborted_at = i
+        else:
+            facts.found.append(Found("garbage-read", (reader,), {
+                "key": k, "value": list(seen), "element": e}))
+    return ws
+
+
+def _first_reader(k: Any, i: int, facts: AppendFacts) -> tuple[int, Any]:
+    """The transaction with the shortest read of ``k`` that includes position ``i``."""
+    best: tuple[int, Any] | None = None
+    for t, v in facts.reads_of(k):
+        if len(v) > i and (best is None or len(v) < len(best[1])):
+            best = (t, v)
+    assert best is not None
+    return best
+
+
+def _dupes(v: Any) -> list[Any]:
+    seen: set[Any] = set()
+    out = []
+    for e in v:
+        if e in seen and e not in out:
+            out.append(e)
+        seen.add(e)
+    return out

@@ -1,0 +1,96 @@
+"""Transactions of a history, as the isolation checkers see them.
+
+Each client ``txn`` invocation becomes one transaction, numbered 0, 1, 2... in invocation order.
+Its status is that of its completion (an invocation never completed counts as ``info``); its
+micro-ops come from the ok completion (reads filled in) or else from the invocation (reads
+unknown). Keys are made hashable (lists become tuples).
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..._errors import BadInput
+from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History
+
+MOP_KINDS = ("r", "append", "w")
+
+Mop = tuple[str, Any, Any]
+
+
+def hashable(x: Any) -> Any:
+    if isinstance(x, list):
+        return tuple(hashable(y) for y in x)
+    if isinstance(x, dict):
+        return tuple(sorted((k, hashable(v)) for k, v in x.items()))
+    return x
+
+
+@dataclass
+class Txns:
+    """Column-stored transactions: ``invoke[t]``/``complete[t]`` op indices (-1: none),
+    ``status[t]`` (OK, INFO or FAIL), ``process[t]``, ``mops[t]``."""
+
+    invoke: array = field(default_factory=lambda: array("q"))
+    complete: array = field(default_factory=lambda: array("q"))
+    status: bytearray = field(default_factory=bytearray)
+    process: list[Any] = field(default_factory=list)
+    mops: list[list[Mop]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def op_index(self, t: int) -> int:
+        """The op that stands for ``t`` in reports: its completion, else its invocation."""
+        c = self.complete[t]
+        return c if c >= 0 else self.invoke[t]
+
+    def committed(self, t: int) -> bool:
+        """Ok, or info (which may have committed)."""
+        return self.status[t] != FAIL
+
+
+def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
+    """Validated micro-ops; the recorded lists themselves unless a key or read must change
+    (a list key becomes a tuple; a read whose value is unknown becomes None)."""
+    if not isinstance(value, (list, tuple)):
+        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", where)
+    copy = False
+    for m in value:
+        if not (isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in MOP_KINDS):
+            raise BadInput(f"bad micro-op {m!r} (expected [f, key, value], f in r/append/w)",
+                           where)
+        k, v = m[1], m[2]
+        if isinstance(k, (list, dict)) or (m[0] == "r" and v is not None and not reads_known):
+            copy = True
+        elif m[0] == "r" and v is not None and not isinstance(v, (list, tuple, int, str, float)):
+            raise BadInput(f"bad read value {v!r} in micro-op {m!r}", where)
+    if not copy:
+        return value  # type: ignore[return-value]
+    return [
+        (m[0], hashable(m[1]), m[2] if reads_known or m[0] != "r" else None) for m in value
+    ]
+
+
+def extract_txns(history: History, f: str = "txn") -> Txns:
+    """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values."""
+    out = Txns()
+    types, procs, fs, values = history.types, history.processes, history.fs, history.values
+    for i in range(len(history)):
+        if types[i] != INVOKE or fs[i] != f or procs[i] == NEMESIS:
+            continue
+        j = history.pair(i)
+        code = types[j] if j >= 0 else INFO
+        if code == OK:
+            v = values[j]
+            mops = _mops(v if v is not None else values[i], f"op {j}", v is not None)
+        else:
+            mops = _mops(values[i], f"op {i}", False)
+        out.invoke.append(i)
+        out.complete.append(j)
+        out.status.append(code if code in (OK, FAIL) else INFO)
+        out.process.append(procs[i])
+        out.mops.append(mops)
+    return out

@@ -1,0 +1,112 @@
+"""Turning a failed (or unfinished) search into data and a readable explanation.
+
+The failing window of a non-linearizable partition is found by the search itself: the first
+return event (in real-time order) that no configuration gets past. Every op that returned
+before it can be linearized (the *linearizable prefix*), but the op returning there cannot be
+placed after any of those orders; the ops concurrent with it are the ones it could have been
+reordered with. That op plus its concurrent ops is the smallest window the search proves bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from ...histories import History
+from .._result import Anomaly
+from ._model import INFO_, LinOp, Model
+from ._wgl import SearchResult
+
+ANOMALY = "nonlinearizable"
+_SHOW = 6  # concurrent ops / states named in the one-paragraph explanation
+_PREFIX_TAIL = 20  # ops of the prefix kept in the data
+
+
+def _describe_op(op: LinOp, model: Model) -> str:
+    if op.f in model.read_fs:
+        s = f"op {op.invoke} (process {op.process} {op.f}"
+        s += f" -> {_v(op.output)}" if op.status == "ok" else ""
+    else:
+        s = f"op {op.invoke} (process {op.process} {op.f} {_v(op.value)}"
+    if op.status != "ok":
+        s += f", {op.status}" if op.complete >= 0 else ", never completed"
+    return s + ")"
+
+
+def _v(v: Any) -> str:
+    s = "nil" if v is None else repr(list(v) if isinstance(v, tuple) else v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:
+    """Ops whose intervals overlap ``bad``'s (crashed ops stay open forever)."""
+    out = []
+    for op in ops:
+        if op is bad:
+            continue
+        open_ = op.status == INFO_ or op.complete < 0
+        if op.invoke < bad.complete and (open_ or op.complete > bad.invoke):
+            out.append(op)
+    return out
+
+
+def explain_failure(history: History, model: Model, key: Hashable, ops: Sequence[LinOp],
+                    r: SearchResult) -> Anomaly:
+    """A ``nonlinearizable`` anomaly for one partition's failed search."""
+    del history  # ops already carry their history indices
+    bad = ops[r.fail_op]
+    conc = _concurrent(ops, bad)
+    prefix = [ops[i].invoke for i in r.prefix]
+    states: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    conc_ids = {o.invoke for o in conc}
+    for st, lin in r.states:
+        if st in seen:
+            continue
+        seen.add(st)
+        states.append({"state": model.describe(st),
+                       "linearized_concurrent": sorted(ops[i].invoke for i in lin
+                                                       if ops[i].invoke in conc_ids)})
+    start = min([bad.invoke, *(o.invoke for o in conc)])
+    where = "" if key is None else f"key {_v(key)}: "
+    shown = [s["state"] for s in states[:_SHOW]]
+    state_text = (", ".join(shown[:-1]) + " or " + shown[-1]) if len(shown) > 1 else (
+        shown[0] if shown else "in no state")
+    conc_text = ", ".join(_describe_op(o, model) for o in conc[:_SHOW])
+    if len(conc) > _SHOW:
+        conc_text += f" and {len(conc) - _SHOW} more"
+    last = f", ending with op {prefix[-1]}" if prefix else ""
+    explanation = (
+        f"{where}{_describe_op(bad, model)}, completed at op {bad.complete}, cannot be "
+        f"linearized. The ops that completed before it can be ({len(prefix)} ops "
+        f"linearized{last}), and after them the {model.name} could only be {state_text}; "
+        f"the op is illegal there in any order of the {len(conc)} ops concurrent with it"
+        f"{': ' + conc_text if conc_text else ''}."
+    )
+    data: dict[str, Any] = {
+        "key": key,
+        "model": model.name,
+        "op": {"invoke": bad.invoke, "complete": bad.complete, "process": bad.process,
+               "f": bad.f, "value": bad.value, "output": bad.output, "status": bad.status},
+        "window": [start, bad.complete],
+        "concurrent": [o.invoke for o in conc],
+        "prefix_length": len(prefix),
+        "prefix_tail": prefix[-_PREFIX_TAIL:],
+        "states": states,
+        "configurations": r.configurations,
+    }
+    indices = (bad.invoke, bad.complete, *(o.invoke for o in conc))
+    return Anomaly(ANOMALY, indices, explanation, data)
+
+
+def explain_unknown(key: Hashable, ops: Sequence[LinOp], r: SearchResult) -> dict[str, Any]:
+    """What an unfinished search learned: the longest partial linearization it found."""
+    longest = [ops[i].invoke for i in r.longest]
+    return {
+        "key": key,
+        "reason": r.reason,
+        "ops": len(ops),
+        "configurations": r.configurations,
+        "longest_partial_linearization": longest,
+        "longest_length": len(longest),
+    }

@@ -1,0 +1,120 @@
+"""The Model protocol for linearizability checking, and the ops a model sees.
+
+A model is a sequential specification: an initial state and ``step(state, op)``, the states the
+object may be in after ``op`` took effect in ``state`` (none: the op is illegal there; several:
+a nondeterministic object). States must be hashable and compare by value (tuples, ints,
+strings, frozensets), because the search caches (linearized ops, state) pairs.
+
+Adding a model is one small class::
+
+    class Counter(Model):
+        name = "counter"
+        fs = frozenset({"read", "add"})
+
+        def init(self) -> int:
+            return 0
+
+        def step(self, state, op):
+            if op.f == "add":
+                return (state + op.value,)
+            return (state,) if op.output == state else ()
+
+and one line in :data:`MODELS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, ClassVar, NamedTuple
+
+from ..._errors import BadInput
+from ...histories._history import _hashable
+
+State = Hashable
+OK_, INFO_, FAIL_ = "ok", "info", "fail"
+
+
+class LinOp(NamedTuple):
+    """One operation as the search sees it.
+
+    ``value`` is the invocation's argument and ``output`` the completion's value (None for an
+    ``info`` op, whose outcome is unknown). ``status`` is ``ok``, ``info`` (the op may take
+    effect at any time after its call, or never) or ``fail`` (kept only when the model uses it
+    as evidence). ``invoke``/``complete`` are history indices (``complete`` -1 when open).
+    """
+
+    f: str
+    value: Any
+    output: Any
+    status: str
+    invoke: int
+    complete: int
+    process: Any = None
+
+
+class Model:
+    """Base class of models: override ``init`` and ``step``; the rest has sensible defaults."""
+
+    name: ClassVar[str] = "model"
+    fs: ClassVar[frozenset[str]] = frozenset()  # the op names this model understands
+    # Ops without effect: a crashed (info) one constrains nothing, so it is dropped.
+    read_fs: ClassVar[frozenset[str]] = frozenset({"read"})
+    # Failed ops that still carry information about the state (kept; all others are dropped).
+    evidence_fs: ClassVar[frozenset[str]] = frozenset()
+
+    def init(self) -> State:
+        raise NotImplementedError
+
+    def step(self, state: State, op: LinOp) -> Iterable[State]:
+        """States after ``op`` takes effect in ``state``; empty if ``op`` is illegal there."""
+        raise NotImplementedError
+
+    def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
+        """(key, op as the per-key model sees it); one partition (key None) by default.
+
+        Models of independent keys override this: linearizability is local, so each key is
+        checked on its own (P-compositionality).
+        """
+        return None, op
+
+    def describe(self, state: State) -> str:
+        """A short human description of a state, for explanations."""
+        return "nil" if state is None else repr(state)
+
+    def include(self, op: LinOp) -> bool:
+        """Whether ``op`` constrains the history at all (see ``read_fs``, ``evidence_fs``)."""
+        if op.status == OK_:
+            return True
+        if op.status == INFO_:
+            return op.f not in self.read_fs
+        return op.f in self.evidence_fs
+
+    def compile(self, op: LinOp) -> Callable[[State], Sequence[State]]:
+        """A function state -> next states for this one op (the search's hot path).
+
+        The default wraps :meth:`step`; built-in models return specialised closures.
+        """
+        step = self.step
+
+        def run(state: State) -> Sequence[State]:
+            out = step(state, op)
+            return out if isinstance(out, tuple) else tuple(out)
+
+        return run
+
+    def check_op(self, op: LinOp, where: str) -> None:
+        if op.f not in self.fs:
+            raise BadInput(
+                f"model {self.name} cannot interpret f {op.f!r} "
+                f"(it knows {', '.join(sorted(self.fs))}; choose another with --model)",
+                where,
+            )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Models are stateless: worker processes rebuild them from the class.
+        return (type(self), ())
+
+
+def hashable(v: Any) -> Any:
+    """Lists (JSON arrays) as tuples, so values can live in states and cache keys."""
+    return _hashable(v)

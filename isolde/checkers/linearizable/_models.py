@@ -1,0 +1,145 @@
+"""Built-in models: register, cas-register, multi-register (per key) and kv (per key).
+
+Each ``compile`` returns a closure with the op's arguments bound, because the search calls it
+millions of times; ``step`` states the same semantics plainly (and is what tests compare to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from ..._errors import BadInput
+from ._model import FAIL_, LinOp, Model, State
+
+_NONE: tuple[State, ...] = ()
+
+
+class Register(Model):
+    """A read/write register starting at nil: a read returns the current value."""
+
+    name = "register"
+    fs = frozenset({"read", "write"})
+
+    def init(self) -> State:
+        return None
+
+    def step(self, state: State, op: LinOp) -> Iterable[State]:
+        if op.f == "write":
+            return (op.value,)
+        return (state,) if op.output == state else ()
+
+    def compile(self, op: LinOp) -> Callable[[State], Sequence[State]]:
+        if op.f == "write":
+            after = (op.value,)
+            return lambda s: after
+        out = op.output
+        return lambda s: (s,) if s == out else _NONE
+
+
+class CasRegister(Register):
+    """A register with compare-and-set ``cas [old, new]``.
+
+    A successful (or crashed) CAS applies only where the state equals ``old``. A *failed* CAS
+    is kept as evidence: it linearizes only at a point where the state differs from ``old``,
+    and changes nothing. This is the reading of Porcupine's etcd model (``ok`` exactly when
+    ``old`` matches), so verdicts agree with it on its corpus.
+    """
+
+    name = "cas-register"
+    fs = frozenset({"read", "write", "cas"})
+    evidence_fs = frozenset({"cas"})
+
+    def step(self, state: State, op: LinOp) -> Iterable[State]:
+        if op.f != "cas":
+            return super().step(state, op)
+        old, new = _cas_args(op)
+        if op.status == FAIL_:
+            return (state,) if state != old else ()
+        return (new,) if state == old else ()
+
+    def compile(self, op: LinOp) -> Callable[[State], Sequence[State]]:
+        if op.f != "cas":
+            return super().compile(op)
+        old, new = _cas_args(op)
+        if op.status == FAIL_:
+            return lambda s: (s,) if s != old else _NONE
+        after = (new,)
+        return lambda s: after if s == old else _NONE
+
+
+def _cas_args(op: LinOp) -> tuple[Any, Any]:
+    v = op.value
+    if not (isinstance(v, tuple) and len(v) == 2):
+        raise BadInput(f"cas value must be [old, new], got {v!r}", f"op {op.invoke}")
+    return v[0], v[1]
+
+
+def split_key(op: LinOp) -> tuple[Hashable, LinOp]:
+    """Jepsen independent tuples: ``[k, v]`` in and out -> key ``k`` and the op on ``v``."""
+    v = op.value
+    if not (isinstance(v, tuple) and len(v) == 2):
+        raise BadInput(f"expected a [key, value] tuple, got {v!r}", f"op {op.invoke}")
+    out = op.output
+    if isinstance(out, tuple) and len(out) == 2:
+        out = out[1]
+    return v[0], op._replace(value=v[1], output=out)
+
+
+class MultiRegister(CasRegister):
+    """Independent cas-registers, one per key; values are ``[key, value]``, checked per key."""
+
+    name = "multi-register"
+
+    def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
+        return split_key(op)
+
+
+class KV(Model):
+    """An etcd / MIT 6.824-style map of strings, checked per key: ``get`` returns the key's
+    whole string (a missing key reads as the empty string; nil is taken as empty too), ``put``
+    replaces it, ``append`` concatenates. Values are ``[key, value]``."""
+
+    name = "kv"
+    fs = frozenset({"get", "put", "append"})
+    read_fs = frozenset({"get"})
+
+    def init(self) -> State:
+        return ""
+
+    def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
+        return split_key(op)
+
+    def step(self, state: State, op: LinOp) -> Iterable[State]:
+        if op.f == "put":
+            return (_s(op.value),)
+        if op.f == "append":
+            return (str(state) + _s(op.value),)
+        return (state,) if _s(op.output) == state else ()
+
+    def compile(self, op: LinOp) -> Callable[[State], Sequence[State]]:
+        if op.f == "put":
+            after = (_s(op.value),)
+            return lambda s: after
+        if op.f == "append":
+            tail = _s(op.value)
+            return lambda s: (s + tail,)  # type: ignore[operator]
+        out = _s(op.output)
+        return lambda s: (s,) if s == out else _NONE
+
+    def describe(self, state: State) -> str:
+        s = repr(state)
+        return s if len(s) <= 80 else f"{s[:38]}...{s[-38:]} ({len(str(state))} chars)"
+
+
+def _s(v: Any) -> str:
+    return "" if v is None else str(v)
+
+
+# name -> model class. A user model is one class above and one line here.
+MODELS: dict[str, type[Model]] = {
+    "register": Register,
+    "cas-register": CasRegister,
+    "multi-register": MultiRegister,
+    "kv": KV,
+}

@@ -1,0 +1,81 @@
+"""The list-append workload (Elle's): transactions of appends and reads over lists.
+
+Op contract (any store with the ``txn`` capability): f ``txn``, value a list of 1-5 micro-ops
+``["append", k, v]`` and ``["r", k, None]``; the ok completion returns the same list with each
+read's value filled in as the key's whole list (``["r", k, [1, 2, 3]]``, ``None`` or ``[]`` when
+empty). Appended values are unique per key (1, 2, 3...), keys are integers. Keys are chosen from
+``--keys`` active keys with an exponential skew (key ``i`` of the active ones with weight
+``2**-i``); after ``--max-writes-per-key`` appends a key retires for a fresh one, so read lists
+stay short. After the load, final reads read every key the run touched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..harness._generators import (
+    Context,
+    FnGen,
+    Generator,
+    Lazy,
+    Ops,
+    OpSpec,
+    exponential_index,
+)
+from ._base import WorkloadOptions
+
+MAX_TXN_LEN = 5
+READS_PER_FINAL_TXN = 5
+
+
+class ListAppendWorkload:
+    name = "list-append"
+    needs = frozenset({"txn"})
+    checkers: tuple[str, ...] = ("list-append", "stats")
+
+    def __init__(self, options: WorkloadOptions) -> None:
+        self.options = options
+        self.max_writes = int(options.options.get("max_writes_per_key", 32))
+        self.max_len = int(options.options.get("max_txn_length", 4))
+        self.active: list[int] = list(range(options.keys))
+        self.writes: dict[int, int] = {}  # key -> appends generated so far
+        self.next_key = options.keys
+
+    def _key(self, ctx: Context) -> int:
+        return self.active[exponential_index(ctx.rng, len(self.active))]
+
+    def _append(self, k: int) -> int:
+        n = self.writes.get(k, 0) + 1
+        self.writes[k] = n
+        if n >= self.max_writes:  # retire the key: its slot gets a fresh key
+            self.active[self.active.index(k)] = self.next_key
+            self.next_key += 1
+        return n
+
+    def txn(self, ctx: Context) -> OpSpec:
+        mops: list[list[Any]] = []
+        for _ in range(ctx.rng.randint(1, min(self.max_len, MAX_TXN_LEN))):
+            k = self._key(ctx)
+            if ctx.rng.random() < 0.5:
+                mops.append(["r", k, None])
+            else:
+                mops.append(["append", k, self._append(k)])
+        return OpSpec("txn", mops)
+
+    def generator(self) -> Generator:
+        return FnGen(self.txn)
+
+    def _final(self) -> Generator:
+        keys = sorted(set(self.writes) | set(self.active))
+        specs = [
+            OpSpec("txn", [["r", k, None] for k in keys[i:i + READS_PER_FINAL_TXN]],
+                   {"final": True})
+            for i in range(0, len(keys), READS_PER_FINAL_TXN)
+        ]
+        return Ops(specs)
+
+    def final_generator(self) -> Generator | None:
+        return Lazy(self._final)
+
+    def checker_options(self) -> dict[str, Any]:
+        return {}
