@@ -74,6 +74,16 @@ def _csv(s: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in s.split(",") if x.strip())
 
 
+def _sla(s: str) -> str:
+    from .checkers._sla import parse_sla
+
+    try:
+        parse_sla(s)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--staleness-sla: ")) from None
+    return s
+
+
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
@@ -85,8 +95,10 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
                    help="isolation models that must hold (default strict-serializable)")
-    g.add_argument("--staleness-sla", default=None, help="e.g. p99=500ms,max=2s")
-    g.add_argument("--details", action="store_true", help="write per-item detail files")
+    g.add_argument("--staleness-sla", type=_sla, default=None,
+                   help="make staleness a gate, e.g. p99=500ms,max=2s")
+    g.add_argument("--details", action="store_true",
+                   help="write per-item detail files (e.g. staleness.jsonl) beside the results")
 
 
 def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckConfig:
@@ -161,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--isolation", default="serializable",
                    choices=("serializable", "snapshot-isolation", "read-committed", "none"),
                    help="transaction isolation of the memory store (default serializable)")
+    d = r.add_argument_group("dynamodb stores (dynamodb, dynamodb-local, moto, dynalite)")
+    d.add_argument("--region", default=None, help="AWS region (else from your AWS config)")
+    d.add_argument("--profile", default=None, help="AWS named profile (else the standard chain)")
+    d.add_argument("--endpoint-url", default=None,
+                   help="send DynamoDB requests here (e.g. an emulator you run)")
+    d.add_argument("--table", default=None,
+                   help="name of the table to create (must start with isolde-)")
+    d.add_argument("--keep", action="store_true", help="keep the table after the run")
+    d.add_argument("--yes", action="store_true",
+                   help="accept the cloud audit's plan and estimated cost (--store dynamodb)")
+    d.add_argument("--persistent", action="store_true",
+                   help="emulators keep data on disk, so it survives a kill -9")
     _add_check_options(r)
 
     c = sub.add_parser("check", help="check history files")
@@ -173,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
     _add_check_options(c)
+
+    from .harness.emulators._cli import add_parser as add_emulator_parser
+
+    add_emulator_parser(sub)
     return p
 
 
@@ -189,6 +217,8 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "writers": a.writers,
         "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
         "isolation": a.isolation,
+        "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
+        "table": a.table, "keep": a.keep, "persistent": a.persistent,
     }
     scenario = Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
@@ -205,18 +235,33 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
                                       "bank_mode": a.bank_mode}},
         checkers=a.checker, check=_check_config(a),
     )
+    audit = None
+    if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
+        from .harness.stores import make_store
+        from .harness.stores.dynamodb import _audit
+
+        audit = make_store(a.store, {"seed": a.seed, **store_options})
+        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
     try:
-        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None)
+        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
+                               store=audit)
     finally:
         if progress:
             progress[0].stop()
+        if audit is not None:
+            _audit.report(audit, _say(console))  # type: ignore[arg-type]
     render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     record = {"path": str(outcome.history_path), **outcome.results}
     write_junit(outcome.run_dir / "junit.xml", [record])
     if a.junit:
         write_junit(a.junit, [record])
     return exit_code(outcome.valid)
+
+
+def _say(console: Console) -> Any:
+    """Print plain text (no rich markup: paths and names may contain brackets)."""
+    return lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _progress(console: Console, a: argparse.Namespace) -> Any:
@@ -245,7 +290,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
-            results = compose(run_checkers(history, names, _check_config(a, None)))
+            # Detail files go beside --out (one path checked) or else beside the history.
+            out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
+            results = compose(run_checkers(history, names, _check_config(a, out_dir)))
             faults = fault_summary(history)
             if faults is not None:  # fault windows, for the report
                 results["faults"] = faults
@@ -270,6 +317,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
+        a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return worst
 
@@ -293,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         a = build_parser().parse_args(argv)
         if a.command == "run":
             return cmd_run(a, console)
+        if a.command == "emulator":
+            from .harness.emulators._cli import run as run_emulator_command
+
+            return run_emulator_command(a, _say(console))
         return cmd_check(a, console)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)

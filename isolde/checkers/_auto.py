@@ -18,4 +18,8 @@ def default_checkers(history: History) -> list[str]:
     """The registered checkers that fit the history's ops, plus ``stats``."""
     fs = {f for f, p in zip(history.fs, history.processes, strict=True) if p != NEMESIS}
     names = [name for trigger, name in _BY_F if fs & trigger and name in CHECKERS][:1]
+    if names == ["list-append"]:
+        from .isolation import txn_checker
+
+        names = [txn_checker(history)]
     return [*names, "stats"]

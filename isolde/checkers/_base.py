@@ -44,9 +44,12 @@ CheckerFactory = Callable[[CheckConfig], Checker]
 # `isolde check` pays only for the checkers it uses.
 CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
+    "staleness": "isolde.checkers._staleness:StalenessChecker",
+    "causal": "isolde.checkers._causal:CausalChecker",
     "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
     "list-append": "isolde.checkers.isolation:ListAppendChecker",
     "bank": "isolde.checkers._bank:BankChecker",
+    "rw-register": "isolde.checkers.isolation:RwRegisterChecker",
 }
 
 

@@ -22,7 +22,7 @@ from ._generators import (
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
 from ._scenario import Outcome, Scenario, run_scenario
-from ._store import Client, Store, require
+from ._store import Client, ProcessControl, Redirectable, Store, require
 from .stores import STORES, make_store
 
 __all__ = [
@@ -42,7 +42,9 @@ __all__ = [
     "Ops",
     "Outcome",
     "Phases",
+    "ProcessControl",
     "Recorder",
+    "Redirectable",
     "RunLimits",
     "Runner",
     "Scenario",

@@ -96,6 +96,9 @@ def run_scenario(
     require(store, workload.needs, workload.name)
     nemesis = _nemesis(s, store)  # refuses a fault the store cannot take before anything runs
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
+    attach_run_dir = getattr(store, "attach_run_dir", None)
+    if attach_run_dir is not None:  # stores that start processes keep their logs in the run
+        attach_run_dir(run_dir)
     handler = logging.FileHandler(run_dir / "isolde.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("isolde").addHandler(handler)

@@ -43,3 +43,39 @@ def require(store: Store, needs: frozenset[str], workload: str) -> None:
         raise UsageError(
             f"store {store.name!r} cannot run workload {workload!r}: it lacks {', '.join(missing)}"
         )
+
+
+@runtime_checkable
+class ProcessControl(Protocol):
+    """Signals on the process behind a store (its ``process_control`` attribute, None when it
+    has no process of its own). ``persistent``: a restart keeps the data."""
+
+    persistent: bool
+
+    def kill(self) -> None:
+        """SIGKILL, and reap."""
+        ...
+
+    async def restart(self) -> None:
+        """Start again on the same port (same data directory when persistent); wait until
+        it serves."""
+        ...
+
+    def pause(self) -> None:
+        """SIGSTOP."""
+        ...
+
+    def resume(self) -> None:
+        """SIGCONT."""
+        ...
+
+
+@runtime_checkable
+class Redirectable(Protocol):
+    """A store with a network endpoint that lets its clients connect elsewhere (a fault proxy in
+    front of the store): ``set_client_endpoint`` must come before clients are opened."""
+
+    @property
+    def endpoint(self) -> tuple[str, int] | None: ...
+
+    def set_client_endpoint(self, host: str, port: int) -> None: ...

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ._staleness import render_staleness
+
 VERDICT = {True: "[bold green]VALID[/]", False: "[bold red]INVALID[/]"}
 
 
@@ -33,6 +35,11 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         for a in r.get("anomalies", [])[:max_anomalies]:
             console.print(f"  [red]{a['type']}[/] ({name}) ops {a.get('ops', [])[:10]}: "
                           f"{a.get('explanation', '')}", highlight=False)
+        for u in r.get("unknown", [])[:max_anomalies]:  # why a search gave up, and how far
+            where = "" if u.get("key") is None else f"key {u['key']!r}: "
+            console.print(f"  [yellow]unknown[/] ({name}) {where}{u.get('reason', '')}; "
+                          f"longest partial linearization {u.get('longest_length', 0)} of "
+                          f"{u.get('ops', '?')} ops", highlight=False)
         extra = len(r.get("anomalies", [])) - max_anomalies
         if extra > 0:
             console.print(f"  ... and {extra} more {name} anomalies (see results.json)")
@@ -41,6 +48,7 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         parts = [f"{f} x{b['count']} ({b['seconds']:.1f} s)" for f, b in faults["by_fault"].items()]
         healed = "all healed" if faults.get("healed") else "[red]NOT all healed[/]"
         console.print(f"faults: {', '.join(parts) or 'none started'}; {healed}", highlight=False)
+    render_staleness(results, console)
     stats = results.get("stats") or results.get("checkers", {}).get("stats")
     if stats:
         rate = stats.get("ops_per_s")

@@ -42,8 +42,10 @@ class Workload(Protocol):
 
 WORKLOADS: dict[str, str] = {
     "register": "isolde.workloads.register:RegisterWorkload",
+    "causal": "isolde.workloads.causal:CausalWorkload",
     "list-append": "isolde.workloads.list_append:ListAppendWorkload",
     "bank": "isolde.workloads.bank:BankWorkload",
+    "rw-register": "isolde.workloads.list_append:RwRegisterWorkload",
 }
 
 

@@ -32,6 +32,7 @@ class ListAppendWorkload:
     name = "list-append"
     needs = frozenset({"txn"})
     checkers: tuple[str, ...] = ("list-append", "stats")
+    write = "append"  # the micro-op that changes a key
 
     def __init__(self, options: WorkloadOptions) -> None:
         self.options = options
@@ -59,7 +60,7 @@ class ListAppendWorkload:
             if ctx.rng.random() < 0.5:
                 mops.append(["r", k, None])
             else:
-                mops.append(["append", k, self._append(k)])
+                mops.append([self.write, k, self._append(k)])
         return OpSpec("txn", mops)
 
     def generator(self) -> Generator:
@@ -79,3 +80,12 @@ class ListAppendWorkload:
 
     def checker_options(self) -> dict[str, Any]:
         return {}
+
+
+class RwRegisterWorkload(ListAppendWorkload):
+    """The same transactions with register writes ``["w", k, v]`` instead of appends (values
+    unique per key); reads return the key's value. Judged by the ``rw-register`` checker."""
+
+    name = "rw-register"
+    checkers: tuple[str, ...] = ("rw-register", "stats")
+    write = "w"

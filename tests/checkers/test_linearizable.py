@@ -229,3 +229,18 @@ def test_registered_and_run_by_name() -> None:
     assert res["linearizable"].valid is True
     assert res["linearizable"].data["model"] == "cas-register"
     assert isinstance(LinearizableChecker(None).name, str)
+
+
+def test_large_partition_explains_in_a_second_pass() -> None:
+    events: list[tuple[object, ...]] = []
+    for v in range(1, 601):  # > 512 ops: the first search does not collect states
+        events += [("invoke", v % 3, "write", v), ("ok", v % 3, "write", v)]
+    events += [("invoke", 5, "read", None), ("invoke", 4, "write", 0),
+               ("ok", 4, "write", 0), ("ok", 5, "read", 599)]
+    r = check(hist(*events))
+    assert r.valid is False
+    (a,) = r.anomalies
+    assert a.ops[:2] == (1200, 1203) and a.data["concurrent"] == [1201]
+    assert a.data["prefix_length"] == 601  # the writes, the concurrent write of 0 included
+    assert a.data["prefix_tail"][-2:] == [1198, 1201]
+    assert [s["state"] for s in a.data["states"]] == ["0"]

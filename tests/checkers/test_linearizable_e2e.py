@@ -50,3 +50,30 @@ def test_100k_ops_50_keys_20_processes_strong_is_valid(tmp_path: Path) -> None:
     assert lin["valid"] is True, lin["anomalies"][:1]
     assert lin["ops"] == 100_000
     print(f"recorded+checked in {time.monotonic() - t0:.1f}s; check {lin['seconds']}s")
+
+
+def _explosive_jsonl(path: Path, n: int = 9) -> Path:
+    """n concurrent appends then a read no order explains: n! orders to rule out."""
+    ops = [{"type": "invoke", "process": k, "f": "append", "value": ["k", f"<{k}>"]}
+           for k in range(n)]
+    ops += [{"type": "ok", "process": k, "f": "append", "value": ["k", f"<{k}>"]}
+            for k in range(n)]
+    ops += [{"type": "invoke", "process": n, "f": "get", "value": ["k", None]},
+            {"type": "ok", "process": n, "f": "get", "value": ["k", "nope"]}]
+    path.write_text("".join(json.dumps({"index": i, "time": i, **op}) + "\n"
+                            for i, op in enumerate(ops)))
+    return path
+
+
+@pytest.mark.parametrize(("flag", "value", "reason"), [
+    ("--check-time-limit", "0.3", "time limit"), ("--memory-limit", "1M", "memory limit")])
+def test_budgets_end_in_unknown_from_the_cli(tmp_path: Path, flag: str, value: str,
+                                             reason: str) -> None:
+    p = _explosive_jsonl(tmp_path / "h.jsonl")
+    r = run_cli("check", flag, value, "--json", str(p))
+    assert r.returncode == 2, r.stdout + r.stderr
+    lin = json.loads(r.stdout)["checkers"]["linearizable"]
+    (u,) = lin["unknown"]
+    assert u["reason"] == reason and u["longest_length"] == 9
+    r = run_cli("check", flag, value, str(p))
+    assert f"unknown (linearizable) key 'k': {reason}" in r.stdout.replace("\n", " ")

@@ -124,6 +124,19 @@ def test_edn_history_checks_from_the_cli() -> None:
     assert '"list-append"' in auto.stdout
 
 
+def test_edn_keyword_keys_and_nil_reads(tmp_path: Path) -> None:
+    p = tmp_path / "h.edn"
+    p.write_text(
+        "{:type :invoke, :f :txn, :value [[:append :x 1] [:r :y nil]], :process 0}\n"
+        "{:type :invoke, :f :txn, :value [[:append :y 1] [:r :x nil]], :process 1}\n"
+        "{:type :ok, :f :txn, :value [[:append :x 1] [:r :y nil]], :process 0}\n"
+        "{:type :ok, :f :txn, :value [[:append :y 1] [:r :x []]], :process 1}\n")
+    r = run_cli("check", "--json", "--checker", "list-append", "--consistency-models",
+                "serializable", str(p))
+    assert r.returncode == 1, r.stderr
+    assert '"G2-item"' in r.stdout and "key x" in r.stdout
+
+
 def test_bad_micro_op_is_bad_input() -> None:
     from isolde._errors import BadInput
     from isolde.histories import History, Op
@@ -132,3 +145,13 @@ def test_bad_micro_op_is_bad_input() -> None:
                  Op(1, 1, "ok", 0, "txn", [["frob", 1, 2]])])
     with pytest.raises(BadInput, match="bad micro-op"):
         make_checker("list-append").check(h)
+
+
+def test_bad_txn_value_exits_254(tmp_path: Path) -> None:
+    p = tmp_path / "h.jsonl"
+    p.write_text('{"type":"invoke","f":"txn","value":[["r",1,null]],"process":0}\n'
+                 '{"type":"ok","f":"txn","value":[["r",1,7]],"process":0}\n')
+    r = run_cli("check", "--checker", "list-append", str(p))
+    assert r.returncode == 254
+    assert r.stderr.strip().count("\n") == 0 and "list-append read value must be a list" \
+        in r.stderr

@@ -1,12 +1,25 @@
 """Transactional isolation checkers (Elle-style): list-append and rw-register."""
 
-from ._anomaly import DATA, PROCESS, REALTIME, RW, WR, WW, Found, Step
+from ._anomaly import (
+    DATA,
+    PROCESS,
+    REALTIME,
+    RW,
+    RW_PROCESS,
+    RW_REALTIME,
+    RWISH,
+    WR,
+    WW,
+    Found,
+    Step,
+)
 from ._cycles import CYCLE_TYPES, SPECS, Budget, BudgetExceeded, Spec, classify, find_cycle
 from ._graph import Graph, process_edges, realtime_edges
 from ._list_append import ListAppendChecker
 from ._models import DEFAULT_MODELS, MODELS, forbidden, ruled_out, strongest_allowed
+from ._rw_register import RwRegisterChecker
 from ._scc import components, scc_labels, scipy_labels, tarjan
-from ._txns import Txns, extract_txns
+from ._txns import Txns, extract_txns, txn_checker
 
 __all__ = [
     "CYCLE_TYPES",
@@ -16,6 +29,9 @@ __all__ = [
     "PROCESS",
     "REALTIME",
     "RW",
+    "RWISH",
+    "RW_PROCESS",
+    "RW_REALTIME",
     "SPECS",
     "WR",
     "WW",
@@ -24,6 +40,7 @@ __all__ = [
     "Found",
     "Graph",
     "ListAppendChecker",
+    "RwRegisterChecker",
     "Spec",
     "Step",
     "Txns",
@@ -39,4 +56,5 @@ __all__ = [
     "scipy_labels",
     "strongest_allowed",
     "tarjan",
+    "txn_checker",
 ]

@@ -7,8 +7,15 @@ from typing import Any
 
 # Edge kinds, as bits so parallel edges between two transactions combine into one mask.
 WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
+# Anti-dependencies that hold only if versions follow the process / real-time order of writes
+# (rw-register's inferred version orders): they count as rw *and* as that order.
+RW_PROCESS, RW_REALTIME = 32, 64
 DATA = WW | WR | RW
-KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
+RWISH = RW | RW_PROCESS | RW_REALTIME
+PROCESSISH = PROCESS | RW_PROCESS
+REALTIMEISH = REALTIME | RW_REALTIME
+KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime",
+              RW_PROCESS: "rw-process", RW_REALTIME: "rw-realtime"}
 
 
 def kind_names(mask: int) -> list[str]:

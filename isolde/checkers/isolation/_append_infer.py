@@ -5,7 +5,7 @@ saw. Every ok read of k must be a prefix of one total order of k's elements (els
 ``incompatible-order``); the longest read gives that order. One pass over the transactions
 collects appends and reads; a pass per key checks the reads against the order. Direct anomalies
 found here: G1a, G1b, dirty-update, garbage-read, duplicate-elements, incompatible-order,
-internal, future-read, lost-update.
+internal, nonrepeatable-read, future-read, lost-update.
 """
 
 from __future__ import annotations
@@ -101,42 +101,51 @@ def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
                lost: dict[tuple[Any, tuple[Any, ...]], list[int]], txns: Txns) -> int:
     """A transaction touching some key twice: check it against itself as it goes."""
     dupes = 0
-    known: dict[Any, list[Any] | None] = {}  # key -> state last read (None: not read yet)
-    own: dict[Any, list[Any]] = {}  # key -> own appends since that read
-    ext_read: dict[Any, tuple[Any, ...]] = {}
-    last_append: dict[Any, Any] = {}
+    writer = facts.writer
+    # key -> position of the txn's last append to it
+    last_append = {m[1]: idx for idx, m in enumerate(ms) if m[0] == "append"}
+    # key -> [state last read (None: not read yet), own appends since]
+    state: dict[Any, list[Any]] = {}
+    prev: dict[Any, Any] = {}  # key -> the txn's latest append so far
+    ext_read: dict[Any, tuple[Any, ...]] = {}  # external reads of keys appended later
     for idx, (f, k, v) in enumerate(ms):
         if f == "append":
-            wk = facts.writer.setdefault(k, {})
+            wk = writer.get(k)
+            if wk is None:
+                writer[k] = wk = {}
             if v in wk:
                 dupes += 1
             wk[v] = t
-            if k in last_append:  # an earlier append of this txn is not its final state
-                facts.intermediate.setdefault(k, set()).add(last_append[k])
-            last_append[k] = v
-            own.setdefault(k, []).append(v)
+            if k in prev:  # an earlier append of this txn is not its final state
+                facts.intermediate.setdefault(k, set()).add(prev[k])
+            prev[k] = v
+            st = state.get(k)
+            if st is None:
+                state[k] = [None, [v]]
+            else:
+                st[1].append(v)
             if k in ext_read:
                 lost.setdefault((k, ext_read.pop(k)), []).append(t)
             continue
         if f != "r" or not ok:
             continue
         r = _as_list(v, t, txns)
-        first = k not in known and k not in own
+        st = state.get(k)
         facts.read_t.append(t)
         facts.read_k.append(k)
         facts.read_v.append(r)
-        facts.read_ext.append(1 if first else 0)
-        later = {m[2] for m in ms[idx + 1:] if m[0] == "append" and m[1] == k}
-        if later and later.intersection(r):
-            facts.found.append(Found("future-read", (t,), {
-                "key": k, "value": list(r), "mop": idx,
-                "elements": sorted(later.intersection(r), key=repr)}))
-        if first:
-            ext_read[k] = tuple(r)
-        else:
-            _self_check(t, k, idx, list(r), known.get(k), own.get(k, []), facts)
-        known[k] = list(r)
-        own[k] = []
+        facts.read_ext.append(1 if st is None else 0)
+        if last_append.get(k, -1) > idx:
+            later = {m[2] for m in ms[idx + 1:] if m[0] == "append" and m[1] == k}
+            if later.intersection(r):
+                facts.found.append(Found("future-read", (t,), {
+                    "key": k, "value": list(r), "mop": idx,
+                    "elements": sorted(later.intersection(r), key=repr)}))
+            if st is None:
+                ext_read[k] = tuple(r)
+        if st is not None:
+            _self_check(t, k, idx, list(r), st[0], st[1], facts)
+        state[k] = [r, []]
     return dupes
 
 
@@ -148,6 +157,8 @@ def _self_check(t: int, k: Any, idx: int, r: list[Any], base: list[Any] | None,
     only adds other transactions' elements after ``base`` is a ``nonrepeatable-read``, anything
     else contradicts the transaction's own operations: ``internal``.
     """
+    if base is not None:
+        base = list(base)  # a read may be a tuple (from EDN or a copy); compare lists
     n = len(r) - len(mine)
     if base is not None and r == [*base, *mine]:
         return
@@ -178,7 +189,8 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
         if not n:
             continue
         lo = longest[k]
-        if v is not lo and (v[n - 1] != lo[n - 1] or list(v) != list(lo[:n])):
+        if v is not lo and (v[n - 1] != lo[n - 1] or (
+                v != lo[:n] if type(v) is type(lo) else list(v) != list(lo[:n]))):
             if k not in bad or len(set(v)) < n:
                 found.append(Found("incompatible-order", (t,), {"key": k, "values": [
                     list(v), list(lo)]}))

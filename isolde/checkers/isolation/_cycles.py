@@ -21,7 +21,16 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from ._anomaly import DATA, PROCESS, REALTIME, RW, WR, WW, Step
+from ._anomaly import (
+    DATA,
+    PROCESSISH,
+    REALTIMEISH,
+    RW,
+    RWISH,
+    WR,
+    WW,
+    Step,
+)
 from ._scc import tarjan
 
 INF = 1 << 30
@@ -31,7 +40,7 @@ INF = 1 << 30
 class Spec:
     name: str
     allowed: int  # kinds a cycle may use
-    seed: int  # the kind one edge must have
+    seed: int  # kinds of which one edge must have one
     rw_min: int = 0
     rw_max: int = 0
 
@@ -39,8 +48,8 @@ class Spec:
 def _variants(base: str, allowed: int, seed: int, rw_min: int, rw_max: int) -> list[Spec]:
     return [
         Spec(base, allowed, seed, rw_min, rw_max),
-        Spec(f"{base}-process", allowed | PROCESS, PROCESS, rw_min, rw_max),
-        Spec(f"{base}-realtime", allowed | PROCESS | REALTIME, REALTIME, rw_min, rw_max),
+        Spec(f"{base}-process", allowed | PROCESSISH, PROCESSISH, rw_min, rw_max),
+        Spec(f"{base}-realtime", allowed | PROCESSISH | REALTIMEISH, REALTIMEISH, rw_min, rw_max),
     ]
 
 
@@ -57,11 +66,11 @@ def classify(steps: list[Step]) -> str:
     """Elle's name for a cycle: by its rw count and wr edges, suffixed by the strongest of
     realtime / process edges it needs."""
     kinds = [s.kind for s in steps]
-    rw = kinds.count(RW)
+    rw = sum(1 for k in kinds if k & RWISH)
     base = "G2-item" if rw >= 2 else "G-single" if rw == 1 else "G1c" if WR in kinds else "G0"
-    if REALTIME in kinds:
+    if any(k & REALTIMEISH for k in kinds):
         return f"{base}-realtime"
-    if PROCESS in kinds:
+    if any(k & PROCESSISH for k in kinds):
         return f"{base}-process"
     return base
 
@@ -112,22 +121,28 @@ def find_cycle(adj: dict[int, dict[int, int]], spec: Spec, budget: Budget) -> li
         for b, m in sorted(adj[a].items()):
             if not m & spec.seed or labels[a] != labels[b]:
                 continue
-            rw0 = 1 if spec.seed == RW else 0
-            if rw0 > spec.rw_max:
-                continue
-            path = _search(adj, spec, b, a, rw0, cap, budget)
-            if path is None:
-                continue
-            cycle = simple_cycle([Step(a, b, spec.seed), *path])
-            if satisfies(cycle, spec):
-                return cycle
+            for seed in _bits(m & spec.seed):
+                rw0 = 1 if seed & RWISH else 0
+                if rw0 > spec.rw_max:
+                    continue
+                path = _search(adj, spec, b, a, rw0, cap, budget)
+                if path is None:
+                    continue
+                cycle = simple_cycle([Step(a, b, seed), *path])
+                if satisfies(cycle, spec):
+                    return cycle
     return None
+
+
+def _bits(mask: int) -> list[int]:
+    return [1 << i for i in range(mask.bit_length()) if mask >> i & 1]
 
 
 def satisfies(steps: list[Step], spec: Spec) -> bool:
     kinds = [s.kind for s in steps]
-    return (all(k & spec.allowed for k in kinds) and spec.seed in kinds
-            and spec.rw_min <= kinds.count(RW) <= spec.rw_max)
+    rw = sum(1 for k in kinds if k & RWISH)
+    return (all(k & spec.allowed for k in kinds) and any(k & spec.seed for k in kinds)
+            and spec.rw_min <= rw <= spec.rw_max)
 
 
 def simple_cycle(steps: list[Step]) -> list[Step]:
@@ -149,7 +164,8 @@ def _search(adj: dict[int, dict[int, int]], spec: Spec, start: int, goal: int, r
     """Shortest path start -> goal over ``spec.allowed`` whose rw count (plus ``rw0``) lands in
     [rw_min, rw_max]; counts are tracked up to ``cap`` (beyond it only "at least" matters)."""
     allowed, rw_max = spec.allowed, spec.rw_max
-    non_rw = allowed & ~RW
+    non_rw = allowed & ~RWISH
+    rwish = allowed & RWISH
     first = (start, min(rw0, cap))
     parent: dict[tuple[int, int], tuple[tuple[int, int], int] | None] = {first: None}
     queue = deque([first])
@@ -170,10 +186,10 @@ def _search(adj: dict[int, dict[int, int]], spec: Spec, start: int, goal: int, r
                 if nxt not in parent:
                     parent[nxt] = (state, _lowest_bit(usable & non_rw))
                     queue.append(nxt)
-            if usable & RW and c + 1 <= rw_max:
+            if usable & rwish and c + 1 <= rw_max:
                 nxt = (w, min(c + 1, cap))
                 if nxt not in parent:
-                    parent[nxt] = (state, RW)
+                    parent[nxt] = (state, _lowest_bit(usable & rwish))
                     queue.append(nxt)
     return None
 

@@ -23,9 +23,11 @@ def fmt(v: Any) -> str:
 
 
 class EdgeExplainer(Protocol):
-    """Why a data edge holds: (clause after "because", data with key and value)."""
+    """Why an edge holds: (clause after "because", data with key and value), or None to use the
+    plain process / realtime explanation."""
 
-    def __call__(self, s: Step, name: Callable[[int], str]) -> tuple[str, dict[str, Any]]: ...
+    def __call__(self, s: Step, name: Callable[[int], str]) -> tuple[str, dict[str, Any]] | None:
+        ...
 
 
 class Namer:
@@ -65,7 +67,8 @@ def render_cycle(f: Found, txns: Txns, history: History, explain: EdgeExplainer)
     clauses: list[str] = []
     edges: list[dict[str, Any]] = []
     for i, s in enumerate(f.steps):
-        got = order_clause(s, name, txns, history) or explain(s, name)
+        got = explain(s, name) or order_clause(s, name, txns, history)
+        assert got is not None, s  # every edge was added for a reason
         text, data = got
         lead = "and finally " if i == len(f.steps) - 1 and i else ""
         clauses.append(f"{lead}{name(s.a)} < {name(s.b)} because {text}")

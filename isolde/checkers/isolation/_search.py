@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._anomaly import PROCESS, REALTIME, Found
+from ._anomaly import Found
 from ._cycles import SPECS, Budget, BudgetExceeded, classify, find_cycle
 from ._graph import Graph
 from ._scc import components, scc_labels
@@ -34,9 +34,10 @@ def search_cycles(g: Graph, budget_steps: int = DEFAULT_SCC_BUDGET,
     rep.largest_scc = max((len(ns) for ns in comps.values()), default=0)
     if not comps:
         return rep
-    kinds_present = set(g.kind)
-    specs = [s for s in SPECS if (s.seed != PROCESS or PROCESS in kinds_present)
-             and (s.seed != REALTIME or REALTIME in kinds_present)]
+    present = 0
+    for k in set(g.kind):
+        present |= k
+    specs = [s for s in SPECS if s.seed & present]
     within = g.edges_within(labels, comps)
     src, dst, kind = g.src, g.dst, g.kind
     for lab in sorted(comps, key=lambda la: comps[la][0]):

@@ -15,7 +15,7 @@ from typing import Any
 from ..._errors import BadInput
 from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History
 
-MOP_KINDS = ("r", "append", "w")
+MOP_KINDS = frozenset({"r", "append", "w"})
 
 Mop = tuple[str, Any, Any]
 
@@ -54,19 +54,20 @@ class Txns:
 
 def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
     """Validated micro-ops; the recorded lists themselves unless a key or read must change
-    (a list key becomes a tuple; a read whose value is unknown becomes None)."""
-    if not isinstance(value, (list, tuple)):
+    (a list key becomes a tuple; a read whose value is unknown becomes None). Read values are
+    the datatype checker's to judge."""
+    if type(value) is not list and not isinstance(value, (list, tuple)):
         raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", where)
     copy = False
     for m in value:
-        if not (isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in MOP_KINDS):
+        if (type(m) is not list and not isinstance(m, tuple)) or len(m) != 3 \
+                or m[0] not in MOP_KINDS:
             raise BadInput(f"bad micro-op {m!r} (expected [f, key, value], f in r/append/w)",
                            where)
-        k, v = m[1], m[2]
-        if isinstance(k, (list, dict)) or (m[0] == "r" and v is not None and not reads_known):
+        k = m[1]
+        if type(k) is list or type(k) is dict or (
+                not reads_known and m[0] == "r" and m[2] is not None):
             copy = True
-        elif m[0] == "r" and v is not None and not isinstance(v, (list, tuple, int, str, float)):
-            raise BadInput(f"bad read value {v!r} in micro-op {m!r}", where)
     if not copy:
         return value  # type: ignore[return-value]
     return [
@@ -94,3 +95,19 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         out.process.append(procs[i])
         out.mops.append(mops)
     return out
+
+
+def txn_checker(history: History, sample: int = 1000) -> str:
+    """``rw-register`` for transactions that write registers and never append, else
+    ``list-append`` (judged from the first ``sample`` transactions)."""
+    kinds: set[str] = set()
+    seen = 0
+    for i in history.invocations():
+        v = history.values[i]
+        if history.fs[i] != "txn" or not isinstance(v, (list, tuple)):
+            continue
+        kinds.update(m[0] for m in v if isinstance(m, (list, tuple)) and m)
+        seen += 1
+        if seen >= sample:
+            break
+    return "rw-register" if "w" in kinds and "append" not in kinds else "list-append"

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from ...histories import History
 from .._result import Anomaly
 from ._model import INFO_, LinOp, Model
 from ._wgl import SearchResult
 
 ANOMALY = "nonlinearizable"
 _SHOW = 6  # concurrent ops / states named in the one-paragraph explanation
+_KEEP = 8  # states kept in the data
 _PREFIX_TAIL = 20  # ops of the prefix kept in the data
 
 
@@ -31,6 +31,10 @@ def _describe_op(op: LinOp, model: Model) -> str:
     if op.status != "ok":
         s += f", {op.status}" if op.complete >= 0 else ", never completed"
     return s + ")"
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
 
 
 def _v(v: Any) -> str:
@@ -50,37 +54,36 @@ def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:
     return out
 
 
-def explain_failure(history: History, model: Model, key: Hashable, ops: Sequence[LinOp],
+def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
                     r: SearchResult) -> Anomaly:
     """A ``nonlinearizable`` anomaly for one partition's failed search."""
-    del history  # ops already carry their history indices
     bad = ops[r.fail_op]
     conc = _concurrent(ops, bad)
     prefix = [ops[i].invoke for i in r.prefix]
-    states: list[dict[str, Any]] = []
-    seen: set[Any] = set()
     conc_ids = {o.invoke for o in conc}
-    for st, lin in r.states:
-        if st in seen:
-            continue
-        seen.add(st)
-        states.append({"state": model.describe(st),
-                       "linearized_concurrent": sorted(ops[i].invoke for i in lin
-                                                       if ops[i].invoke in conc_ids)})
+    states: list[dict[str, Any]] = [
+        {"state": model.describe(st),
+         "linearized_concurrent": sorted(ops[i].invoke for i in lin if ops[i].invoke in conc_ids)}
+        for st, lin in r.states[:_KEEP]]
+    more = len(r.states) > _KEEP
     start = min([bad.invoke, *(o.invoke for o in conc)])
     where = "" if key is None else f"key {_v(key)}: "
     shown = [s["state"] for s in states[:_SHOW]]
-    state_text = (", ".join(shown[:-1]) + " or " + shown[-1]) if len(shown) > 1 else (
-        shown[0] if shown else "in no state")
+    if more or len(states) > _SHOW:
+        state_text = f"one of many states, such as {', '.join(shown)}"
+    elif len(shown) > 1:
+        state_text = ", ".join(shown[:-1]) + " or " + shown[-1]
+    else:
+        state_text = shown[0] if shown else "(not collected: a budget ran out)"
     conc_text = ", ".join(_describe_op(o, model) for o in conc[:_SHOW])
     if len(conc) > _SHOW:
         conc_text += f" and {len(conc) - _SHOW} more"
     last = f", ending with op {prefix[-1]}" if prefix else ""
     explanation = (
         f"{where}{_describe_op(bad, model)}, completed at op {bad.complete}, cannot be "
-        f"linearized. The ops that completed before it can be ({len(prefix)} ops "
+        f"linearized. The ops that completed before it can be ({_n(len(prefix), 'op')} "
         f"linearized{last}), and after them the {model.name} could only be {state_text}; "
-        f"the op is illegal there in any order of the {len(conc)} ops concurrent with it"
+        f"the op is illegal there in any order of the {_n(len(conc), 'op')} concurrent with it"
         f"{': ' + conc_text if conc_text else ''}."
     )
     data: dict[str, Any] = {
@@ -93,6 +96,7 @@ def explain_failure(history: History, model: Model, key: Hashable, ops: Sequence
         "prefix_length": len(prefix),
         "prefix_tail": prefix[-_PREFIX_TAIL:],
         "states": states,
+        "more_states": more,
         "configurations": r.configurations,
     }
     indices = (bad.invoke, bad.complete, *(o.invoke for o in conc))

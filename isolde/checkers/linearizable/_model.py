@@ -66,7 +66,10 @@ class Model:
         raise NotImplementedError
 
     def step(self, state: State, op: LinOp) -> Iterable[State]:
-        """States after ``op`` takes effect in ``state``; empty if ``op`` is illegal there."""
+        """States after ``op`` takes effect in ``state``; empty if ``op`` is illegal there.
+
+        It may depend only on the op's ``f``, ``value``, ``output`` and ``status``.
+        """
         raise NotImplementedError
 
     def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
@@ -88,6 +91,14 @@ class Model:
         if op.status == INFO_:
             return op.f not in self.read_fs
         return op.f in self.evidence_fs
+
+    def effect_free(self, op: LinOp) -> bool:
+        """True if ``op`` never changes the state where it is legal (a read, a failed op).
+
+        The search linearizes such ops as early as they are legal; a model whose reads have
+        side effects must override this.
+        """
+        return op.f in self.read_fs or op.status == FAIL_
 
     def compile(self, op: LinOp) -> Callable[[State], Sequence[State]]:
         """A function state -> next states for this one op (the search's hot path).
@@ -117,4 +128,10 @@ class Model:
 
 def hashable(v: Any) -> Any:
     """Lists (JSON arrays) as tuples, so values can live in states and cache keys."""
-    return _hashable(v)
+    t = type(v)
+    if t is list:
+        for x in v:
+            if type(x) in (list, dict):
+                return _hashable(v)
+        return tuple(v)  # the common flat case, without recursion
+    return _hashable(v) if t is dict else v

@@ -8,15 +8,22 @@ list and restarts from the head; at a return whose op is not yet linearized it b
 
 ``info`` ops return at infinity: their returns sit after every real event, so reaching one
 means every completed op is linearized — the remaining crashed ops simply never took effect.
-Crashed ops with identical (f, value) are interchangeable; they are linearized in call order
-only, which removes the symmetric configurations (a large saving on Jepsen's etcd logs).
+Two reductions keep the search small without losing completeness:
+
+* Crashed ops with identical (f, value) are interchangeable; they are linearized in call order
+  only, which removes the symmetric configurations (a large saving on Jepsen's etcd logs).
+* An effect-free op (a read, a failed CAS: :meth:`Model.effect_free`) whose call has happened
+  and which is legal in the current state is linearized *now*, without trying the orders that
+  put it later: any linearization that places it later stays valid with it moved here (the
+  state is the same, and every op that had to precede it is already linearized). So when the
+  search backtracks over such an op it backtracks once more.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,8 +33,11 @@ from ._model import INFO_, LinOp, Model, State
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
 _ENTRY_BYTES = 160
 _CHECK_EVERY = 2048  # loop iterations between budget checks
-_KEEP_STATES = 8  # states kept for an explanation
-_CALL, _RET, _STOP = 0, 1, 2
+_EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in one pass
+_KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
+# Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
+# effect-free), a sentinel that forces one more backtrack, real returns, and stops.
+_CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -37,7 +47,8 @@ class SearchResult:
     ``valid`` is True, False, or "unknown" (``reason`` says which budget ran out). For False,
     ``fail_op`` is the op (index into the partition's ops) whose return could not be reached:
     every op that returned before it can be linearized (``prefix`` is one such order), and
-    ``states`` are the model states possible there. ``longest`` is the longest partial
+    ``states`` are the distinct model states possible there (at most 9; 9 means "and more"),
+    each with the ops linearized on the way. ``longest`` is the longest partial
     linearization seen (for "unknown").
     """
 
@@ -69,159 +80,225 @@ def search(
     """Find a linearization of ``ops`` (one partition) under ``model`` within the budgets.
 
     ``deadline`` is a ``time.monotonic()`` instant; ``memory_limit`` bytes bounds the cache
-    (and the process's RSS growth during the search). ``max_configurations`` stops the search
-    (reason ``"configurations"``) once it has cached that many configurations, checked at
-    fixed points of the loop so the outcome does not depend on timing.
+    (and the process's RSS growth during the search). ``max_configurations`` pauses the search
+    (reason ``"configurations"``) once it has cached that many configurations.
     """
-    n = len(ops)
-    if n == 0:
-        return SearchResult(True)
-    inf = float("inf")
-    # Events: (position, is_return, op). Info ops return after everything else.
-    evs: list[tuple[float, int, int]] = []
-    for i, op in enumerate(ops):
-        evs.append((op.invoke, 0, i))
-        done = op.complete if op.status != INFO_ and op.complete >= 0 else -1
-        evs.append((done if done >= 0 else inf, 1, i))
-    evs.sort(key=lambda e: (e[0], e[1], e[2]))
-    m = len(evs)
-    end = m + 1
-    nxt = [*range(1, m + 2), end]  # ids: 0 head, 1..m events, m+1 end
-    prv = [0, *range(0, m + 1)]
-    kind = [_STOP] * (m + 2)
-    op_of = [-1] * (m + 2)
-    call_of = [0] * n
-    ret_of = [0] * n
-    for eid, (pos, is_ret, i) in enumerate(evs, 1):
-        op_of[eid] = i
-        if is_ret:
-            ret_of[i] = eid
-            kind[eid] = _RET if pos != inf else _STOP
-        else:
-            call_of[i] = eid
-            kind[eid] = _CALL
-    kind[0] = _CALL  # never visited; keeps the head distinct from a stop
-    ret = [0] * (m + 2)
-    bit = [0] * (m + 2)
-    fn: list[Any] = [None] * (m + 2)
-    prereq = [0] * (m + 2)
-    last_same: dict[tuple[str, Any], int] = {}
-    for i, op in enumerate(ops):
-        c = call_of[i]
-        ret[c] = ret_of[i]
-        bit[c] = 1 << i
-        fn[c] = model.compile(op)
-        if op.status == INFO_ or op.complete < 0:
-            sig = (op.f, op.value)
-            if sig in last_same:
-                prereq[c] = bit[call_of[last_same[sig]]]
-            last_same[sig] = i
+    return Search(model, ops, deadline, memory_limit).run(max_configurations)
 
-    max_entries = None if memory_limit is None else max(1024, memory_limit // (
-        _ENTRY_BYTES + n // 8))
-    if max_configurations is not None:
-        max_entries = min(max_entries or max_configurations, max_configurations)
-    capped = max_configurations is not None and max_entries == max_configurations
-    cap_reason = "configurations" if capped else "memory limit"
-    rss_cap = None if memory_limit is None else _rss_bytes() + memory_limit
 
-    state: State = model.init()
-    lin = 0
-    cache: set[tuple[int, State]] = {(0, state)}
-    stack: list[tuple[int, State, Sequence[State], int]] = []
-    entry = nxt[0]
-    countdown = _CHECK_EVERY
-    frontier = 0
-    frontier_states: list[tuple[State, list[int]]] = []
-    prefix: list[int] = []
-    best: list[int] = []
-    best_len = 0
-    clock = time.monotonic
-    cache_add = cache.add
-    push = stack.append
+class Search:
+    """A resumable WGL search over one partition: :meth:`run` continues where it stopped."""
 
-    while True:
-        countdown -= 1
-        if not countdown:
-            countdown = _CHECK_EVERY
-            reason = _over_budget(deadline, clock, max_entries, len(cache), rss_cap, cap_reason)
-            if reason:
-                if len(stack) > best_len:
-                    best = [op_of[s[0]] for s in stack]
-                return SearchResult("unknown", len(cache), longest=best, reason=reason)
-        k = kind[entry]
-        if k == _CALL:
-            pb = prereq[entry]
-            if pb and not lin & pb:
-                entry = nxt[entry]
-                continue
-            nexts = fn[entry](state)
-            if nexts:
-                nl = lin | bit[entry]
-                for idx, ns in enumerate(nexts):
-                    key = (nl, ns)
-                    if key not in cache:
-                        cache_add(key)
-                        push((entry, state, nexts, idx))
-                        state = ns
-                        lin = nl
-                        # lift the call and its return out of the list
-                        p, q = prv[entry], nxt[entry]
-                        nxt[p] = q
-                        prv[q] = p
-                        r = ret[entry]
-                        p, q = prv[r], nxt[r]
-                        nxt[p] = q
-                        prv[q] = p
-                        entry = nxt[0]
-                        break
-                else:
-                    entry = nxt[entry]
+    def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
+                 memory_limit: int | None = None, explain: bool = False) -> None:
+        self.n = n = len(ops)
+        # Collecting the failure's states and prefix copies the stack at every frontier: cheap
+        # for small partitions, so done at once; for large ones only in a second search once
+        # the first has found the partition invalid.
+        self.explain = explain or n <= _EXPLAIN_AT_ONCE
+        self.model, self.ops, self.memory_limit = model, ops, memory_limit
+        self.deadline = deadline
+        inf = float("inf")
+        # Events: (position, is_return, op). Info ops return after everything else.
+        evs: list[tuple[float, int, int]] = []
+        for i, op in enumerate(ops):
+            evs.append((op.invoke, 0, i))
+            done = op.complete if op.status != INFO_ and op.complete >= 0 else -1
+            evs.append((done if done >= 0 else inf, 1, i))
+        evs.sort()
+        m = len(evs)
+        end = m + 1
+        self.nxt = [*range(1, m + 2), end]  # ids: 0 head, 1..m events, m+1 end
+        self.prv = [0, *range(0, m + 1)]
+        self.kind = kind = [_STOP] * (m + 3)  # m + 2: the _BACK sentinel
+        kind[m + 2] = _BACK
+        self.back = m + 2
+        self.op_of = op_of = [-1] * (m + 2)
+        call_of = [0] * n
+        ret_of = [0] * n
+        for eid, (pos, is_ret, i) in enumerate(evs, 1):
+            op_of[eid] = i
+            if is_ret:
+                ret_of[i] = eid
+                kind[eid] = _RET if pos != inf else _STOP
             else:
-                entry = nxt[entry]
-        elif k == _RET:
-            # The first remaining return: every op returning before it is linearized.
-            if entry >= frontier:
-                if entry > frontier:
-                    frontier = entry
-                    frontier_states = []
-                    prefix = [op_of[s[0]] for s in stack]
-                if len(frontier_states) < _KEEP_STATES:
-                    frontier_states.append((state, [op_of[s[0]] for s in stack]))
-            if len(stack) > best_len:
-                best_len = len(stack)
-                best = [op_of[s[0]] for s in stack]
-            if not stack:
-                return SearchResult(False, len(cache), fail_op=op_of[frontier], prefix=prefix,
-                                    states=frontier_states, longest=best)
-            e, state, nexts, idx = stack.pop()
-            lin ^= bit[e]
-            # unlift in reverse order of lifting
-            r = ret[e]
-            nxt[prv[r]] = r
-            prv[nxt[r]] = r
-            nxt[prv[e]] = e
-            prv[nxt[e]] = e
-            entry = nxt[e]
-            nl = lin | bit[e]
-            for idx2 in range(idx + 1, len(nexts)):
-                ns = nexts[idx2]
-                key = (nl, ns)
-                if key not in cache:
-                    cache_add(key)
-                    push((e, state, nexts, idx2))
-                    state = ns
-                    lin = nl
-                    p, q = prv[e], nxt[e]
-                    nxt[p] = q
-                    prv[q] = p
-                    p, q = prv[r], nxt[r]
-                    nxt[p] = q
-                    prv[q] = p
-                    entry = nxt[0]
-                    break
+                call_of[i] = eid
+                kind[eid] = _READ if model.effect_free(ops[i]) else _CALL
+        self.ret = ret = [0] * (m + 2)
+        self.bit = bit = [0] * (m + 2)
+        fn: list[Callable[[State], Sequence[State]]] = [_never] * (m + 2)
+        self.fn = fn
+        self.prereq = prereq = [0] * (m + 2)
+        last_same: dict[tuple[str, Any], int] = {}
+        for i, op in enumerate(ops):
+            c = call_of[i]
+            ret[c] = ret_of[i]
+            bit[c] = 1 << i
+            fn[c] = model.compile(op)
+            if op.status == INFO_ or op.complete < 0:
+                sig = (op.f, op.value)
+                if sig in last_same and kind[c] == _CALL:
+                    prereq[c] = bit[call_of[last_same[sig]]]
+                    kind[c] = _GUARDED
+                last_same[sig] = i
+        self.memory_entries = None if memory_limit is None else max(
+            1024, memory_limit // (_ENTRY_BYTES + n // 8))
+        self.rss_cap = None if memory_limit is None else _rss_bytes() + memory_limit
+        # The search's own state, kept between runs.
+        self.state: State = model.init()
+        self.lin = 0
+        self.cache: set[tuple[int, State]] = {(0, self.state)}
+        self.stack: list[tuple[int, State, Sequence[State], int]] = []
+        self.entry = self.nxt[0] if n else end
+        self.resume = 0  # > 0: retry the stack top's call from this alternative
+        self.frontier = 0
+        self.frontier_states: list[tuple[State, list[int]]] = []
+        self.prefix: list[int] = []
+        self.best: list[int] = []  # its first `low` entries are always the stack's bottom
+        self.low = 0
+        self.done: SearchResult | None = None
+
+    def run(self, max_configurations: int | None = None) -> SearchResult:
+        """Search on until an answer, a budget, or ``max_configurations`` cached
+        configurations (then "unknown" with reason ``configurations``; call again to go on)."""
+        if self.done is not None:
+            return self.done
+        max_entries = self.memory_entries
+        if max_configurations is not None and (max_entries is None
+                                               or max_configurations < max_entries):
+            max_entries, cap_reason = max_configurations, "configurations"
         else:
-            return SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
+            cap_reason = "memory limit"
+        deadline, rss_cap = self.deadline, self.rss_cap
+        nxt, prv, kind, op_of = self.nxt, self.prv, self.kind, self.op_of
+        ret, bit, fn, prereq = self.ret, self.bit, self.fn, self.prereq
+        state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
+        entry, resume, frontier = self.entry, self.resume, self.frontier
+        back = self.back
+        key: tuple[int, State] = (0, None)
+        best, low = self.best, self.low
+        best_len = len(best)
+        explain = self.explain
+        clock = time.monotonic
+        cache_add = cache.add
+        push = stack.append
+        countdown = _CHECK_EVERY
+        nexts: Sequence[State] = ()
+        out: SearchResult | None = None
+
+        while True:
+            countdown -= 1
+            if not countdown:
+                countdown = _CHECK_EVERY
+                reason = _over_budget(deadline, clock, max_entries, len(cache), rss_cap,
+                                      cap_reason)
+                if reason:
+                    if len(stack) > best_len:
+                        del best[low:]
+                        best.extend(op_of[s[0]] for s in stack[low:])
+                    out = SearchResult("unknown", len(cache), longest=list(best),
+                                       reason=reason)
+                    break
+            k = kind[entry]
+            if k < _BACK:  # a call: try to linearize it here
+                if resume:  # backtracked into a nondeterministic op: its next alternative
+                    start, resume = resume, 0
+                    nl = lin | bit[entry]
+                    for idx in range(start, len(nexts)):
+                        key = (nl, nexts[idx])
+                        if key not in cache:
+                            break
+                    else:
+                        entry = nxt[entry]
+                        continue
+                else:
+                    if k == _GUARDED and not lin & prereq[entry]:
+                        entry = nxt[entry]
+                        continue
+                    nexts = fn[entry](state)
+                    if not nexts:
+                        entry = nxt[entry]
+                        continue
+                    idx = 0
+                    nl = lin | bit[entry]
+                    key = (nl, nexts[0])
+                    if key in cache:
+                        if len(nexts) > 1:
+                            resume = 1
+                        else:
+                            entry = nxt[entry]
+                        continue
+                cache_add(key)
+                push((entry, state, nexts, idx))
+                state = key[1]
+                lin = nl
+                # lift the call and its return out of the list
+                p, q = prv[entry], nxt[entry]
+                nxt[p] = q
+                prv[q] = p
+                r = ret[entry]
+                p, q = prv[r], nxt[r]
+                nxt[p] = q
+                prv[q] = p
+                entry = nxt[0]
+            elif k < _STOP:  # backtrack
+                if k == _RET:
+                    # The first remaining return: every op returning before it is linearized.
+                    if entry >= frontier:
+                        if entry > frontier:
+                            frontier = entry
+                            if explain:
+                                self.frontier_states = []
+                                self.prefix = [op_of[s[0]] for s in stack]
+                        fs = self.frontier_states
+                        if explain and len(fs) <= _KEEP_STATES and all(state != f[0]
+                                                                        for f in fs):
+                            fs.append((state, [op_of[s[0]] for s in stack]))
+                    if len(stack) > best_len:
+                        # Copy only what changed since the last copy (amortised O(1)).
+                        best_len = len(stack)
+                        del best[low:]
+                        best.extend(op_of[s[0]] for s in stack[low:])
+                        low = best_len
+                if not stack:
+                    out = SearchResult(False, len(cache), fail_op=op_of[frontier],
+                                       prefix=self.prefix, states=self.frontier_states,
+                                       longest=list(best))
+                    break
+                e, state, nexts, idx = stack.pop()
+                if len(stack) < low:
+                    low = len(stack)
+                lin ^= bit[e]
+                # unlift in reverse order of lifting
+                r = ret[e]
+                nxt[prv[r]] = r
+                prv[nxt[r]] = r
+                nxt[prv[e]] = e
+                prv[nxt[e]] = e
+                if kind[e] == _READ:
+                    entry = back  # linearizing it here was as good as any later: go further
+                elif idx + 1 < len(nexts):
+                    entry, resume = e, idx + 1
+                else:
+                    entry = nxt[e]
+            else:
+                out = SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
+                break
+        self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
+        self.frontier, self.low = frontier, low
+        if out.valid is False and not explain:
+            again = Search(self.model, self.ops, deadline, self.memory_limit, True).run()
+            if again.valid is False:  # else a budget ran out: keep the bare verdict
+                again.configurations = out.configurations
+                out = again
+        if out.valid != "unknown" or out.reason != "configurations":
+            self.done = out
+            self.cache = set()  # free the memory; the answer is kept
+        return out
+
+
+def _never(state: State) -> Sequence[State]:
+    return ()
 
 
 def _over_budget(deadline: float | None, clock: Any, max_entries: int | None, entries: int,

@@ -11,6 +11,10 @@ from .._store import Store
 
 STORES: dict[str, str] = {
     "memory": "isolde.harness.stores._factories:memory",
+    "dynamodb": "isolde.harness.stores.dynamodb:dynamodb",
+    "dynamodb-local": "isolde.harness.stores.dynamodb:dynamodb_local",
+    "moto": "isolde.harness.stores.dynamodb:moto",
+    "dynalite": "isolde.harness.stores.dynamodb:dynalite",
 }
 
 

@@ -141,6 +141,8 @@ class MemoryClient:
             s.sessions[op.process] = pos
             return op.complete("ok", v)
         if f == "cas":
+            if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
+                return op.complete("fail", v, error="bad-value")
             old, new = arg
             _, cur = data.latest(k)
             if cur != old:

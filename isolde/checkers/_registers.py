@@ -1,0 +1,224 @@
+"""Register histories decoded into writes, reads and per-process events (shared by the staleness
+and causal checkers).
+
+A register history has ``read``/``write``/``cas`` ops, either on one register (read invoke
+``None`` -> ok ``v``; write ``v``; cas ``[old, new]``) or on independent keys as Jepsen tuples
+(read ``[k, None]`` -> ``[k, v]``; write ``[k, v]``; cas ``[k, [old, new]]``). Written values
+must be unique per key; ``None`` is the initial (absent) value. A successful cas reads ``old``
+and writes ``new``; an ``info`` write or cas may have happened (it can be read from, but never
+"completed"); ``fail`` ops certainly did not happen and are dropped.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._errors import BadInput
+from ..histories import FAIL, INFO, NEMESIS, OK, History
+from ..histories._history import _hashable as hashable  # lists and dicts as tuples
+
+# Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
+NEG = -(1 << 62)
+POS = 1 << 62
+INIT = -1  # a read's source when it returned the initial value
+THIN = -2  # a read's source when no write (ok or info) produced its value
+
+READ, WRITE = 0, 1
+REGISTER_FS = frozenset({"read", "write", "cas"})
+
+
+@dataclass
+class RegisterView:
+    """Columns of writes and reads, and each process's events in program order.
+
+    Writes ``w``: ``w_key``, ``w_value``, ``w_inv``/``w_comp`` (ns; ``w_comp`` is ``POS`` for an
+    info write), ``w_op`` (invocation index), ``w_ok``, ``w_proc``. Reads ``r`` (ok only):
+    ``r_key``, ``r_value``, ``r_inv``/``r_comp`` (ns), ``r_op`` (invocation index), ``r_mode``,
+    ``r_proc``, ``r_src`` (a write id, ``INIT`` or ``THIN``), ``r_cas`` (the read half of a cas).
+    ``events[p]`` lists ``(READ, r)`` / ``(WRITE, w)`` of process ``p`` in program order.
+    ``failed_values`` maps (key, value) to the invocation index of a failed write of it.
+    """
+
+    keyed: bool = False
+    w_key: list[Hashable] = field(default_factory=list)
+    w_value: list[Any] = field(default_factory=list)
+    w_inv: list[int] = field(default_factory=list)
+    w_comp: list[int] = field(default_factory=list)
+    w_op: list[int] = field(default_factory=list)
+    w_ok: list[bool] = field(default_factory=list)
+    w_proc: list[Any] = field(default_factory=list)
+    r_key: list[Hashable] = field(default_factory=list)
+    r_value: list[Any] = field(default_factory=list)
+    r_inv: list[int] = field(default_factory=list)
+    r_comp: list[int] = field(default_factory=list)
+    r_op: list[int] = field(default_factory=list)
+    r_mode: list[str] = field(default_factory=list)
+    r_proc: list[Any] = field(default_factory=list)
+    r_src: list[int] = field(default_factory=list)
+    r_cas: list[bool] = field(default_factory=list)
+    events: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
+    ambiguous_keys: set[Hashable] = field(default_factory=set)
+    failed_values: dict[tuple[Hashable, Hashable], int] = field(default_factory=dict)
+
+    def writes_by_key(self) -> dict[Hashable, list[int]]:
+        out: dict[Hashable, list[int]] = {}
+        for w, k in enumerate(self.w_key):
+            out.setdefault(k, []).append(w)
+        return out
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: checkers build millions of small acyclic objects,
+    and collections triggered by those allocations would rescan them again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def is_register_history(history: History) -> bool:
+    """True if the history's client ops include register ops (read/write/cas)."""
+    return any(f in REGISTER_FS for f in set(history.fs))
+
+
+def _is_keyed(history: History) -> bool:
+    """Independent-key tuples iff every register invocation's value is a ``[k, x]`` pair (and a
+    cas's ``x`` is itself ``[old, new]``)."""
+    seen = False
+    for i in history.invocations():
+        f = history.fs[i]
+        if f not in REGISTER_FS:
+            continue
+        v = history.values[i]
+        if not (isinstance(v, (list, tuple)) and len(v) == 2):
+            return False
+        if f == "cas" and not (isinstance(v[1], (list, tuple)) and len(v[1]) == 2):
+            return False
+        seen = True
+    return seen
+
+
+def decode(history: History, where: str = "history") -> RegisterView:
+    """Decode the register ops of ``history`` (other ops are ignored); raises BadInput on an
+    ok read or cas whose value does not have the register shape. The last decoded history is
+    remembered (histories are immutable), so several checkers share one decoding."""
+    cached = _CACHE.get("view")
+    if cached is not None and cached[0] is history and cached[1] == len(history):
+        return cached[2]
+    view = _decode(history, where)
+    _CACHE["view"] = (history, len(history), view)
+    return view
+
+
+_CACHE: dict[str, tuple[History, int, RegisterView]] = {}
+
+
+def _decode(history: History, where: str) -> RegisterView:
+    view = RegisterView(keyed=_is_keyed(history))
+    keyed = view.keyed
+    values, fs, times, types, procs = (history.values, history.fs, history.times,
+                                       history.types, history.processes)
+    by_value: dict[tuple[Hashable, Hashable], int] = {}
+    w_key, w_value, w_inv, w_comp = view.w_key, view.w_value, view.w_inv, view.w_comp
+    w_op, w_ok, w_proc = view.w_op, view.w_ok, view.w_proc
+    r_key, r_value, r_inv, r_comp = view.r_key, view.r_value, view.r_inv, view.r_comp
+    r_op, r_mode, r_proc, r_cas = view.r_op, view.r_mode, view.r_proc, view.r_cas
+    events = view.events
+    ambiguous = view.ambiguous_keys
+    pair = history.pair
+    extra = history.extra
+
+    def add_write(k: Hashable, v: Any, i: int, comp_t: int, ok: bool, p: Any) -> int:
+        hv = v if v.__class__ in _SCALARS else hashable(v)
+        w = len(w_key)
+        if v is None or by_value.setdefault((k, hv), w) != w:
+            ambiguous.add(k)
+        w_key.append(k)
+        w_value.append(v)
+        w_inv.append(times[i])
+        w_comp.append(comp_t)
+        w_op.append(i)
+        w_ok.append(ok)
+        w_proc.append(p)
+        return w
+
+    for i in range(len(history)):
+        if types[i] or fs[i] not in REGISTER_FS or procs[i] == NEMESIS:
+            continue  # types[i] == INVOKE is 0
+        f, p = fs[i], procs[i]
+        j = pair(i)
+        code = types[j] if j >= 0 else INFO
+        if code == FAIL:
+            if f == "write":
+                k, v = _split(values[i], keyed)
+                view.failed_values.setdefault((k, hashable(v)), i)
+            continue
+        inv_v = values[i]
+        if keyed:
+            k, arg = inv_v[0], inv_v[1]
+            if k.__class__ not in _SCALARS:
+                k = hashable(k)
+        else:
+            k, arg = None, inv_v
+        ev = events.get(p)
+        if ev is None:
+            ev = events[p] = []
+        if f == "read":
+            if code != OK:
+                continue  # an unfinished read observed nothing we know
+            out = values[j]
+            if keyed:
+                if not (isinstance(out, (list, tuple)) and len(out) == 2):
+                    raise BadInput(f"ok read value should be [key, value], got {out!r}",
+                                   f"{where}#{j}")
+                out = out[1]
+            reads = [(out, False)]
+        elif f == "write":
+            ok = code == OK
+            ev.append((WRITE, add_write(k, arg, i, times[j] if ok else POS, ok, p)))
+            continue
+        else:  # cas
+            if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
+                raise BadInput(f"cas value should be [old, new], got {arg!r}", f"{where}#{i}")
+            if code != OK:
+                ev.append((WRITE, add_write(k, arg[1], i, POS, False, p)))
+                continue
+            reads = [(arg[0], True)]
+        for out, cas in reads:
+            ev.append((READ, len(r_key)))
+            r_key.append(k)
+            r_value.append(out)
+            r_inv.append(times[i])
+            r_comp.append(times[j])
+            r_op.append(i)
+            r_proc.append(p)
+            r_cas.append(cas)
+            mode = extra(i).get("consistency") or extra(j).get("consistency")
+            r_mode.append(mode if mode.__class__ is str else
+                          "unspecified" if mode is None else str(mode))
+        if f == "cas":
+            ev.append((WRITE, add_write(k, arg[1], i, times[j], True, p)))
+    r_src = view.r_src = [THIN] * len(r_key)
+    for r, (k, v) in enumerate(zip(r_key, r_value, strict=True)):
+        if v is None:
+            r_src[r] = INIT
+        else:
+            r_src[r] = by_value.get((k, v if v.__class__ in _SCALARS else hashable(v)), THIN)
+    return view
+
+
+_SCALARS = frozenset({int, str, float, bool, type(None)})
+
+
+def _split(v: Any, keyed: bool) -> tuple[Hashable, Any]:
+    if keyed:
+        return hashable(v[0]), v[1]
+    return None, v

@@ -1,0 +1,215 @@
+"""Session guarantees (Terry et al. 1994) per process, on the "definitely older" order.
+
+With u < v meaning u is definitely older than v (``hi(u) < lo(v)``, see :mod:`._causal_model`):
+
+- **read-your-writes**: after process p writes v to k, p never reads from k a value u < v;
+- **monotonic-reads**: after p reads v from k, p never reads from k a value u < v;
+- **monotonic-writes**: if p writes x=a and later y=b (x != y), a process that reads y=b never
+  later reads from x a value c < a (with x = y that reader breaks monotonic-reads, reported as
+  such);
+- **writes-follow-reads**: if p reads x=a and later writes y=b, a process that reads y=b never
+  later reads from x a value c < a.
+
+Only the newest of each kind of dependency matters (c < a for some a iff c < the a with the
+greatest ``lo``), so each reader keeps, per writer process, the furthest point of that
+writer's program it has read from (and the furthest one reached through another key), and each
+check is a binary search: O(events · P · log n) for P processes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Hashable
+from typing import Any
+
+from ._causal_model import INIT, NEG, READ, CausalModel, Findings
+from ._result import Anomaly
+
+SESSION_TYPES = ("read-your-writes", "monotonic-reads", "monotonic-writes",
+                 "writes-follow-reads")
+
+# deps[p][k] = (max lo of all, [write positions], [prefix-max lo of p's writes of k], [the write
+#               ids giving it], [read positions], [prefix-max lo of the values p read of k],
+#               [the read ids giving it])
+_Dep = tuple[int, list[int], list[int], list[int], list[int], list[int], list[int]]
+_Deps = dict[Any, dict[Hashable, _Dep]]
+
+
+def _dep_indexes(m: CausalModel) -> _Deps:
+    deps: _Deps = {}
+    r_src, r_key, w_key, w_lo = m.r_src, m.r_key, m.w_key, m.w_lo
+    for p, evs in m.events.items():
+        cols: dict[Hashable, list[list[int]]] = {}
+        for pos, (kind, x) in enumerate(evs):
+            if kind == READ:
+                s = r_src[x]
+                if s < INIT:
+                    continue
+                k, lo, base = r_key[x], (w_lo[s] if s >= 0 else NEG), 3
+            else:
+                k, lo, base = w_key[x], w_lo[x], 0
+            d = cols.get(k)
+            if d is None:
+                d = cols[k] = [[], [], [], [], [], []]
+            positions, los, ids = d[base], d[base + 1], d[base + 2]
+            positions.append(pos)
+            if los and los[-1] >= lo:
+                los.append(los[-1])
+                ids.append(ids[-1])
+            else:
+                los.append(lo)
+                ids.append(x)
+        deps[p] = {
+            k: (max(d[1][-1] if d[1] else NEG, d[4][-1] if d[4] else NEG),
+                d[0], d[1], d[2], d[3], d[4], d[5])
+            for k, d in cols.items()
+        }
+    return deps
+
+
+def check_sessions(m: CausalModel, out: Findings) -> None:
+    """All session-guarantee violations, at most one per type per read."""
+    deps = _dep_indexes(m)
+    r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
+                                                      m.w_key, m.w_pos, m.w_proc)
+    for q, evs in m.events.items():
+        ryw: dict[Hashable, int] = {}  # key -> q's write with the greatest lo
+        mr: dict[Hashable, int] = {}  # key -> q's read whose value has the greatest lo
+        # writer -> [pos, key, read, pos2, read2]: the furthest point of the writer's program q
+        # read from (via read ``read`` of ``key``), and the furthest via any other key.
+        srcs: dict[Any, list[Any]] = {}
+        for kind, x in evs:
+            if kind != READ:
+                k = w_key[x]
+                w = ryw.get(k)
+                if w is None or w_lo[x] > w_lo[w]:
+                    ryw[k] = x
+                continue
+            s = r_src[x]
+            if s < INIT:
+                continue  # thin air or unplaced: judged elsewhere
+            k = r_key[x]
+            hs, ls = (w_hi[s], w_lo[s]) if s >= 0 else (NEG, NEG)
+            w = ryw.get(k)
+            if w is not None and hs < w_lo[w]:
+                out.add("read-your-writes", _ryw, m, q, w, x)
+            r0 = mr.get(k)
+            if r0 is not None:
+                s0 = r_src[r0]
+                l0 = w_lo[s0] if s0 >= 0 else NEG
+                if hs < l0:
+                    out.add("monotonic-reads", _mr, m, q, r0, x)
+                if ls > l0:
+                    mr[k] = x
+            else:
+                mr[k] = x
+            if srcs:
+                _dependencies(m, deps, srcs, k, hs, x, out)
+            if s >= 0:
+                _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x)
+
+
+def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], k: Hashable,
+                  hs: int, r: int, out: Findings) -> None:
+    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs)."""
+    mw_done = wfr_done = False
+    for p, ent in srcs.items():
+        d = deps[p].get(k)
+        if d is None or hs >= d[0]:
+            continue  # no dependency of p on k is newer than what r read
+        _top, wpos, wlo, wid, rpos, rlo, rid = d
+        if not mw_done and wlo and hs < wlo[-1]:
+            pos, via = (ent[0], ent[2]) if ent[1] != k else (ent[3], ent[4])
+            if via >= 0:
+                i = bisect_left(wpos, pos) - 1
+                if i >= 0 and hs < wlo[i]:
+                    out.add("monotonic-writes", _mw, m, wid[i], via, r)
+                    mw_done = True
+        if not wfr_done and rlo and hs < rlo[-1]:
+            i = bisect_left(rpos, ent[0]) - 1
+            if i >= 0 and hs < rlo[i]:
+                out.add("writes-follow-reads", _wfr, m, rid[i], ent[2], r)
+                wfr_done = True
+        if mw_done and wfr_done:
+            return
+
+
+def _note_source(srcs: dict[Any, list[Any]], p: Any, pos: int, key: Hashable, r: int) -> None:
+    ent = srcs.get(p)
+    if ent is None:
+        srcs[p] = [pos, key, r, -1, -1]
+        return
+    if key == ent[1]:
+        if pos > ent[0]:
+            ent[0], ent[2] = pos, r
+    elif pos > ent[0]:
+        ent[3], ent[4] = ent[0], ent[2]  # the old best came through another key
+        ent[0], ent[1], ent[2] = pos, key, r
+    elif pos > ent[3]:
+        ent[3], ent[4] = pos, r
+
+
+def _key(m: CausalModel, k: Hashable) -> str:
+    return "" if k is None else f"{k!r}"
+
+
+def _older(m: CausalModel, s: int, than: int) -> str:
+    if s == INIT:
+        return "the initial value is older than any write"
+    if m.exact:
+        return (f"{m.w_value[s]!r} comes before {m.w_value[than]!r} in the key's version order")
+    return (f"the write of {m.w_value[s]!r} (op {m.w_op[s]}) completed before the write of "
+            f"{m.w_value[than]!r} (op {m.w_op[than]}) began")
+
+
+def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
+    s = m.r_src[r]
+    k = _key(m, m.w_key[w])
+    return Anomaly(
+        "read-your-writes", (m.w_op[w], m.r_op[r]),
+        f"process {q!r} wrote {k}={m.w_value[w]!r} (op {m.w_op[w]}) and later read {k} "
+        f"(op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"{_older(m, s, w)}",
+        {"process": q, "key": m.w_key[w], "write": m.w_op[w], "read": m.r_op[r]})
+
+
+def _mr(m: CausalModel, q: Any, r0: int, r: int) -> Anomaly:
+    s, s0 = m.r_src[r], m.r_src[r0]
+    k = _key(m, m.r_key[r])
+    return Anomaly(
+        "monotonic-reads", (m.r_op[r0], m.r_op[r]),
+        f"process {q!r} read {k} (op {m.r_op[r0]}) getting {m.describe(s0)}, then read {k} "
+        f"again (op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"{_older(m, s, s0)}",
+        {"process": q, "key": m.r_key[r], "reads": [m.r_op[r0], m.r_op[r]]})
+
+
+def _mw(m: CausalModel, a: int, via: int, r: int) -> Anomaly:
+    b = m.r_src[via]
+    s = m.r_src[r]
+    p, q = m.w_proc[b], m.r_proc[r]
+    kx, ky = _key(m, m.w_key[a]), _key(m, m.w_key[b])
+    return Anomaly(
+        "monotonic-writes", (m.w_op[a], m.w_op[b], m.r_op[via], m.r_op[r]),
+        f"process {p!r} wrote {kx}={m.w_value[a]!r} (op {m.w_op[a]}) and then "
+        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw the second write (op "
+        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which is "
+        f"definitely older than the first: it saw an effect without its cause ({_older(m, s, a)})",
+        {"writer": p, "reader": q, "first_write": m.w_op[a], "second_write": m.w_op[b],
+         "saw_second": m.r_op[via], "stale_read": m.r_op[r]})
+
+
+def _wfr(m: CausalModel, ra: int, via: int, r: int) -> Anomaly:
+    a = m.r_src[ra]
+    b = m.r_src[via]
+    s = m.r_src[r]
+    p, q = m.w_proc[b], m.r_proc[r]
+    kx, ky = _key(m, m.r_key[ra]), _key(m, m.w_key[b])
+    return Anomaly(
+        "writes-follow-reads", (m.r_op[ra], m.w_op[b], m.r_op[via], m.r_op[r]),
+        f"process {p!r} read {kx} (op {m.r_op[ra]}) getting {m.describe(a)} and then wrote "
+        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw that write (op "
+        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which "
+        f"is definitely older than what the writer had read ({_older(m, s, a) if a >= 0 else ''})",
+        {"writer": p, "reader": q, "read_before_write": m.r_op[ra], "write": m.w_op[b],
+         "saw_write": m.r_op[via], "stale_read": m.r_op[r]})

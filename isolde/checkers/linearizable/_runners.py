@@ -1,0 +1,122 @@
+"""Running resumable partition searches in rounds: in this process, or in worker processes.
+
+Each partition's :class:`Search` lives in one place for the whole check (this process, or the
+worker it was assigned to), so a round with a larger budget resumes it instead of starting
+over. Results depend only on the budgets, never on which worker ran what.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ._model import LinOp, Model
+from ._prepare import make_model
+from ._wgl import Search, SearchResult
+
+
+class SerialRunner:
+    """Searches partitions one after another in this process."""
+
+    def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
+                 memory: int) -> None:
+        self.model, self.parts, self.deadline, self.memory = model, parts, deadline, memory
+        self.searches: dict[int, Search] = {}
+
+    def round(self, indices: Sequence[int], budget: int) -> list[SearchResult]:
+        out = []
+        for i in indices:
+            s = self.searches.get(i)
+            if s is None:
+                s = self.searches[i] = Search(self.model, self.parts[i], self.deadline,
+                                              self.memory)
+            r = s.run(budget)
+            if s.done is not None:
+                del self.searches[i]
+            out.append(r)
+        return out
+
+    def close(self) -> None:
+        self.searches.clear()
+
+
+def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
+            deadline: float | None, memory: int) -> None:
+    """Worker process: answer ``(indices, budget)`` rounds until told to stop (None)."""
+    gc.disable()  # as in the parent: the search makes no reference cycles
+    runner = SerialRunner(make_model(model_name), [], deadline, memory)
+    runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            break
+        indices, budget = msg
+        conn.send(runner.round(indices, budget))
+    conn.close()
+
+
+def _groups(sizes: Sequence[int], n: int) -> list[list[int]]:
+    """Indices in ``n`` groups of similar total size (largest first, greedy)."""
+    groups: list[list[int]] = [[] for _ in range(n)]
+    load = [0] * n
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        g = load.index(min(load))
+        groups[g].append(i)
+        load[g] += sizes[i]
+    return [g for g in groups if g]
+
+
+class ProcessRunner:
+    """Searches partitions in ``workers`` processes, each owning a fixed share of them."""
+
+    def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
+                 memory: int, workers: int) -> None:
+        ctx = multiprocessing.get_context()
+        self.owner: dict[int, int] = {}
+        self.conns: list[Connection] = []
+        self.procs: list[Any] = []
+        for w, group in enumerate(_groups([len(p) for p in parts], workers)):
+            parent, child = ctx.Pipe()
+            share = {i: parts[i] for i in group}
+            proc = ctx.Process(target=_worker, args=(child, model.name, share, deadline, memory),
+                               daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+            for i in group:
+                self.owner[i] = w
+
+    @property
+    def workers(self) -> int:
+        return len(self.procs)
+
+    def round(self, indices: Sequence[int], budget: int) -> list[SearchResult]:
+        mine: dict[int, list[int]] = {}
+        for i in indices:
+            mine.setdefault(self.owner[i], []).append(i)
+        for w, idx in mine.items():
+            self.conns[w].send((idx, budget))
+        got: dict[int, SearchResult] = {}
+        for w, idx in mine.items():
+            try:
+                got.update(zip(idx, self.conns[w].recv(), strict=True))
+            except (EOFError, OSError):  # the worker died (e.g. killed by the OOM killer)
+                got.update((i, SearchResult("unknown", reason="worker process died"))
+                           for i in idx)
+        return [got[i] for i in indices]
+
+    def close(self) -> None:
+        for c in self.conns:
+            try:
+                c.send(None)
+                c.close()
+            except OSError:
+                pass
+        for p in self.procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()

@@ -1,0 +1,138 @@
+"""Running emulators: start one, know its endpoint, stop it (and remove what it made).
+
+:class:`ProcessEmulator` runs an installed emulator as a :class:`ManagedProcess`, which is also
+its ``process_control`` (kill / restart / pause / resume for the nemesis). :class:`MotoEmulator`
+runs moto's server in a thread of this process, so it has no process to control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ._catalog import EmulatorSpec, get_spec, moto_installed
+from ._process import HOST, EmulatorError, ManagedProcess
+
+log = logging.getLogger("isolde.emulators")
+
+
+class ProcessEmulator:
+    """An installed emulator started on 127.0.0.1. ``persistent``: data in a directory that
+    survives ``kill`` (``data_dir``, or a temporary one removed by ``stop``)."""
+
+    def __init__(self, spec: EmulatorSpec, port: int | None = None, persistent: bool = False,
+                 data_dir: Path | None = None, log_dir: Path | None = None) -> None:
+        if (persistent or data_dir is not None) and not spec.persistent:
+            raise EmulatorError(f"{spec.name} has no persistent mode")
+        self.spec = spec
+        self.name = spec.name
+        self.persistent = persistent or data_dir is not None
+        self._own_data = self.persistent and data_dir is None
+        self.data_dir = data_dir
+        self._own_log_dir = log_dir is None
+        self.log_dir = log_dir
+        self.port = port
+        self.process: ManagedProcess | None = None
+
+    @property
+    def endpoint(self) -> tuple[str, int] | None:
+        return self.process.endpoint if self.process is not None else None
+
+    @property
+    def process_control(self) -> ManagedProcess | None:
+        return self.process
+
+    async def start(self) -> tuple[str, int]:
+        if self.process is not None and self.process.running:
+            assert self.process.endpoint is not None
+            return self.process.endpoint
+        self.spec.require_installed()
+        if self.log_dir is None:
+            self.log_dir = Path(tempfile.mkdtemp(prefix=f"isolde-{self.name}-log-"))
+        if self._own_data and self.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix=f"isolde-{self.name}-data-"))
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        data = self.data_dir
+        self.process = ManagedProcess(
+            self.name, lambda port: self.spec.argv(port, data), self.log_dir / f"{self.name}.log",
+            port=self.port, persistent=self.persistent,
+        )
+        await self.process.start()
+        assert self.process.endpoint is not None
+        return self.process.endpoint
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            await self.process.stop()
+        if self._own_data and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
+        if self._own_log_dir and self.log_dir is not None:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
+            self.log_dir = None
+
+
+class MotoEmulator:
+    """moto's ThreadedMotoServer on 127.0.0.1 (memory only; no process to signal)."""
+
+    name = "moto"
+    process_control = None
+    persistent = False
+
+    def __init__(self, port: int | None = None, log_dir: Path | None = None) -> None:
+        self.port = port
+        self.log_dir = log_dir
+        self.server: Any = None
+        self._handler: logging.Handler | None = None
+
+    @property
+    def endpoint(self) -> tuple[str, int] | None:
+        return (HOST, self.port) if self.server is not None and self.port else None
+
+    async def start(self) -> tuple[str, int]:
+        if self.server is not None:
+            assert self.endpoint is not None
+            return self.endpoint
+        if not moto_installed():
+            raise EmulatorError("moto is not installed: pip install 'isolde[moto]'")
+        from moto.server import ThreadedMotoServer
+
+        # werkzeug logs every request at INFO: costly, and noise. Keep its warnings in the run.
+        wz = logging.getLogger("werkzeug")
+        wz.setLevel(logging.WARNING)
+        if self.log_dir is not None:
+            self._handler = logging.FileHandler(self.log_dir / "moto.log")
+            wz.addHandler(self._handler)
+        # Port 0: the OS picks a free port at bind time, so there is no race to lose.
+        self.server = ThreadedMotoServer(ip_address=HOST, port=self.port or 0, verbose=False)
+        await asyncio.to_thread(self.server.start)
+        self.port = int(self.server.get_host_and_port()[1])
+        log.info("moto: in-process server on %s:%d", HOST, self.port)
+        return (HOST, self.port)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await asyncio.to_thread(self.server.stop)
+            self.server = None
+        if self._handler is not None:
+            logging.getLogger("werkzeug").removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None
+
+
+Emulator = ProcessEmulator | MotoEmulator
+
+
+def make_emulator(name: str, port: int | None = None, persistent: bool = False,
+                  data_dir: Path | None = None, log_dir: Path | None = None) -> Emulator:
+    """An emulator by name (not started)."""
+    if name == "moto":
+        if persistent or data_dir is not None:
+            raise EmulatorError("moto has no persistent mode")
+        return MotoEmulator(port, log_dir)
+    return ProcessEmulator(get_spec(name), port, persistent, data_dir, log_dir)

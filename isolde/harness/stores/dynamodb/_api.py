@@ -1,0 +1,141 @@
+"""The connection to DynamoDB: configuration as boto3 users know it, one shared aiobotocore
+client, every request counted, and transient errors retried only when that is safe.
+
+botocore's own retries are switched off: it would resend a non-idempotent write after a timeout
+(a duplicate append) and hide what happened. Here a request is retried only when it certainly
+did not apply (throttled, no connection) or when resending it is harmless (reads, and
+transactions carrying the same ClientRequestToken).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ...._errors import UsageError
+from ._cost import Usage, units
+from ._errors import FAIL, classify
+
+log = logging.getLogger("isolde.dynamodb")
+
+# Dummy credentials for local emulators, so a user's real keys are never sent to them.
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "isolde", "aws_secret_access_key": "isolde"}
+_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b")
+
+
+@dataclass
+class DynamoOptions:
+    """How to reach DynamoDB and how to behave there (all optional; boto3's defaults apply)."""
+
+    region: str | None = None  # else AWS_REGION / AWS_DEFAULT_REGION / the profile's region
+    profile: str | None = None  # a named profile; credentials otherwise from the standard chain
+    endpoint_url: str | None = None  # e.g. http://127.0.0.1:8000 for an emulator
+    table: str | None = None  # name of the table to create (must start with "isolde-")
+    keep: bool = False  # keep the table after the run
+    connect_timeout: float = 2.0
+    read_timeout: float = 4.0  # below the runner's default 5 s op timeout: we classify first
+    retries: int = 2  # extra attempts for a transient error, when a retry is safe
+    occ_attempts: int = 5  # read-validate-write attempts for a multi-key read+write txn
+    default_read: str = "strong"  # the read mode of an op without a ``consistency`` field
+    bank_mode: str = "txn"  # bank transfers without a ``bank_mode`` field: txn | rmw
+    pool: int = 64  # max HTTP connections (one per concurrent op is enough)
+    dummy_credentials: bool = False  # emulators: never use the caller's real credentials
+    # Emulator stores only:
+    port: int | None = None
+    persistent: bool = False  # DynamoDB Local -dbPath / dynalite --path: data survives kill -9
+    data_dir: str | None = None
+
+
+class Secrets:
+    """Credential values to keep out of logs, histories and reports."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def add(self, *values: str | None) -> None:
+        self.values.update(v for v in values if v and len(v) >= 4)
+
+    def redact(self, text: str) -> str:
+        for v in self.values:
+            text = text.replace(v, "***")
+        return _KEY_ID.sub("***", text)
+
+
+class Api:
+    """A shared aiobotocore DynamoDB client. ``call`` counts each request and retries it when
+    the error is transient and either certainly not applied or the request is idempotent."""
+
+    def __init__(self, options: DynamoOptions, endpoint_url: str | None, usage: Usage,
+                 secrets: Secrets, seed: int = 0) -> None:
+        self.options = options
+        self.endpoint_url = endpoint_url
+        self.usage = usage
+        self.secrets = secrets
+        self.rng = random.Random(f"{seed}/dynamodb-backoff")
+        self.client: Any = None
+        self.region: str | None = None
+        self._stack = contextlib.AsyncExitStack()
+
+    async def open(self) -> None:
+        try:
+            from aiobotocore.config import AioConfig
+            from aiobotocore.session import AioSession
+            from botocore.exceptions import NoRegionError, ProfileNotFound
+        except ImportError:
+            raise UsageError(
+                "the DynamoDB stores need aiobotocore: pip install 'isolde[dynamodb]'"
+            ) from None
+        o = self.options
+        try:
+            session = AioSession(profile=o.profile)
+            config = AioConfig(
+                connect_timeout=o.connect_timeout, read_timeout=o.read_timeout,
+                retries={"total_max_attempts": 1}, max_pool_connections=o.pool,
+            )
+            kwargs: dict[str, Any] = {"region_name": o.region, "endpoint_url": self.endpoint_url,
+                                      "config": config}
+            if o.dummy_credentials:
+                kwargs.update(EMULATOR_CREDENTIALS)
+                kwargs["region_name"] = o.region or "us-east-1"
+            self.client = await self._stack.enter_async_context(
+                session.create_client("dynamodb", **kwargs)
+            )
+        except ProfileNotFound:
+            raise UsageError(f"AWS profile {o.profile!r} not found") from None
+        except NoRegionError:
+            raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
+        self.region = self.client.meta.region_name
+        creds = None if o.dummy_credentials else await session.get_credentials()
+        if creds is not None:
+            frozen = await creds.get_frozen_credentials()
+            self.secrets.add(frozen.access_key, frozen.secret_key, frozen.token)
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self.client = None
+
+    async def call(self, api: str, idempotent: bool = False, **params: Any) -> dict[str, Any]:
+        """One DynamoDB request (retried as the module docstring says); raises the last error,
+        with ``attempts`` set on it."""
+        attempt = 0
+        method = getattr(self.client, api)
+        wru, rru = units(api, params)
+        while True:
+            attempt += 1
+            self.usage.add(api, wru, rru)
+            try:
+                return dict(await method(**params))
+            except Exception as e:
+                verdict = classify(e)
+                safe = verdict.type == FAIL or idempotent
+                if not (verdict.transient and safe) or attempt > self.options.retries:
+                    e.attempts = attempt  # type: ignore[attr-defined]
+                    raise
+                log.debug("%s: %s, retrying (attempt %d)", api, verdict.kind, attempt)
+            # Exponential backoff with full jitter: retries of many workers do not align.
+            await asyncio.sleep(self.rng.uniform(0, min(0.5, 0.02 * 2**attempt)))

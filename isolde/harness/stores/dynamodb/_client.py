@@ -1,0 +1,131 @@
+"""The DynamoDB client: one op in, its completion out, every error classified (see _errors)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ....histories import Op
+from ._errors import FAIL, INFO, classify
+from ._ops import Ops, bank_error
+from ._txn import TxnAborted, Txns
+
+if TYPE_CHECKING:
+    from ._store import DynamoDBStore
+
+log = logging.getLogger("isolde.dynamodb")
+
+
+class _Partial(Exception):
+    """A multi-request op failed after an earlier request of it had applied."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class DynamoClient:
+    """Serves register (``read``/``write``/``cas`` on ``[k, v]``), list-append and rw-register
+    (``txn``), and bank (``init``, ``read`` of a dict, ``transfer``) ops."""
+
+    def __init__(self, store: DynamoDBStore) -> None:
+        self.store = store
+        api = store.data_api
+        assert api is not None
+        self.ops = Ops(api, store.table)
+        self.txns = Txns(api, store.table, store.options.occ_attempts)
+        self.transactions = "txn" in store.capabilities
+
+    async def close(self) -> None:
+        return None  # the HTTP client is the store's, shared by all workers
+
+    async def invoke(self, op: Op) -> Op:
+        try:
+            return await self._dispatch(op)
+        except TxnAborted as e:
+            return op.complete(FAIL, op.value, error=e.error)
+        except _Partial as e:
+            return op.complete(INFO, op.value, error=f"partial:{classify(e.cause).kind}")
+        except Exception as e:
+            v = classify(e)
+            if v.type == INFO and v.kind.startswith("unexpected"):
+                log.warning("%s: %s", op.f, self.store.secrets.redact(repr(e)))
+            kind = bank_error(e) if op.f == "transfer" else None
+            attempts = getattr(e, "attempts", 1)
+            extra = {"attempts": attempts} if attempts > 1 else {}
+            # A read changes nothing, so a read that may have been served is still certainly
+            # without effect: fail, and the worker keeps its process.
+            typ = FAIL if _read_only(op) else v.type
+            return op.complete(typ, op.value, error=kind or v.kind, **extra)
+
+    async def _dispatch(self, op: Op) -> Op:
+        f, v = op.f, op.value
+        if f == "txn":
+            if not self.transactions:
+                return op.complete(FAIL, v, error="unsupported-operation")
+            if not isinstance(v, list) or not all(
+                isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in ("r", "w", "append")
+                for m in v
+            ):
+                return op.complete(FAIL, v, error="bad-value")
+            return op.complete("ok", await self.txns.run(v))
+        if f == "read" and isinstance(v, dict):
+            return op.complete("ok", await self.ops.read_accounts(list(v)))
+        if f == "init" and isinstance(v, dict):
+            await self.ops.init_accounts(v)
+            return op.complete("ok", v)
+        if f == "transfer":
+            return await self._transfer(op)
+        if not (isinstance(v, (list, tuple)) and len(v) == 2):
+            return op.complete(FAIL, v, error="bad-value")
+        k, arg = v
+        if f == "read":
+            mode = op.extra.get("consistency", self.store.options.default_read)
+            return op.complete("ok", [k, await self.ops.get(k, mode == "strong")])
+        if f == "write":
+            await self.ops.put(k, arg)
+            return op.complete("ok", v)
+        if f == "cas":
+            if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
+                return op.complete(FAIL, v, error="bad-value")
+            await self.ops.cas(k, arg[0], arg[1])
+            return op.complete("ok", v)
+        return op.complete(FAIL, v, error=f"unsupported f {f!r}")
+
+    async def _transfer(self, op: Op) -> Op:
+        v = op.value
+        if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
+            return op.complete(FAIL, v, error="bad-value")
+        mode = op.extra.get("bank_mode", self.store.options.bank_mode)
+        if mode == "txn":
+            if not self.transactions:
+                return op.complete(FAIL, v, error="unsupported-operation")
+            await self.ops.transfer(v["from"], v["to"], v["amount"])
+            return op.complete("ok", v)
+        if mode != "rmw":
+            return op.complete(FAIL, v, error=f"unknown bank_mode {mode!r}")
+        # The control: reads first (an error there leaves nothing applied), then two writes; an
+        # error on the second write comes after the first applied.
+        try:
+            a = await self.ops.get(v["from"], True)
+            b = await self.ops.get(v["to"], True)
+        except Exception as e:
+            return op.complete(FAIL, v, error=classify(e).kind)
+        if a is None or b is None:
+            return op.complete(FAIL, v, error="missing-account")
+        if a < v["amount"]:
+            return op.complete(FAIL, v, error="insufficient-funds")
+        await self.ops.put(v["from"], a - v["amount"])
+        try:
+            await self.ops.put(v["to"], b + v["amount"])
+        except Exception as e:
+            raise _Partial(e) from e
+        return op.complete("ok", v)
+
+
+def _read_only(op: Op) -> bool:
+    if op.f == "read":
+        return True
+    return op.f == "txn" and isinstance(op.value, list) and all(
+        isinstance(m, (list, tuple)) and m and m[0] == "r" for m in op.value
+    )

@@ -1,0 +1,160 @@
+"""The CLI on DynamoDB: emulator stores start and stop by themselves; the cloud audit path
+(``--store dynamodb``) exercised against DynamoDB Local through ``--endpoint-url`` -- plan and
+estimate, ``--yes``, the op cap, the table deleted (also on Ctrl-C) or kept, names refused, and
+no credential anywhere in what isolde writes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from isolde.harness.stores.dynamodb import DynamoOptions
+from isolde.harness.stores.dynamodb._api import Api, Secrets
+from isolde.harness.stores.dynamodb._cost import Usage
+from isolde.harness.stores.dynamodb._table import delete_table, list_tables
+
+from ...conftest import ROOT
+
+KEY_ID = "AKIAISOLDETESTKEY777"
+SECRET = "isolde/Secret+Key/that-must-never-leak"
+
+
+def isolde(*args: str, env: dict[str, str] | None = None,
+           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "isolde", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, env=env)
+
+
+def aws_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
+               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    return env
+
+
+def tables(url: str) -> set[str]:
+    async def go() -> set[str]:
+        api = Api(DynamoOptions(dummy_credentials=True), url, Usage(), Secrets())
+        await api.open()
+        try:
+            return {t for t in await list_tables(api) if t.startswith("isolde-")}
+        finally:
+            await api.close()
+
+    return asyncio.run(go())
+
+
+def drop(url: str, name: str) -> None:
+    async def go() -> None:
+        api = Api(DynamoOptions(dummy_credentials=True), url, Usage(), Secrets())
+        await api.open()
+        try:
+            await delete_table(api, name)
+        finally:
+            await api.close()
+
+    asyncio.run(go())
+
+
+def audit(url: str, tmp_path: Path, *extra: str) -> list[str]:
+    return ["run", "--store", "dynamodb", "--endpoint-url", url, "--region", "us-east-1",
+            "--time-limit", "2", "--concurrency", "4", "--no-progress",
+            "--store-dir", str(tmp_path / "store"), *extra]
+
+
+def test_audit_needs_yes_and_shows_the_plan(dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    p = isolde(*audit(dynamodb_local_url, tmp_path, "--max-ops", "50"), env=aws_env())
+    assert p.returncode == 254, p.stderr
+    assert "at most 50 ops" in p.stdout and "estimated cost <= $" in p.stdout
+    assert "--yes" in p.stderr and "Traceback" not in p.stderr
+    assert tables(dynamodb_local_url) == before  # nothing was created
+
+
+def test_audit_runs_capped_deletes_its_table_and_leaks_no_credentials(
+        dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    p = isolde(*audit(dynamodb_local_url, tmp_path, "--max-ops", "60", "--yes"), env=aws_env())
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "cloud audit:" in p.stdout and "estimated cost $" in p.stdout
+    history = (tmp_path / "store" / "latest" / "history.jsonl").read_text().splitlines()
+    assert len([line for line in history if '"invoke"' in line]) == 60  # --max-ops caps it
+    assert tables(dynamodb_local_url) == before  # its table is gone
+    written = [p.stdout, p.stderr] + [f.read_text(errors="replace")
+                                      for f in (tmp_path / "store").rglob("*") if f.is_file()]
+    for text in written:
+        assert KEY_ID not in text and SECRET not in text
+
+
+def test_audit_keep_keeps_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    p = isolde(*audit(dynamodb_local_url, tmp_path, "--max-ops", "20", "--yes", "--keep",
+                      "--table", "isolde-kept-by-test"), env=aws_env())
+    assert p.returncode == 0, p.stderr
+    try:
+        assert tables(dynamodb_local_url) - before == {"isolde-kept-by-test"}
+        # isolde never reuses a table it did not just create
+        again = isolde(*audit(dynamodb_local_url, tmp_path, "--max-ops", "5", "--yes",
+                              "--table", "isolde-kept-by-test"), env=aws_env())
+        assert again.returncode == 254 and "already exists" in again.stderr
+    finally:
+        drop(dynamodb_local_url, "isolde-kept-by-test")
+
+
+def test_audit_refuses_foreign_table_names(tmp_path: Path) -> None:
+    p = isolde(*audit("http://127.0.0.1:9", tmp_path, "--yes", "--table", "prod-orders"),
+               env=aws_env())
+    assert p.returncode == 254
+    assert "refusing table 'prod-orders'" in p.stderr
+
+
+def test_audit_ctrl_c_deletes_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    args = audit(dynamodb_local_url, tmp_path, "--yes")
+    args[args.index("--time-limit") + 1] = "60"
+    proc = subprocess.Popen([sys.executable, "-m", "isolde", *args], cwd=ROOT, env=aws_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not tables(dynamodb_local_url) - before:
+            assert time.monotonic() < deadline, "the audit never created its table"
+            time.sleep(0.1)
+        time.sleep(0.5)  # load is running
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert tables(dynamodb_local_url) == before, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("store", ["moto", "dynalite", "dynamodb-local"])
+def test_emulator_stores_start_and_stop_themselves(store: str, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    if store != "moto":
+        request.getfixturevalue(f"{store.replace('-', '_')}_installed")
+    p = isolde("run", "--store", store, "--time-limit", "1.5", "--no-progress",
+               "--store-dir", str(tmp_path / "store"))
+    assert p.returncode == 0, p.stdout + p.stderr
+    run = tmp_path / "store" / "latest"
+    assert '"ok"' in (run / "history.jsonl").read_text()
+    if store != "moto":
+        assert (run / f"{store}.log").stat().st_size > 0  # the emulator's log, in the run
+
+
+def test_emulator_command(dynalite_installed: None) -> None:
+    p = isolde("emulator", "list")
+    assert p.returncode == 0 and "dynalite" in p.stdout and "installed" in p.stdout
+    p = isolde("emulator", "install", "dynalite")
+    assert p.returncode == 0 and "dynalite: installed in" in p.stdout
+    p = isolde("emulator", "install", "nosuch")
+    assert p.returncode == 254
