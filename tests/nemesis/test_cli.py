@@ -78,3 +78,12 @@ def test_ctrl_c_heals_the_fault_in_place(tmp_path: Path) -> None:
     fs = [op.f for op in h.nemesis_ops()]
     assert fs[-1] == "stop-pause" and fault_windows(h)[-1].healed
     assert "all healed" in out
+
+
+def test_cloud_store_refuses_proxy_and_process_faults_before_its_plan(tmp_path: Path) -> None:
+    r = run_cli("run", "--store", "dynamodb", "--region", "eu-west-1", "--nemesis",
+                "partition", "--store-dir", str(tmp_path))
+    assert r.returncode == 254
+    assert "no local endpoint" in r.stderr and "supports: throttle, client-timeout, cancel" in (
+        r.stderr)
+    assert "cloud audit" not in r.stdout  # refused before the plan, no request sent
