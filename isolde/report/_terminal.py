@@ -43,12 +43,12 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         extra = len(r.get("anomalies", [])) - max_anomalies
         if extra > 0:
             console.print(f"  ... and {extra} more {name} anomalies (see results.json)")
+    render_staleness(results, console)
     faults = results.get("faults")
     if faults:
         parts = [f"{f} x{b['count']} ({b['seconds']:.1f} s)" for f, b in faults["by_fault"].items()]
         healed = "all healed" if faults.get("healed") else "[red]NOT all healed[/]"
         console.print(f"faults: {', '.join(parts) or 'none started'}; {healed}", highlight=False)
-    render_staleness(results, console)
     stats = results.get("stats") or results.get("checkers", {}).get("stats")
     if stats:
         rate = stats.get("ops_per_s")
