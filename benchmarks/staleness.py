@@ -6,7 +6,7 @@ clients run read/write/cas ops one at a time on independent keys (``--keys`` in 
 ``lag`` ms before the read took effect (``lag`` exponential, mean ``--lag-ms``), so reads are
 stale, monotonic reads break, and the checkers have work to do. Prints figures; asserts nothing.
 
-    python benchmarks/staleness.py [--ops 1000000] [--processes 10] [--seed 1]
+    python benchmarks/staleness.py [--ops 1000000] [--processes 10] [--seed 1] [--modes strong]
 """
 
 from __future__ import annotations
@@ -18,16 +18,20 @@ import sys
 import time
 from bisect import bisect_right
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from isolde.checkers import CheckConfig, run_checkers
 from isolde.checkers._registers import _CACHE
 from isolde.histories import History, Op
+from isolde.histories._op import EMPTY
 
 
 def synthetic_history(ops: int, processes: int = 10, keys: int = 5, ops_per_key: int = 200,
-                      lag_ms: float = 5.0, latency_ms: float = 1.0, seed: int = 1) -> History:
+                      lag_ms: float = 5.0, latency_ms: float = 1.0, seed: int = 1,
+                      modes: tuple[str, ...] = ("eventual", "eventual", "session", "strong"),
+                      ) -> History:
     """A register history of ``ops`` events (invocations + completions)."""
     rng = random.Random(seed)
     ms = 1_000_000
@@ -36,11 +40,10 @@ def synthetic_history(ops: int, processes: int = 10, keys: int = 5, ops_per_key:
     done_on: dict[int, int] = dict.fromkeys(active, 0)
     commits: dict[int, tuple[list[int], list[int]]] = {}  # key -> (commit times, values)
     written: dict[int, int] = {}
-    events: list[tuple[int, int, Op]] = []
+    events: list[tuple[int, int, str, int, str, Any, Any]] = []
     heap = [(int(rng.expovariate(1 / latency_ms) * ms), p) for p in range(processes)]
     heapq.heapify(heap)
     seq = 0
-    modes = ("eventual", "eventual", "session", "strong")
     while len(events) < ops:
         start, p = heapq.heappop(heap)
         slot = rng.randrange(len(active))
@@ -58,26 +61,25 @@ def synthetic_history(ops: int, processes: int = 10, keys: int = 5, ops_per_key:
             at = eff - int(rng.expovariate(1 / lag_ms) * ms)
             i = bisect_right(times, at) - 1
             v = vals[i] if i >= 0 else None
-            mode = modes[rng.randrange(4)]
+            mode = modes[rng.randrange(len(modes))]
             if mode == "strong":
                 v = vals[-1] if vals else None
-            inv = Op(-1, start, "invoke", p, "read", [k, None], None, {"consistency": mode})
-            comp = Op(-1, end, "ok", p, "read", [k, v], None, {"consistency": mode})
+            extra = {"consistency": mode}
+            events.append((start, seq, "invoke", p, "read", [k, None], extra))
+            events.append((end, seq + 1, "ok", p, "read", [k, v], extra))
         else:
             v = written[k] = written.get(k, 0) + 1
             f, val = ("write", [k, v]) if x < 0.8 else ("cas", [k, [vals[-1] if vals else None,
                                                                    v]])
-            inv = Op(-1, start, "invoke", p, f, val)
-            comp = Op(-1, end, "ok", p, f, val)
+            events.append((start, seq, "invoke", p, f, val, None))
+            events.append((end, seq + 1, "ok", p, f, val, None))
             times.append(eff)
             vals.append(v)
-        events.append((start, seq, inv))
-        events.append((end, seq + 1, comp))
         seq += 2
         heapq.heappush(heap, (end + int(rng.expovariate(1 / latency_ms) * ms), p))
-    events.sort(key=lambda e: (e[0], e[1]))
-    return History(Op(i, t, o.type, o.process, o.f, o.value, None, o.extra)
-                   for i, (t, _s, o) in enumerate(events))
+    events.sort()  # by time, then by sequence number (unique)
+    return History(Op(i, t, typ, p, f, v, None, x or EMPTY)
+                   for i, (t, _s, typ, p, f, v, x) in enumerate(events))
 
 
 def main() -> None:
@@ -85,11 +87,13 @@ def main() -> None:
     ap.add_argument("--ops", type=int, default=1_000_000)
     ap.add_argument("--processes", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--modes", default="eventual,eventual,session,strong",
+                    help="read modes drawn for reads (strong reads see the newest value)")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    h = synthetic_history(a.ops, a.processes, seed=a.seed)
+    h = synthetic_history(a.ops, a.processes, seed=a.seed, modes=tuple(a.modes.split(",")))
     t1 = time.perf_counter()
-    print(f"history: {len(h):,} ops, generated in {t1 - t0:.1f} s")
+    print(f"history: {len(h):,} ops ({a.modes}), generated in {t1 - t0:.1f} s")
     cfg = CheckConfig(staleness_sla="p99=500ms")
     for names in (["staleness"], ["causal"], ["staleness", "causal"]):
         _CACHE.clear()  # each line pays for decoding the history once

@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import Scenario, run_scenario
+    from .harness._scenario import Scenario, build_nemesis, run_scenario
     from .report import render_summary, write_junit
 
     store_options = {
@@ -241,6 +241,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         from .harness.stores.dynamodb import _audit
 
         audit = make_store(a.store, {"seed": a.seed, **store_options})
+        build_nemesis(scenario, audit)  # a fault it cannot take is refused before the plan
         scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
     try:

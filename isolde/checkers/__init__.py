@@ -1,16 +1,21 @@
 """Checkers: read a history, return a Result of anomalies."""
 
 from ._base import CHECKERS, CheckConfig, Checker, make_checker, run_checkers
+from ._causal import CausalChecker
 from ._result import UNKNOWN, Anomaly, Result, Validity, compose, exit_code, merge_validity
+from ._sla import parse_sla
+from ._staleness import StalenessChecker
 from ._stats import StatsChecker, nearest_rank
 
 __all__ = [
     "CHECKERS",
     "UNKNOWN",
     "Anomaly",
+    "CausalChecker",
     "CheckConfig",
     "Checker",
     "Result",
+    "StalenessChecker",
     "StatsChecker",
     "Validity",
     "compose",
@@ -18,5 +23,6 @@ __all__ = [
     "make_checker",
     "merge_validity",
     "nearest_rank",
+    "parse_sla",
     "run_checkers",
 ]

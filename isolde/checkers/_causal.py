@@ -17,12 +17,20 @@ Valid iff nothing is found; "unknown" if something could not be checked (noted i
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..histories import History
 from ._base import CheckConfig
-from ._causal_model import CausalModel, Findings, from_list_append, from_registers, is_list_append
-from ._causal_patterns import CC_TYPES, check_patterns
+from ._causal_model import (
+    CausalModel,
+    Findings,
+    OutOfTime,
+    from_list_append,
+    from_registers,
+    is_list_append,
+)
+from ._causal_patterns import CC_TYPES, check_patterns, check_thin_air
 from ._registers import decode, is_register_history, paused_gc
 from ._result import UNKNOWN, Anomaly, Result, Validity
 from ._sessions import SESSION_TYPES, check_sessions
@@ -43,6 +51,7 @@ class CausalChecker:
             return self._check(history)
 
     def _check(self, history: History) -> Result:
+        t0 = time.monotonic()
         if is_list_append(history):
             model = from_list_append(history)
             order = "version order from the longest read (exact)"
@@ -51,16 +60,23 @@ class CausalChecker:
             order = "definitely older (real time)"
         else:
             return Result(UNKNOWN, [], {"reason": "no register or list-append ops to check"})
-        return judge(model, order)
+        deadline = t0 + self.config.time_limit if self.config.time_limit else None
+        return judge(model, order, deadline)
 
 
-def judge(model: CausalModel, order: str = "") -> Result:
-    """Run every check on a model and compose the result."""
-    found = Findings(MAX_LISTED)
+def judge(model: CausalModel, order: str = "", deadline: float | None = None) -> Result:
+    """Run every check on a model and compose the result. If the deadline (``monotonic()``)
+    passes, what was found stands and the rest is "unknown"."""
+    found = Findings(MAX_LISTED, deadline)
     for k, r, _n in model.incompatible:
         found.add("incompatible-order", _incompatible, model, k, r)
-    check_sessions(model, found)
-    notes = [*model.notes, *check_patterns(model, found)]
+    check_thin_air(model, found)
+    notes = list(model.notes)
+    try:
+        check_sessions(model, found)
+        notes.extend(check_patterns(model, found))
+    except OutOfTime:
+        notes.append("time limit reached: the check is incomplete")
     counts = found.counts
     valid: Validity = not counts
     if valid is True and notes:
@@ -77,6 +93,7 @@ def judge(model: CausalModel, order: str = "") -> Result:
     }
     if counts.get("incompatible-order"):
         data["counts"]["incompatible-order"] = counts["incompatible-order"]
+    data["anomaly_counts"] = dict(sorted(counts.items()))
     if notes:
         data["notes"] = notes
     return Result(valid, found.listed, data)

@@ -10,6 +10,7 @@ version order (an exact order). The initial value is older than everything.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,20 +20,30 @@ from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
 
 __all__ = ["INIT", "NEG", "POS", "READ", "THIN", "UNPLACED", "WRITE", "CausalModel",
-           "Findings", "from_list_append", "from_registers", "is_list_append"]
+           "Findings", "OutOfTime", "from_list_append", "from_registers", "is_list_append"]
 
 READ, WRITE = 0, 1
 UNPLACED = -3  # a read whose list is not a prefix of the version order: not placed
 
 
+class OutOfTime(Exception):
+    """The check's time budget ran out (the checker then answers "unknown")."""
+
+
 class Findings:
     """Anomalies counted per type; only the first ``cap`` of each type are built (explanations
-    cost more than finding them, and a broken store can produce hundreds of thousands)."""
+    cost more than finding them, and a broken store can produce hundreds of thousands).
+    ``tick()`` raises OutOfTime once ``deadline`` (a ``time.monotonic()`` instant) has passed."""
 
-    def __init__(self, cap: int = 100) -> None:
+    def __init__(self, cap: int = 100, deadline: float | None = None) -> None:
         self.cap = cap
         self.counts: dict[str, int] = {}
         self.listed: list[Anomaly] = []
+        self.deadline = deadline
+
+    def tick(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise OutOfTime
 
     def add(self, type: str, build: Callable[..., Anomaly], *args: Any) -> None:
         n = self.counts[type] = self.counts.get(type, 0) + 1

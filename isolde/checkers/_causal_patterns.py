@@ -23,6 +23,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Hashable
+from itertools import compress
+from operator import gt
 from typing import Any
 
 from ._causal_model import INIT, READ, THIN, WRITE, CausalModel, Findings
@@ -32,14 +34,19 @@ CC_TYPES = ("CyclicCO", "WriteCOInitRead", "ThinAirRead", "WriteCORead", "Cyclic
 MAX_CF_CYCLES = 20
 
 
-def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000) -> list[str]:
-    """Adds the bad patterns found to ``out``; returns notes on what was not checked. Gives up
-    on the vector-clock patterns (with a note) when ``processes x writes`` exceeds
-    ``max_vc_cells``."""
-    notes: list[str] = []
+def check_thin_air(m: CausalModel, out: Findings) -> None:
+    """ThinAirRead: each read whose value no write produced."""
     for r, s in enumerate(m.r_src):
         if s == THIN:
             out.add("ThinAirRead", _thin_air, m, r)
+
+
+def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000) -> list[str]:
+    """Adds the CO-based bad patterns found to ``out`` (ThinAirRead is :func:`check_thin_air`);
+    returns notes on what was not checked. Gives up
+    on the vector-clock patterns (with a note) when ``processes x writes`` exceeds
+    ``max_vc_cells``."""
+    notes: list[str] = []
     procs = list(m.events)
     if len(procs) * max(1, len(m.w_key)) > max_vc_cells:
         notes.append(f"causal patterns skipped: {len(procs)} processes x {len(m.w_key)} writes "
@@ -60,7 +67,9 @@ def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000
                     ent = per[p] = (c, [], [])
                 ent[1].append(pos)
                 ent[2].append(x)
-    writers = {k: list(per.values()) for k, per in by_key.items()}
+    # writers[x] = {column of p: (positions, write ids)}
+    writers = {k: {c: (pos, ids) for c, pos, ids in per.values()} for k, per in by_key.items()}
+    columns = range(len(procs))
     n_w = len(m.w_key)
     vc: list[list[int] | None] = [None] * n_w
     cf_edges: set[tuple[int, int]] = set()
@@ -72,6 +81,8 @@ def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000
         return w_pos[w] <= clock[w_col[w]]
 
     def on_read(r: int, clock: list[int]) -> None:
+        if not r & 4095:
+            out.tick()
         s = m.r_src[r]
         if s < INIT:
             return
@@ -79,17 +90,23 @@ def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000
         if not ws:
             return
         if s == INIT:
-            for c, positions, ids in ws:
+            for c, (positions, ids) in ws.items():
                 if clock[c] >= positions[0]:
                     out.add("WriteCOInitRead", _init_read, m, ids[0], r)
                     return
             return
         vs = vc[s]
         assert vs is not None
-        for c, positions, ids in ws:
+        # Only the processes r knows more of than s does can hold a write of x in r's past that
+        # is not in s's past (found in C: usually a few columns of many).
+        for c in compress(columns, map(gt, clock, vs)):
+            e = ws.get(c)
+            if e is None:
+                continue
+            positions, ids = e
             bound = clock[c]
-            if bound < positions[0] or bound <= vs[c]:
-                continue  # none, or all of p's writes of x in r's past are in s's past too
+            if bound < positions[0]:
+                continue
             w = ids[bisect_right(positions, bound) - 1]  # p's newest write of x in r's past
             if w == s:
                 continue

@@ -12,6 +12,7 @@ and writes ``new``; an ``info`` write or cas may have happened (it can be read f
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,17 +109,15 @@ def _is_keyed(history: History) -> bool:
 
 def decode(history: History, where: str = "history") -> RegisterView:
     """Decode the register ops of ``history`` (other ops are ignored); raises BadInput on an
-    ok read or cas whose value does not have the register shape. The last decoded history is
-    remembered (histories are immutable), so several checkers share one decoding."""
-    cached = _CACHE.get("view")
-    if cached is not None and cached[0] is history and cached[1] == len(history):
-        return cached[2]
-    view = _decode(history, where)
-    _CACHE["view"] = (history, len(history), view)
+    ok read or cas whose value does not have the register shape. Decodings are remembered
+    while their history lives (histories are immutable), so checkers share one."""
+    view = _CACHE.get(history)
+    if view is None:
+        view = _CACHE[history] = _decode(history, where)
     return view
 
 
-_CACHE: dict[str, tuple[History, int, RegisterView]] = {}
+_CACHE: weakref.WeakKeyDictionary[History, RegisterView] = weakref.WeakKeyDictionary()
 
 
 def _decode(history: History, where: str) -> RegisterView:

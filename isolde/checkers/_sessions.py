@@ -73,11 +73,14 @@ def check_sessions(m: CausalModel, out: Findings) -> None:
     r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
                                                       m.w_key, m.w_pos, m.w_proc)
     for q, evs in m.events.items():
+        out.tick()
         ryw: dict[Hashable, int] = {}  # key -> q's write with the greatest lo
         mr: dict[Hashable, int] = {}  # key -> q's read whose value has the greatest lo
         # writer -> [pos, key, read, pos2, read2]: the furthest point of the writer's program q
         # read from (via read ``read`` of ``key``), and the furthest via any other key.
         srcs: dict[Any, list[Any]] = {}
+        changes: list[Any] = []  # writers whose entry in srcs advanced, in order
+        floors: dict[Hashable, list[int]] = {}  # key -> dependency floors (see _dependencies)
         for kind, x in evs:
             if kind != READ:
                 k = w_key[x]
@@ -104,49 +107,69 @@ def check_sessions(m: CausalModel, out: Findings) -> None:
             else:
                 mr[k] = x
             if srcs:
-                _dependencies(m, deps, srcs, k, hs, x, out)
-            if s >= 0:
-                _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x)
+                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out)
+            if s >= 0 and _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x):
+                changes.append(w_proc[s])
 
 
-def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], k: Hashable,
-                  hs: int, r: int, out: Findings) -> None:
-    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs)."""
-    mw_done = wfr_done = False
-    for p, ent in srcs.items():
+def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], changes: list[Any],
+                  floors: dict[Hashable, list[int]], k: Hashable, hs: int, r: int,
+                  out: Findings) -> None:
+    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs).
+
+    ``floors[k]`` = [changes seen, greatest lo of a write dependency on k, that write, the read
+    that brought it, greatest lo of a read dependency on k, that read, the read that brought
+    it]. Sources only advance, so the floors only rise: each read of k revisits only the
+    writers whose entry advanced since the previous read of k.
+    """
+    f = floors.get(k)
+    if f is None:
+        f = floors[k] = [0, NEG, -1, -1, NEG, -1, -1]
+        procs: Any = srcs
+    else:
+        new = changes[f[0]:]
+        procs = srcs if len(new) >= len(srcs) else set(new)
+    f[0] = len(changes)
+    for p in procs:
         d = deps[p].get(k)
-        if d is None or hs >= d[0]:
-            continue  # no dependency of p on k is newer than what r read
+        if d is None or (d[0] <= f[1] and d[0] <= f[4]):
+            continue  # nothing of p on k can raise a floor
+        ent = srcs[p]
         _top, wpos, wlo, wid, rpos, rlo, rid = d
-        if not mw_done and wlo and hs < wlo[-1]:
+        if wlo and wlo[-1] > f[1]:
             pos, via = (ent[0], ent[2]) if ent[1] != k else (ent[3], ent[4])
             if via >= 0:
                 i = bisect_left(wpos, pos) - 1
-                if i >= 0 and hs < wlo[i]:
-                    out.add("monotonic-writes", _mw, m, wid[i], via, r)
-                    mw_done = True
-        if not wfr_done and rlo and hs < rlo[-1]:
+                if i >= 0 and wlo[i] > f[1]:
+                    f[1], f[2], f[3] = wlo[i], wid[i], via
+        if rlo and rlo[-1] > f[4]:
             i = bisect_left(rpos, ent[0]) - 1
-            if i >= 0 and hs < rlo[i]:
-                out.add("writes-follow-reads", _wfr, m, rid[i], ent[2], r)
-                wfr_done = True
-        if mw_done and wfr_done:
-            return
+            if i >= 0 and rlo[i] > f[4]:
+                f[4], f[5], f[6] = rlo[i], rid[i], ent[2]
+    if hs < f[1]:
+        out.add("monotonic-writes", _mw, m, f[2], f[3], r)
+    if hs < f[4]:
+        out.add("writes-follow-reads", _wfr, m, f[5], f[6], r)
 
 
-def _note_source(srcs: dict[Any, list[Any]], p: Any, pos: int, key: Hashable, r: int) -> None:
+def _note_source(srcs: dict[Any, list[Any]], p: Any, pos: int, key: Hashable, r: int) -> bool:
+    """Record that the reader read p's program up to ``pos`` via ``key``; True if it advanced."""
     ent = srcs.get(p)
     if ent is None:
         srcs[p] = [pos, key, r, -1, -1]
-        return
+        return True
     if key == ent[1]:
         if pos > ent[0]:
             ent[0], ent[2] = pos, r
+            return True
     elif pos > ent[0]:
         ent[3], ent[4] = ent[0], ent[2]  # the old best came through another key
         ent[0], ent[1], ent[2] = pos, key, r
+        return True
     elif pos > ent[3]:
         ent[3], ent[4] = pos, r
+        return True
+    return False
 
 
 def _key(m: CausalModel, k: Hashable) -> str:

@@ -225,6 +225,10 @@ class StalenessChecker:
             data["sla"] = checks
             if data["reads"] == 0 and valid is True:
                 valid = UNKNOWN  # an SLA over no reads proves nothing
+        if anomalies:
+            n_sla = sum(a.type == "staleness-sla-exceeded" for a in anomalies)
+            data["anomaly_counts"] = {k: n for k, n in (("staleness-sla-exceeded", n_sla),
+                                                         ("thin-air-read", len(thin))) if n}
         if view.ambiguous_keys:
             data["skipped_keys"] = len(view.ambiguous_keys)
             if valid is True:

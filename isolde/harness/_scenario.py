@@ -72,7 +72,8 @@ def build_generator(s: Scenario, main: Generator) -> Generator:
     return TimeLimit(s.time_limit, gen)
 
 
-def _nemesis(s: Scenario, store: Store) -> Nemesis | None:
+def build_nemesis(s: Scenario, store: Store) -> Nemesis | None:
+    """The scenario's nemesis for ``store``; UsageError for a fault the store cannot take."""
     if not s.nemesis:
         return None
     opts = NemesisOptions(interval=s.nemesis_interval, seed=s.seed, **s.nemesis_options)
@@ -94,7 +95,7 @@ def run_scenario(
     workload = make_workload(s.workload, wopts)
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
-    nemesis = _nemesis(s, store)  # refuses a fault the store cannot take before anything runs
+    nemesis = build_nemesis(s, store)  # refuses a fault the store cannot take before anything runs
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
     attach_run_dir = getattr(store, "attach_run_dir", None)
     if attach_run_dir is not None:  # stores that start processes keep their logs in the run

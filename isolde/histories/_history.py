@@ -27,7 +27,8 @@ class History(Sequence[Op]):
     invocation never completed is paired with -1 (treat it like ``info``).
     """
 
-    __slots__ = ("_errors", "_extras", "_pairs", "fs", "processes", "times", "types", "values")
+    __slots__ = ("__weakref__", "_errors", "_extras", "_pairs", "fs", "processes", "times",
+                 "types", "values")
 
     def __init__(self, ops: Iterable[Op] = (), *, source: str = "<history>") -> None:
         self.times = array("q")

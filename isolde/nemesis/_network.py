@@ -118,6 +118,9 @@ class ProxyLostResponse(_ProxyFault):
         if self.res.proxy is not None:
             self.res.proxy.set_lost_response(0.0)
 
+    def stop_value(self) -> Any:
+        return {**super().stop_value(), "replies_lost_so_far": self.res.get().stats.lost_responses}
+
 
 class ProxyDuplicate(_ProxyFault):
     name = "duplicate"
@@ -131,6 +134,9 @@ class ProxyDuplicate(_ProxyFault):
         if self.res.proxy is not None:
             self.res.proxy.set_duplicate(0.0)
 
+    def stop_value(self) -> Any:
+        return {**super().stop_value(), "copies_sent_so_far": self.res.get().stats.duplicates}
+
 
 class ProxyReset(_ProxyFault):
     name = "reset"
@@ -142,6 +148,9 @@ class ProxyReset(_ProxyFault):
     def heal_now(self) -> None:
         if self.res.proxy is not None:
             self.res.proxy.set_reset(0.0)
+
+    def stop_value(self) -> Any:
+        return {**super().stop_value(), "resets_so_far": self.res.get().stats.resets}
 
 
 class NftablesPartition:

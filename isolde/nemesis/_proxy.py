@@ -151,6 +151,10 @@ class FaultProxy:
                 await asyncio.wait_for(asyncio.shield(down), 5.0)
         except (OSError, asyncio.IncompleteReadError) as e:
             log.debug("proxy connection ended: %r", e)
+        except asyncio.CancelledError:
+            # The proxy is stopping. This task is asyncio's connection callback, which would
+            # log a cancelled task as an error: end it normally instead.
+            pass
         finally:
             self._conns.discard(conn)
             for t in conn.tasks:

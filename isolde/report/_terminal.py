@@ -28,6 +28,9 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
     table.add_column("anomalies")
     for name, r in results.get("checkers", {}).items():
         counts = Counter(a["type"] for a in r.get("anomalies", []))
+        # A checker that lists only some anomalies per type gives the totals in anomaly_counts.
+        totals = r.get("anomaly_counts") or {}
+        counts = Counter({t: max(n, totals.get(t, 0)) for t, n in counts.items()})
         table.add_row(name, verdict_text(r["valid"]),
                       ", ".join(f"{t} x{n}" for t, n in sorted(counts.items())) or "-")
     console.print(table)

@@ -44,6 +44,18 @@ def _legal(state: Any, op: dict[str, Any]) -> tuple[bool, Any]:
 
 def oracle_linearizable(h: History) -> bool:
     """Is the single-register cas history ``h`` linearizable? (Exponential: small h only.)"""
+    return _search(h, None)
+
+
+def oracle_states(h: History) -> set[Any]:
+    """Every register state after some linearization of all of ``h``'s completed ops (with
+    any of its crashed or pending ops)."""
+    out: set[Any] = set()
+    _search(h, out)
+    return out
+
+
+def _search(h: History, states: set[Any] | None) -> bool:
     ops: list[dict[str, Any]] = []
     for i in h.invocations():
         j = h.pair(i)
@@ -61,14 +73,20 @@ def oracle_linearizable(h: History) -> bool:
         return a["ret"] is not None and a["ret"] < b["call"]
 
     def go(state: Any, left: list[dict[str, Any]]) -> bool:
+        found = False
         if all(o["status"] == "info" for o in left):
-            return True  # crashed ops may never take effect
+            if states is None:
+                return True  # crashed ops may never take effect
+            states.add(state)  # collecting: go on to place crashed ops as well
+            found = True
         for x in left:
             if any(must_precede(y, x) for y in left if y is not x):
                 continue
             ok, nxt = _legal(state, x)
             if ok and go(nxt, [y for y in left if y is not x]):
-                return True
-        return False
+                if states is None:
+                    return True
+                found = True
+        return found
 
     return go(None, ops)

@@ -60,3 +60,19 @@ def test_bank_modes_on_the_memory_store() -> None:
     rmw = run("serializable", 3, ops=600, workload="bank", bank_mode="rmw", **opts)
     r = make_checker("bank", cfg).check(rmw)
     assert r.valid is False and "wrong-total" in r.anomaly_types
+
+
+def test_jepsen_bank_edn(tmp_path) -> None:
+    from ..conftest import run_cli
+
+    p = tmp_path / "bank.edn"
+    p.write_text(
+        "{:type :invoke, :f :read, :value nil, :process 0, :time 1}\n"
+        "{:type :ok, :f :read, :value {0 10, 1 10}, :process 0, :time 2}\n"
+        "{:type :invoke, :f :transfer, :value {:from 0, :to 1, :amount 5}, :process 1, :time 3}\n"
+        "{:type :ok, :f :transfer, :value {:from 0, :to 1, :amount 5}, :process 1, :time 4}\n"
+        "{:type :invoke, :f :read, :value nil, :process 0, :time 5}\n"
+        "{:type :ok, :f :read, :value {0 5, 1 16}, :process 0, :time 6}\n")
+    r = run_cli("check", "--json", str(p))  # transfer ops choose the bank checker
+    assert r.returncode == 1, r.stderr
+    assert '"wrong-total"' in r.stdout and '"total_source":"first read"' in r.stdout

@@ -250,3 +250,42 @@ def test_repeated_values_make_it_unknown() -> None:
     b.r(1, "x", 1, 4, 5)
     res = causal(b.build())
     assert res.valid == "unknown" and res.data["notes"]
+
+
+def test_listing_is_capped_but_counts_are_not() -> None:
+    b = Builder()
+    b.w(0, "x", 1, 0, 1)
+    for i in range(150):
+        b.r(0, "x", None, 2 + 2 * i, 3 + 2 * i)  # each misses the process's own write
+    res = causal(b.build())
+    ryw = [a for a in res.anomalies if a.type == "read-your-writes"]
+    assert len(ryw) == 100
+    assert res.data["counts"]["read-your-writes"] == 150
+    assert res.data["anomaly_counts"]["read-your-writes"] == 150
+
+
+def test_vector_clock_budget_gives_unknown() -> None:
+    from isolde.checkers._causal_model import Findings, from_registers
+    from isolde.checkers._causal_patterns import check_patterns
+    from isolde.checkers._registers import decode
+
+    b = Builder()
+    b.w(0, "x", 1, 0, 1)
+    b.r(1, "x", 1, 2, 3)
+    found = Findings()
+    notes = check_patterns(from_registers(decode(b.build())), found, max_vc_cells=1)
+    assert notes and "skipped" in notes[0] and not found.counts
+
+
+def test_time_limit_gives_unknown_but_keeps_what_was_found() -> None:
+    from isolde.checkers import CheckConfig
+
+    b = Builder()
+    b.w(0, "x", 1, 0, 1)
+    b.r(1, "x", 1, 2, 3)
+    res = run_checkers(b.build(), ["causal"], CheckConfig(time_limit=1e-9))["causal"]
+    assert res.valid == "unknown" and "time limit" in res.data["notes"][-1]
+    bad = Builder()
+    bad.r(1, "x", 5, 2, 3)  # thin air is found before the budget is looked at
+    res = run_checkers(bad.build(), ["causal"], CheckConfig(time_limit=1e-9))["causal"]
+    assert res.valid is False and res.anomaly_types == ["ThinAirRead"]

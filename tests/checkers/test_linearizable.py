@@ -244,3 +244,27 @@ def test_large_partition_explains_in_a_second_pass() -> None:
     assert a.data["prefix_length"] == 601  # the writes, the concurrent write of 0 included
     assert a.data["prefix_tail"][-2:] == [1198, 1201]
     assert [s["state"] for s in a.data["states"]] == ["0"]
+
+
+def test_malformed_values_are_bad_input_before_searching() -> None:
+    h = hist(("invoke", 0, "cas", [1, 2, 3]), ("ok", 0, "cas", [1, 2, 3]))
+    with pytest.raises(BadInput, match=r"op 0: cas value must be \[old, new\]"):
+        check(h)
+    h = hist(("invoke", 0, "write", 1), ("ok", 0, "write", 1))
+    with pytest.raises(BadInput, match=r"expected a \[key, value\] tuple"):
+        check(h, "multi-register")
+
+
+class _Broken(_Lossy):
+    name = "broken"
+
+    def step(self, state: State, op: LinOp) -> Iterable[State]:
+        raise ZeroDivisionError("model bug")
+
+
+def test_model_errors_in_workers_reach_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MODELS, "broken", _Broken)
+    monkeypatch.setattr(_Broken, "partition", lambda self, op: (op.value, op))
+    h = hist(*[e for v in range(4) for e in (("invoke", 0, "write", v), ("ok", 0, "write", v))])
+    with pytest.raises(ZeroDivisionError, match="model bug"):
+        check(h, "broken", workers=2)

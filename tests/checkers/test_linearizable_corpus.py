@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -58,3 +59,26 @@ def test_cli_formats_and_empty_log() -> None:
     r = run_cli("check", str(CORPUS / "jepsen" / "etcd_095.log"))
     assert r.returncode == 254
     assert r.stderr.strip().endswith("empty history (no ops)") and "Traceback" not in r.stderr
+
+
+def test_early_stop_is_the_same_with_any_number_of_workers() -> None:
+    """c50-bad has cheap failing keys and very hard ones: the check stops after the round that
+    finds a violation, and which keys it reports does not depend on the workers."""
+    h = load_history(CORPUS / "kv" / "c50-bad.txt")
+    one = LinearizableChecker(CheckConfig(workers=1)).check(h)
+    two = LinearizableChecker(CheckConfig(workers=2)).check(h)
+    assert one.valid is False and two.data["workers"] == 2
+    assert [a.to_json() for a in one.anomalies] == [a.to_json() for a in two.anomalies]
+    assert one.data["stopped_after_violation"] == two.data["stopped_after_violation"]
+    assert len(one.data["stopped_after_violation"]) >= 1
+
+
+def test_hard_partitions_move_to_forked_workers_and_resume() -> None:
+    """c50-ok's keys outlast the first round: by default they are resumed in worker processes
+    (inheriting the paused searches), which explore exactly what one process does."""
+    h = load_history(CORPUS / "kv" / "c50-ok.txt")
+    auto = LinearizableChecker(CheckConfig()).check(h)
+    one = LinearizableChecker(CheckConfig(workers=1)).check(h)
+    assert auto.valid is True and one.valid is True
+    assert auto.data["workers"] == min(os.cpu_count() or 1, 10) and one.data["workers"] == 1
+    assert auto.data["configurations"] == one.data["configurations"]

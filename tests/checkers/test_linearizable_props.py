@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from isolde.histories import History, Op
 
-from .linhelp import check, oracle_linearizable
+from .linhelp import check, oracle_linearizable, oracle_states
 
 VALUES = [1, 2, 3]
 
@@ -97,4 +97,30 @@ def test_small_concurrent_histories_agree_with_brute_force(data: st.DataObject) 
     h = History(ops)
     expected = oracle_linearizable(h)
     event(f"linearizable={expected}")
-    assert check(h).valid is expected
+    r = check(h)
+    assert r.valid is expected
+    if r.valid is False:
+        # The failing window is exact: everything before the failing op's completion is
+        # linearizable, and adding that completion is not.
+        a = r.anomalies[0]
+        end = a.ops[1]
+        before = _prefix(h, end)
+        assert oracle_linearizable(before) is True
+        assert oracle_linearizable(_prefix(h, end + 1)) is False
+        # ...and the states it reports are all the states possible there.
+        if not a.data["more_states"]:
+            want = {"nil" if s is None else repr(s) for s in oracle_states(before)}
+            assert {s["state"] for s in a.data["states"]} == want
+
+
+def _prefix(h: History, limit: int) -> History:
+    """The events before ``limit``; an op completing later is pending there: kept open if it
+    may have had an effect (a write or CAS that succeeded), dropped if it cannot have."""
+    ops = []
+    for i in range(limit):
+        j = h.pair(i)
+        if h[i].type == "invoke" and j >= limit and (h[j].type == "fail" or h.fs[i] == "read"):
+            continue
+        op = h[i]
+        ops.append(Op(len(ops), len(ops), op.type, op.process, op.f, op.value))
+    return History(ops)

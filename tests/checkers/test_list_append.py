@@ -103,7 +103,7 @@ def test_budget_exhaustion_gives_unknown() -> None:
     r = make_checker("list-append", CheckConfig(
         consistency_models=("serializable",), options={"scc_budget": 1})).check(h)
     assert r.valid == "unknown"
-    assert r.data["unknown_scc_count"] == 1
+    assert r.data["unknown_scc_count"] == 1 and r.data["may_satisfy"] is None
 
 
 def test_info_txn_appends_count_when_read() -> None:
@@ -111,6 +111,13 @@ def test_info_txn_appends_count_when_read() -> None:
     # T2 saw x1 but not y1; T4 saw y1 but not x1: the info txns' appends were read, so they
     # committed, and the cycle is real.
     assert r.valid is False
+
+
+def test_info_txn_seen_once_committed_all_its_appends() -> None:
+    # T1 (info) appended x1 and y2; x1 was read, so T1 committed and y2 follows T2's read of
+    # y as []: T1 < T2 (x) and T2 < T1 (y).
+    r = check([("info", "ax1ay2"), "ax3ry", "ax4", "rx134"], ("serializable",))
+    assert r.anomaly_types == ["G-single"]
 
 
 def test_edn_history_checks_from_the_cli() -> None:

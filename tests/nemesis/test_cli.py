@@ -28,6 +28,7 @@ def test_every_memory_fault_runs_heals_and_reports(tmp_path: Path) -> None:
     # CI keeps this at 15 s; the README's 60 s run is the same command with --time-limit 60.
     r = run_cli("run", "--writers", "lww", "--nemesis", MEMORY_FAULTS, "--nemesis-interval",
                 "1", "--time-limit", "15", "--op-timeout", "0.5", "--read-consistency", "mixed",
+                "--check-time-limit", "20",
                 "--store-dir", str(tmp_path), "--no-progress", timeout=120)
     assert r.returncode in (0, 1, 2), r.stderr
     assert "faults:" in r.stdout and "all healed" in r.stdout
@@ -77,3 +78,12 @@ def test_ctrl_c_heals_the_fault_in_place(tmp_path: Path) -> None:
     fs = [op.f for op in h.nemesis_ops()]
     assert fs[-1] == "stop-pause" and fault_windows(h)[-1].healed
     assert "all healed" in out
+
+
+def test_cloud_store_refuses_proxy_and_process_faults_before_its_plan(tmp_path: Path) -> None:
+    r = run_cli("run", "--store", "dynamodb", "--region", "eu-west-1", "--nemesis",
+                "partition", "--store-dir", str(tmp_path))
+    assert r.returncode == 254
+    assert "no local endpoint" in r.stderr and "supports: throttle, client-timeout, cancel" in (
+        r.stderr)
+    assert "cloud audit" not in r.stdout  # refused before the plan, no request sent

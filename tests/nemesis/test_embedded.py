@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from isolde.checkers import CheckConfig
 from isolde.harness import Scenario, run_scenario
 from isolde.harness.stores._replicated import Lag
 from isolde.harness.stores.memory import MemoryOptions, MemoryStore
@@ -97,7 +98,7 @@ def test_unsupported_faults_are_refused_with_the_supported_list() -> None:
 def _scenario(tmp: Path, **kw: object) -> Scenario:
     base: dict[str, object] = dict(
         time_limit=3.0, concurrency=5, seed=11, op_timeout=0.3, store_dir=tmp,
-        nemesis_interval=0.4,
+        nemesis_interval=0.4, checkers=("stats",),
         store_options={"latency_ms": 0.2, "lag_ms": 0.5, "default_read": "eventual"},
         workload_options={"keys": 3, "read_consistency": "eventual"},
     )
@@ -199,3 +200,16 @@ def test_lag_spike_and_partition_unit() -> None:
     assert store.data.lag.spike_ms == value["spike_ms"] > 0
     nem.heal_now()
     assert store.data.lag == Lag(1, "fixed")
+
+
+def test_lost_responses_are_info_and_linearizability_still_holds(tmp_path: Path) -> None:
+    out = run_scenario(_scenario(
+        tmp_path, nemesis=("lost-response",), checkers=None, time_limit=2.0,
+        nemesis_options={"lost_response_p": 0.2},
+        store_options={"latency_ms": 0.2, "default_read": "strong"},
+        workload_options={"keys": 4, "ops_per_key": 60, "read_consistency": "strong"},
+        check=CheckConfig(time_limit=60)))
+    infos = [op for op in out.history if op.type == "info" and op.process != "nemesis"]
+    assert len(infos) > 10
+    assert out.results["checkers"]["linearizable"]["valid"] is True
+    assert out.valid is True

@@ -48,7 +48,7 @@ def test_isolated_replica_neither_sends_nor_receives_until_healed() -> None:
 def _run(tmp: Path, nemesis: tuple[str, ...]) -> Scenario:
     return Scenario(
         time_limit=2.5, concurrency=5, seed=5, store_dir=tmp, nemesis=nemesis,
-        nemesis_interval=0.4, op_timeout=0.5,
+        nemesis_interval=0.4, op_timeout=0.5, checkers=("stats",),
         store_options={"writers": "lww", "latency_ms": 0.3, "lag_ms": 1.0},
         workload_options={"keys": 3, "read_consistency": "strong"},
     )

@@ -46,7 +46,7 @@ def test_partition_drops_the_port_and_heal_restores_it() -> None:
 def test_nemesis_partition_via_nftables_cleans_up(tmp_path: Path) -> None:
     before = set(list_isolde_tables())
     s = Scenario(store="kv-test", nemesis=("partition",), time_limit=2.0, concurrency=3, seed=1,
-                 op_timeout=0.3, nemesis_interval=0.4, store_dir=tmp_path,
+                 op_timeout=0.3, nemesis_interval=0.4, store_dir=tmp_path, checkers=("stats",),
                  nemesis_options={"partition_via": "nftables"},
                  workload_options={"keys": 2, "read_consistency": "strong"})
     out = run_scenario(s, store=KVStore())

@@ -20,7 +20,7 @@ from .kvstore import KVStore
 def _run(tmp: Path, nemesis: tuple[str, ...], store: KVStore, **kw: object) -> Any:
     base: dict[str, Any] = dict(
         store="kv-test", nemesis=nemesis, time_limit=2.5, concurrency=4, seed=3,
-        op_timeout=0.3, nemesis_interval=0.5, store_dir=tmp,
+        op_timeout=0.3, nemesis_interval=0.5, store_dir=tmp, checkers=("stats",),
         workload_options={"keys": 2, "ops_per_key": 100_000, "read_consistency": "strong"})
     base.update(kw)
     return run_scenario(Scenario(**base), store=store)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, OK
+from ...histories import FAIL, INFO, OK
 from ._anomaly import Found
 from ._txns import Txns
 
@@ -73,7 +73,8 @@ def collect(txns: Txns) -> AppendFacts:
                 if f == "append":
                     failed.setdefault(k, {})[v] = t
             continue
-        if len(ms) > 1 and len({m[1] for m in ms}) < len(ms):
+        n = len(ms)
+        if n > 1 and (ms[0][1] == ms[1][1] if n == 2 else len({m[1] for m in ms}) < n):
             dupes += _mixed_txn(t, ms, st == OK, facts, lost, txns)
             continue
         # Each key once: every read is external, every append final.
@@ -88,7 +89,7 @@ def collect(txns: Txns) -> AppendFacts:
             elif f == "r" and st == OK:
                 rt.append(t)
                 rk.append(k)
-                rv.append(_as_list(v, t, txns))
+                rv.append(v if type(v) is list else _as_list(v, t, txns))
                 rext.append(1)
     facts.non_unique_appends = dupes
     for (k, prefix), ts in lost.items():
@@ -184,10 +185,18 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
             longest[k] = v
     bad: set[Any] = set()
     found = facts.found
+    intermediate = facts.intermediate
     for t, k, v in zip(facts.read_t, facts.read_k, facts.read_v, strict=True):
         n = len(v)
         if not n:
             continue
+        if intermediate:
+            im = intermediate.get(k)
+            if im and v[-1] in im:
+                w = facts.writer[k][v[-1]]
+                if w != t:
+                    found.append(Found("G1b", (w, t), {"key": k, "value": list(v),
+                                                       "element": v[-1]}))
         lo = longest[k]
         if v is not lo and (v[n - 1] != lo[n - 1] or (
                 v != lo[:n] if type(v) is type(lo) else list(v) != list(lo[:n]))):
@@ -198,7 +207,6 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
             if len(set(v)) < n:
                 found.append(Found("duplicate-elements", (t,), {
                     "key": k, "value": list(v), "duplicates": _dupes(v)}))
-    intermediate = facts.intermediate
     for k, lo in longest.items():
         if len(set(lo)) < len(lo):
             reader = next(t for t, v in facts.reads_of(k) if len(set(v)) < len(v))
@@ -209,25 +217,26 @@ def infer_orders(facts: AppendFacts, txns: Txns) -> None:
             continue
         facts.orders[k] = lo
         facts.writers[k] = _writers(k, lo, facts, txns)
+    committed = _seen_info_writers(facts, txns)
     for k, wk in facts.writer.items():
         if k in bad:
             continue
         lo = longest.get(k, ())
         if len(wk) > len(lo):
             seen = set(lo)
-            unread = [(e, w) for e, w in wk.items() if e not in seen and txns.status[w] == OK]
+            unread = [(e, w) for e, w in wk.items() if e not in seen
+                      and (txns.status[w] == OK or w in committed)]
             if unread:
                 facts.unread[k] = unread
                 if k not in facts.orders:
                     facts.orders[k], facts.writers[k] = lo, []
-    if intermediate:
-        for t, k, v in zip(facts.read_t, facts.read_k, facts.read_v, strict=True):
-            im = intermediate.get(k)
-            if im and v and v[-1] in im:
-                w = facts.writer[k][v[-1]]
-                if w != t:
-                    found.append(Found("G1b", (w, t), {"key": k, "value": list(v),
-                                                       "element": v[-1]}))
+
+
+def _seen_info_writers(facts: AppendFacts, txns: Txns) -> set[int]:
+    """Info transactions some read saw an append of: they committed, all their appends too."""
+    if INFO not in txns.status:
+        return set()
+    return {w for ws in facts.writers.values() for w in ws if w >= 0 and txns.status[w] == INFO}
 
 
 def _writers(k: Any, order: Any, facts: AppendFacts, txns: Txns) -> list[int]:

@@ -78,6 +78,8 @@ class Judge:
             "check_s": round(time.monotonic() - self.started, 3),
         }
         if cycles.unknown:
+            # An unsettled component holds some cycle of unknown kind: claim nothing.
+            data["may_satisfy"] = None
             data["unknown_sccs"] = cycles.unknown[:MAX_EXAMPLES]
             data["unknown_scc_count"] = len(cycles.unknown)
         if extra:

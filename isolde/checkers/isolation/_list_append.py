@@ -33,7 +33,9 @@ def data_edges(g: Graph, facts: AppendFacts) -> None:
         for w in ws:
             if w >= 0:
                 if prev >= 0 and w != prev:
-                    add(prev, w, WW)
+                    src(prev)
+                    dst(w)
+                    kind(WW)
                 prev = w
         if prev >= 0 and k in unread:
             for _, u in unread[k]:

@@ -41,6 +41,7 @@ class RegisterFacts:
     wfr: list[tuple[Any, Any, Any, int]] = field(default_factory=list)  # (k, read, wrote, txn)
     readers: dict[tuple[Any, Any], list[int]] = field(default_factory=dict)
     found: list[Found] = field(default_factory=list)
+    seen_info: set[int] = field(default_factory=set)  # info txns whose writes someone read
 
 
 def _scalar(v: Any, t: int, txns: Txns) -> Any:
@@ -103,6 +104,8 @@ def _read_anomalies(facts: RegisterFacts) -> None:
         if v is None:
             continue
         w = facts.writer.get(k, {}).get(v)
+        if w is not None and w != t:
+            facts.seen_info.add(w)  # (ok ones too: only looked up for info writers)
         if w is None:
             fk = facts.failed.get(k, {})
             if v in fk:
@@ -152,9 +155,9 @@ def register_edges(g: Graph, facts: RegisterFacts, txns: Txns, process: bool,
 
 
 def _known_writers(k: Any, facts: RegisterFacts, txns: Txns) -> list[int]:
-    """Writers of k that certainly committed: ok, or info but read by someone."""
-    return [u for v, u in facts.writer.get(k, {}).items()
-            if txns.status[u] == OK or (k, v) in facts.readers]
+    """Writers of k that certainly committed: ok, or info with some write read by someone."""
+    return [u for u in facts.writer.get(k, {}).values()
+            if txns.status[u] == OK or u in facts.seen_info]
 
 
 def _precedes(g: Graph, facts: RegisterFacts, k: Any, before: Any, t: int, ww: int,

@@ -37,8 +37,9 @@ class RegisterExplainer:
                 out[k] = v
         return {k: v for k, v in out.items() if v is not _WROTE}
 
-    def _writes(self, t: int) -> dict[Any, Any]:
-        return {k: v for f, k, v in self.txns.mops[t] if f == "w"}
+    def _writes(self, t: int) -> list[tuple[Any, Any]]:
+        """Every (key, value) the transaction wrote, intermediate writes included."""
+        return [(k, v) for f, k, v in self.txns.mops[t] if f == "w"]
 
     def __call__(self, s: Step, name: Callable[[int], str]) -> tuple[str, dict[str, Any]] | None:
         a, b, txns, facts = s.a, s.b, self.txns, self.facts
@@ -51,10 +52,9 @@ class RegisterExplainer:
                 if facts.writer.get(k, {}).get(v) == a:
                     return (f"{name(b)} read key {fmt(k)} = {fmt(v)}, which {name(a)} wrote",
                             {"key": k, "value": v})
-        wb = self._writes(b)
-        for k, v2 in wb.items():
+        for k, v2 in self._writes(b):
             before = [(v1, "read") for kk, v1 in self._reads(a).items() if kk == k]
-            before += [(v1, "wrote") for kk, v1 in self._writes(a).items() if kk == k]
+            before += [(v1, "wrote") for kk, v1 in self._writes(a) if kk == k]
             for v1, how in before:
                 why = self._order(k, v1, v2, b, s.kind)
                 if why is not None:

@@ -79,10 +79,13 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
     """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values."""
     out = Txns()
     types, procs, fs, values = history.types, history.processes, history.fs, history.values
-    for i in range(len(history)):
-        if types[i] != INVOKE or fs[i] != f or procs[i] == NEMESIS:
+    pair = history.pair
+    i = types.find(INVOKE)  # bytearray.find scans in C: visit invocations only
+    while i >= 0:
+        if fs[i] != f or procs[i] == NEMESIS:
+            i = types.find(INVOKE, i + 1)
             continue
-        j = history.pair(i)
+        j = pair(i)
         code = types[j] if j >= 0 else INFO
         if code == OK:
             v = values[j]
@@ -94,6 +97,7 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         out.status.append(code if code in (OK, FAIL) else INFO)
         out.process.append(procs[i])
         out.mops.append(mops)
+        i = types.find(INVOKE, i + 1)
     return out
 
 

@@ -20,11 +20,14 @@ from .._result import UNKNOWN, Result, merge_validity
 from ._explain import explain_failure, explain_unknown
 from ._model import LinOp, Model
 from ._prepare import choose_model, make_model, prepare
-from ._runners import ProcessRunner, SerialRunner
+from ._runners import ProcessRunner, SerialRunner, can_fork
 from ._wgl import SearchResult
 
-# Below this many ops in all, process start-up and pickling cost more than they save.
-PARALLEL_MIN_OPS = 20_000
+# Workers from the start only for histories this large: for easy partitions (most ops) the
+# parent's preparation costs about as much as the searches, so forking gains little below this
+# (a 100k-op register history checks in under a second in one process). Partitions that outlast
+# the first round go to workers whatever the size.
+PARALLEL_MIN_OPS = 200_000
 FIRST_ROUND = 20_000  # configurations per partition in the first round
 GROWTH = 4  # budget factor between rounds
 Part = tuple[Hashable, list[LinOp]]
@@ -47,12 +50,14 @@ class LinearizableChecker:
     def __init__(self, config: CheckConfig | None = None) -> None:
         self.config = config or CheckConfig()
 
-    def _workers(self, parts: Sequence[Part]) -> int:
+    def _workers(self, parts: Sequence[Part], hard: bool) -> int:
+        """Worker processes for these partitions: the configured number, else one per CPU
+        when there is much to do (many ops, or partitions that outlasted a round)."""
         w = self.config.workers
         if w is None:
-            total = sum(len(ops) for _, ops in parts)
-            w = (os.cpu_count() or 1) if total >= PARALLEL_MIN_OPS else 1
-        return max(1, min(w, len(parts)))
+            many = hard or sum(len(ops) for _, ops in parts) >= PARALLEL_MIN_OPS
+            w = (os.cpu_count() or 1) if many else 1
+        return max(1, min(w, len(parts))) if can_fork() else 1
 
     def check(self, history: History) -> Result:
         # The search allocates millions of acyclic objects; the cyclic GC would only rescan
@@ -72,12 +77,13 @@ class LinearizableChecker:
         model = make_model(model_name)
         parts = prepare(history, model)
         deadline = t0 + cfg.time_limit if cfg.time_limit else None
-        workers = self._workers(parts)
+        workers = self._workers(parts, False)
         memory = (cfg.memory_limit or _default_memory()) // workers
         ops = [p[1] for p in parts]
         runner: SerialRunner | ProcessRunner = (
             ProcessRunner(model, ops, deadline, memory, workers) if workers > 1
             else SerialRunner(model, ops, deadline, memory))
+        workers_used = workers
         results = [SearchResult("unknown", reason="not searched")] * len(parts)
         todo = list(range(len(parts)))
         budget = FIRST_ROUND
@@ -94,9 +100,19 @@ class LinearizableChecker:
                 if any(r.valid is False for r in results):
                     break
                 budget *= GROWTH
+                if isinstance(runner, SerialRunner) and len(todo) > 1:
+                    # Hard partitions remain: resume them in forked workers, which inherit
+                    # the paused searches.
+                    workers = self._workers([parts[i] for i in todo], True)
+                    if workers > 1:
+                        memory = (cfg.memory_limit or _default_memory()) // workers
+                        forked = ProcessRunner(model, ops, deadline, memory, workers, todo,
+                                               runner.searches)
+                        runner.close()
+                        runner, workers_used = forked, workers
         finally:
             runner.close()
-        result = self._result(model, parts, results, workers,
+        result = self._result(model, parts, results, workers_used,
                               time.monotonic() - t0, set(todo))
         if todo:
             result.data["stopped_after_violation"] = [parts[i][0] for i in todo]

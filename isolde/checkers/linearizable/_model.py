@@ -114,6 +114,8 @@ class Model:
         return run
 
     def check_op(self, op: LinOp, where: str) -> None:
+        """Raise BadInput (saying ``where``) if this model cannot interpret ``op`` (as the
+        partition's model sees it)."""
         if op.f not in self.fs:
             raise BadInput(
                 f"model {self.name} cannot interpret f {op.f!r} "

@@ -50,6 +50,11 @@ class CasRegister(Register):
     fs = frozenset({"read", "write", "cas"})
     evidence_fs = frozenset({"cas"})
 
+    def check_op(self, op: LinOp, where: str) -> None:
+        super().check_op(op, where)
+        if op.f == "cas":
+            _cas_args(op)
+
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         if op.f != "cas":
             return super().step(state, op)

@@ -10,6 +10,9 @@ from ._model import FAIL_, INFO_, OK_, LinOp, Model, hashable
 from ._models import MODELS
 
 _STATUS = {OK: OK_, FAIL: FAIL_, INFO: INFO_}
+# A failed op is evidence about the state only when it failed on it (a CAS whose precondition
+# did not hold); an op refused for any other reason (no connection, throttled) never saw it.
+EVIDENCE_ERRORS = (None, "precondition-failed")
 _KV_FS = frozenset({"get", "put", "append"})
 
 
@@ -50,11 +53,13 @@ def prepare(history: History, model: Model) -> list[tuple[Hashable, list[LinOp]]
     for i in history.invocations():
         j = history.pair(i)
         status = _STATUS[types[j]] if j >= 0 else INFO_
+        if status == FAIL_ and history.error(j) not in EVIDENCE_ERRORS:
+            continue  # failed before reaching the store (refused, throttled): no evidence
         output = hashable(values[j]) if status == OK_ else None
         op = LinOp(fs[i], hashable(values[i]), output, status, i, j, procs[i])
-        model.check_op(op, f"op {i}")
         if not model.include(op):
             continue
         key, op = model.partition(op)
+        model.check_op(op, f"op {i}")
         parts.setdefault(key, []).append(op)
     return list(parts.items())

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ._model import LinOp, Model
 from ._prepare import make_model
-from ._wgl import Search, SearchResult
+from ._wgl import Search, SearchResult, rss_bytes
 
 
 class SerialRunner:
@@ -25,6 +26,8 @@ class SerialRunner:
                  memory: int) -> None:
         self.model, self.parts, self.deadline, self.memory = model, parts, deadline, memory
         self.searches: dict[int, Search] = {}
+        # Paused searches keep their caches, so the bound is on the whole process's growth.
+        self.rss_cap = rss_bytes() + memory
 
     def round(self, indices: Sequence[int], budget: int) -> list[SearchResult]:
         out = []
@@ -32,7 +35,7 @@ class SerialRunner:
             s = self.searches.get(i)
             if s is None:
                 s = self.searches[i] = Search(self.model, self.parts[i], self.deadline,
-                                              self.memory)
+                                              self.memory, rss_cap=self.rss_cap)
             r = s.run(budget)
             if s.done is not None:
                 del self.searches[i]
@@ -44,17 +47,28 @@ class SerialRunner:
 
 
 def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
-            deadline: float | None, memory: int) -> None:
-    """Worker process: answer ``(indices, budget)`` rounds until told to stop (None)."""
+            searches: dict[int, Search], deadline: float | None, memory: int) -> None:
+    """Worker process: answer ``(indices, budget)`` rounds until told to stop (None).
+
+    ``searches`` are paused searches inherited from the parent (fork), resumed here.
+    """
     gc.disable()  # as in the parent: the search makes no reference cycles
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     runner = SerialRunner(make_model(model_name), [], deadline, memory)
     runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
+    runner.searches = searches
     while True:
-        msg = conn.recv()
+        try:
+            msg = conn.recv()
+        except EOFError:  # the parent is gone
+            break
         if msg is None:
             break
         indices, budget = msg
-        conn.send(runner.round(indices, budget))
+        try:
+            conn.send(runner.round(indices, budget))
+        except Exception as e:  # e.g. a user model's bug: re-raised in the parent
+            conn.send(e)
     conn.close()
 
 
@@ -69,25 +83,39 @@ def _groups(sizes: Sequence[int], n: int) -> list[list[int]]:
     return [g for g in groups if g]
 
 
+def can_fork() -> bool:
+    """Workers are forked, so that they inherit the ops and any paused searches unpickled."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 class ProcessRunner:
-    """Searches partitions in ``workers`` processes, each owning a fixed share of them."""
+    """Searches partitions in ``workers`` forked processes, each owning a fixed share of them.
+
+    ``indices`` are the partitions to share out (default all); ``searches`` are paused
+    searches of some of them (from a :class:`SerialRunner`), which their owners resume.
+    """
 
     def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
-                 memory: int, workers: int) -> None:
-        ctx = multiprocessing.get_context()
+                 memory: int, workers: int, indices: Sequence[int] | None = None,
+                 searches: dict[int, Search] | None = None) -> None:
+        ctx = multiprocessing.get_context("fork")
+        idx = list(range(len(parts))) if indices is None else list(indices)
+        paused = searches or {}
         self.owner: dict[int, int] = {}
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
-        for w, group in enumerate(_groups([len(p) for p in parts], workers)):
+        for w, group in enumerate(_groups([len(parts[i]) for i in idx], workers)):
+            mine = [idx[g] for g in group]
             parent, child = ctx.Pipe()
-            share = {i: parts[i] for i in group}
-            proc = ctx.Process(target=_worker, args=(child, model.name, share, deadline, memory),
-                               daemon=True)
+            share = {i: parts[i] for i in mine}
+            inherit = {i: paused[i] for i in mine if i in paused}
+            proc = ctx.Process(target=_worker, daemon=True,
+                               args=(child, model.name, share, inherit, deadline, memory))
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
-            for i in group:
+            for i in mine:
                 self.owner[i] = w
 
     @property
@@ -103,10 +131,12 @@ class ProcessRunner:
         got: dict[int, SearchResult] = {}
         for w, idx in mine.items():
             try:
-                got.update(zip(idx, self.conns[w].recv(), strict=True))
+                answer = self.conns[w].recv()
             except (EOFError, OSError):  # the worker died (e.g. killed by the OOM killer)
-                got.update((i, SearchResult("unknown", reason="worker process died"))
-                           for i in idx)
+                answer = [SearchResult("unknown", reason="worker process died")] * len(idx)
+            if isinstance(answer, BaseException):
+                raise answer
+            got.update(zip(idx, answer, strict=True))
         return [got[i] for i in indices]
 
     def close(self) -> None:

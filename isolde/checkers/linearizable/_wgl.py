@@ -16,12 +16,14 @@ Two reductions keep the search small without losing completeness:
   and which is legal in the current state is linearized *now*, without trying the orders that
   put it later: any linearization that places it later stays valid with it moved here (the
   state is the same, and every op that had to precede it is already linearized). So when the
-  search backtracks over such an op it backtracks once more.
+  search backtracks over such an op it backtracks once more, and when the configuration with
+  it linearized is already known (so known to fail), it backtracks at once.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,12 +63,19 @@ class SearchResult:
     reason: str = ""
 
 
-def _rss_bytes() -> int:
-    """Current resident set size (Linux /proc); 0 where unavailable."""
+def rss_bytes() -> int:
+    """Resident set size now (Linux /proc), else the peak from ``resource`` (conservative)."""
     try:
         with open("/proc/self/statm", "rb") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, else KiB
+    except (ImportError, OSError):
         return 0
 
 
@@ -90,7 +99,10 @@ class Search:
     """A resumable WGL search over one partition: :meth:`run` continues where it stopped."""
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
-                 memory_limit: int | None = None, explain: bool = False) -> None:
+                 memory_limit: int | None = None, explain: bool = False,
+                 rss_cap: int | None = None) -> None:
+        """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
+        RSS now + ``memory_limit``)."""
         self.n = n = len(ops)
         # Collecting the failure's states and prefix copies the stack at every frontier: cheap
         # for small partitions, so done at once; for large ones only in a second search once
@@ -143,7 +155,9 @@ class Search:
                 last_same[sig] = i
         self.memory_entries = None if memory_limit is None else max(
             1024, memory_limit // (_ENTRY_BYTES + n // 8))
-        self.rss_cap = None if memory_limit is None else _rss_bytes() + memory_limit
+        if rss_cap is None and memory_limit is not None:
+            rss_cap = rss_bytes() + memory_limit
+        self.rss_cap = rss_cap
         # The search's own state, kept between runs.
         self.state: State = model.init()
         self.lin = 0
@@ -151,6 +165,9 @@ class Search:
         self.stack: list[tuple[int, State, Sequence[State], int]] = []
         self.entry = self.nxt[0] if n else end
         self.resume = 0  # > 0: retry the stack top's call from this alternative
+        # Each configuration is walked twice: effect-free ops first (one that is legal is
+        # linearized at once, see above), then the others.
+        self.reads_first = True
         self.frontier = 0
         self.frontier_states: list[tuple[State, list[int]]] = []
         self.prefix: list[int] = []
@@ -175,6 +192,7 @@ class Search:
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
         entry, resume, frontier = self.entry, self.resume, self.frontier
         back = self.back
+        reads_first = self.reads_first
         key: tuple[int, State] = (0, None)
         best, low = self.best, self.low
         best_len = len(best)
@@ -212,8 +230,12 @@ class Search:
                         entry = nxt[entry]
                         continue
                 else:
-                    if k == _GUARDED and not lin & prereq[entry]:
-                        entry = nxt[entry]
+                    if reads_first:
+                        if k != _READ:
+                            entry = nxt[entry]
+                            continue
+                    elif k == _READ or (k == _GUARDED and not lin & prereq[entry]):
+                        entry = nxt[entry]  # (a read was found illegal here by the first pass)
                         continue
                     nexts = fn[entry](state)
                     if not nexts:
@@ -223,7 +245,11 @@ class Search:
                     nl = lin | bit[entry]
                     key = (nl, nexts[0])
                     if key in cache:
-                        if len(nexts) > 1:
+                        if k == _READ:
+                            # Legal and effect-free, and the search from here with it
+                            # linearized has failed: so does every search from here.
+                            entry = back
+                        elif len(nexts) > 1:
                             resume = 1
                         else:
                             entry = nxt[entry]
@@ -240,9 +266,21 @@ class Search:
                 p, q = prv[r], nxt[r]
                 nxt[p] = q
                 prv[q] = p
-                entry = nxt[0]
+                if k == _READ:
+                    # Same state: the reads before this one were found illegal in it, so the
+                    # first pass goes on from here (its successor, or its return's).
+                    entry = nxt[entry]
+                    if entry == r:
+                        entry = q
+                else:
+                    entry = nxt[0]
+                    reads_first = True
             elif k < _STOP:  # backtrack
                 if k == _RET:
+                    if reads_first:  # end of the first pass: now the other calls
+                        reads_first = False
+                        entry = nxt[0]
+                        continue
                     # The first remaining return: every op returning before it is linearized.
                     if entry >= frontier:
                         if entry > frontier:
@@ -265,6 +303,7 @@ class Search:
                                        prefix=self.prefix, states=self.frontier_states,
                                        longest=list(best))
                     break
+                reads_first = False
                 e, state, nexts, idx = stack.pop()
                 if len(stack) < low:
                     low = len(stack)
@@ -285,9 +324,11 @@ class Search:
                 out = SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
                 break
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
+        self.reads_first = reads_first
         self.frontier, self.low = frontier, low
         if out.valid is False and not explain:
-            again = Search(self.model, self.ops, deadline, self.memory_limit, True).run()
+            again = Search(self.model, self.ops, deadline, self.memory_limit, True,
+                           rss_cap).run()
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
@@ -307,6 +348,6 @@ def _over_budget(deadline: float | None, clock: Any, max_entries: int | None, en
         return cap_reason
     if deadline is not None and clock() > deadline:
         return "time limit"
-    if rss_cap is not None and _rss_bytes() > rss_cap:
+    if rss_cap is not None and rss_bytes() > rss_cap:
         return "memory limit"
     return ""

@@ -22,9 +22,7 @@ TOKEN_FIELD = "token"
 class _Client(Protocol):
     rng: random.Random
 
-    async def _delay(self) -> None: ...
-
-    def apply(self, op: Op) -> Op: ...
+    async def deliver(self, op: Op) -> Op: ...
 
 
 class EmbeddedFaults:
@@ -39,7 +37,7 @@ class EmbeddedFaults:
         self.duplicate_delay_ms = 50.0
         self._running = asyncio.Event()
         self._running.set()
-        self._tokens: dict[Any, Op] = {}
+        self._tokens: dict[Any, asyncio.Future[Op | None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
         self.duplicates_applied = 0
 
@@ -77,30 +75,39 @@ class EmbeddedFaults:
             ms = max(0.0, self.latency_ms + self.rng.uniform(-self.jitter_ms, self.jitter_ms))
             await asyncio.sleep(ms / 2000.0)  # half each way
 
-    def _apply_once(self, client: _Client, op: Op) -> Op:
+    async def _deliver_once(self, client: _Client, op: Op) -> Op:
         token = op.extra.get(TOKEN_FIELD)
-        if token is not None:
-            first = self._tokens.get(token)
-            if first is not None:
-                return first
-        done = client.apply(op)
-        if token is not None:
-            self._tokens[token] = done
+        if token is None:
+            return await client.deliver(op)
+        first = self._tokens.get(token)
+        if first is not None:  # a repeat, even one racing the first: the first's outcome
+            done_first = await asyncio.shield(first)
+            if done_first is not None:
+                return done_first
+            return await self._deliver_once(client, op)  # the first never finished: go on
+        fut: asyncio.Future[Op | None] = asyncio.get_running_loop().create_future()
+        self._tokens[token] = fut
+        try:
+            done = await client.deliver(op)
+        except BaseException:
+            del self._tokens[token]
+            fut.set_result(None)
+            raise
+        fut.set_result(done)
         return done
 
     async def invoke(self, client: _Client, op: Op) -> Op:
         """Deliver ``op`` to the store through the simulated faulty network."""
         await self._extra_latency()
-        await client._delay()
         await self._running.wait()  # a paused server holds the request
-        done = self._apply_once(client, op)
-        if self.duplicate_p and self.rng.random() < self.duplicate_p:
+        dup = self.duplicate_p and self.rng.random() < self.duplicate_p
+        if dup:  # the copy is on its way whatever becomes of the original
             delay = self.rng.uniform(0, self.duplicate_delay_ms) / 1000.0
             self._spawn(self._duplicate(client, op, delay))
+        done = await self._deliver_once(client, op)
         if self.lost_response_p and self.rng.random() < self.lost_response_p:
             # The effect happened; the reply is lost: the client waits until its own timeout.
             await asyncio.get_running_loop().create_future()
-        await client._delay()
         await self._running.wait()  # nor does a paused server reply
         await self._extra_latency()
         return done
@@ -113,5 +120,5 @@ class EmbeddedFaults:
     async def _duplicate(self, client: _Client, op: Op, delay: float) -> None:
         await asyncio.sleep(delay)
         await self._running.wait()
-        self._apply_once(client, op)
+        await self._deliver_once(client, op)
         self.duplicates_applied += 1

@@ -100,10 +100,15 @@ class MemoryClient:
             await asyncio.sleep(0)  # still yield, so concurrent workers interleave
 
     async def invoke(self, op: Op) -> Op:
-        if handles(op):  # transactions (and bank ops) span awaits under the isolation mode
-            return await self.store.txns.invoke(op, self._delay)
-        if self.store.faults.active:
+        if self.store.faults.active:  # through the nemesis's simulated network
             return await self.store.faults.invoke(self, op)
+        return await self.deliver(op)
+
+    async def deliver(self, op: Op) -> Op:
+        """The request's trip to the store and back, and its effect."""
+        if handles(op) and self.store.lww is None:
+            # transactions (and bank ops) span awaits under the isolation mode
+            return await self.store.txns.invoke(op, self._delay)
         await self._delay()
         done = self.apply(op)
         await self._delay()

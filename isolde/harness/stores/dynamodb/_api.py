@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import random
 import re
@@ -22,6 +23,8 @@ from ._cost import Usage, units
 from ._errors import FAIL, classify
 
 log = logging.getLogger("isolde.dynamodb")
+# Retries made for the op the current task is serving (the client records them in the op).
+RETRIES: contextvars.ContextVar[int] = contextvars.ContextVar("isolde_retries", default=0)
 
 # Dummy credentials for local emulators, so a user's real keys are never sent to them.
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "isolde", "aws_secret_access_key": "isolde"}
@@ -92,6 +95,7 @@ class Api:
         self.secrets = secrets
         self.rng = random.Random(f"{seed}/dynamodb-backoff")
         self.client: Any = None
+        self.faults: Any = None  # the nemesis's ClientFaults, consulted on every request
         self.region: str | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -125,6 +129,8 @@ class Api:
         except NoRegionError:
             raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
         self.region = self.client.meta.region_name
+        if self.faults is not None:
+            self.faults.attach(self.client)
         creds = None if o.dummy_credentials else await session.get_credentials()
         if creds is not None:
             frozen = await creds.get_frozen_credentials()
@@ -144,7 +150,8 @@ class Api:
             attempt += 1
             self.usage.add(api, wru, rru)
             try:
-                return dict(await method(**params))
+                aw = method(**params)
+                return dict(await (aw if self.faults is None else self.faults.call(aw)))
             except Exception as e:
                 verdict = classify(e)
                 safe = verdict.type == FAIL or idempotent
@@ -152,5 +159,6 @@ class Api:
                     e.attempts = attempt  # type: ignore[attr-defined]
                     raise
                 log.debug("%s: %s, retrying (attempt %d)", api, verdict.kind, attempt)
+                RETRIES.set(RETRIES.get() + 1)
             # Exponential backoff with full jitter: retries of many workers do not align.
             await asyncio.sleep(self.rng.uniform(0, min(0.5, 0.02 * 2**attempt)))

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ....histories import Op
+from ._api import RETRIES
 from ._errors import FAIL, INFO, classify
 from ._ops import Ops, bank_error
 from ._txn import TxnAborted, Txns
@@ -40,6 +41,16 @@ class DynamoClient:
         return None  # the HTTP client is the store's, shared by all workers
 
     async def invoke(self, op: Op) -> Op:
+        token = RETRIES.set(0)
+        try:
+            done = await self._invoke(op)
+            retries = RETRIES.get()
+        finally:
+            RETRIES.reset(token)
+        # Retries (after throttling, or of idempotent requests) are recorded in the op.
+        return done.with_(extra={**done.extra, "retries": retries}) if retries else done
+
+    async def _invoke(self, op: Op) -> Op:
         try:
             return await self._dispatch(op)
         except TxnAborted as e:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from ...._errors import IsoldeError
 from ....histories import Op
+from ....nemesis._client import ClientFaults
 from ...emulators import Emulator, make_emulator
 from ...emulators._process import HOST
 from ._api import Api, DynamoOptions, Secrets
@@ -52,6 +53,7 @@ class DynamoDBStore:
         self.data_api: Api | None = None
         self.run_dir: Path | None = None
         self._client_endpoint: tuple[str, int] | None = None
+        self.client_faults = ClientFaults(seed)  # client-path faults the nemesis switches
         self._created = False
 
     # -- what the nemesis and a fault proxy use ------------------------------------------------
@@ -74,6 +76,20 @@ class DynamoDBStore:
     @property
     def process_control(self) -> Any:
         return None
+
+    async def after_restart(self) -> None:
+        """After the nemesis restarted a killed emulator: recreate the table if the emulator
+        lost it with its memory (a persistent one keeps it, and its items)."""
+        if self.admin is None or not self._created:
+            return
+        try:
+            await self.admin.call("describe_table", idempotent=True, TableName=self.table)
+        except Exception as e:
+            code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")
+            if code != "ResourceNotFoundException":
+                raise
+            log.info("%s: table %s lost with the process; recreating it", self.name, self.table)
+            await create_table(self.admin, self.table)
 
     def attach_run_dir(self, run_dir: Path) -> None:
         """Where the run's files go (emulator logs)."""
@@ -146,6 +162,7 @@ class DynamoDBStore:
                 host, port = self._client_endpoint
                 url = f"http://{host}:{port}"
             self.data_api = Api(self.options, url, self.usage, self.secrets, self.seed)
+            self.data_api.faults = self.client_faults
             await self.data_api.open()
         return DynamoClient(self)
 

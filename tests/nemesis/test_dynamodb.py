@@ -1,0 +1,101 @@
+"""The nemesis against the DynamoDB emulators isolde manages (installed by the tests, as the
+store tests do; skipped with the reason when a runtime is missing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from isolde.checkers import CheckConfig
+from isolde.harness import Scenario, run_scenario
+from isolde.harness.emulators import DYNALITE, DYNAMODB_LOCAL
+from isolde.nemesis import fault_windows
+
+from ..harness.conftest import _install
+from ._stale import stale_reads
+from .test_bank_duplicates import _ledger_mismatch
+
+
+@pytest.fixture(scope="module")
+def ddb_local() -> None:
+    _install(DYNAMODB_LOCAL)
+
+
+def _run(tmp: Path, store: str, nemesis: tuple[str, ...], **kw: Any) -> Any:
+    base: dict[str, Any] = dict(
+        store=store, nemesis=nemesis, time_limit=4.0, concurrency=4, seed=2, op_timeout=1.0,
+        nemesis_interval=0.8, store_dir=tmp, check=CheckConfig(time_limit=60),
+        workload_options={"keys": 3, "ops_per_key": 80, "read_consistency": "strong"})
+    base.update(kw)
+    return run_scenario(Scenario(**base))
+
+
+def test_dynamodb_local_lost_responses_are_info_and_linearizable(
+        tmp_path: Path, ddb_local: None) -> None:
+    out = _run(tmp_path, "dynamodb-local", ("lost-response",),
+               nemesis_options={"lost_response_p": 0.3})
+    infos = [op for op in out.history if op.is_info and op.process != "nemesis"]
+    assert infos, "lost replies end as info ops"
+    assert out.results["checkers"]["linearizable"]["valid"] is True
+    assert out.results["faults"]["healed"] is True
+
+
+def test_moto_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
+    out = _run(tmp_path, "moto", ("kill",), checkers=("linearizable", "stats"),
+               workload_options={"keys": 2, "ops_per_key": 100_000,
+                                 "read_consistency": "strong"})
+    windows = fault_windows(out.history)
+    assert windows and all(w.healed for w in windows)
+    stale, _ = stale_reads(out.history)
+    assert stale and min(out.history.times[i] for i in stale) > windows[0].start
+    lin = out.results["checkers"]["linearizable"]
+    assert lin["valid"] in (False, "unknown")  # the checker sees it too (or ran out of budget)
+
+
+def test_throttling_is_absorbed_by_retries_recorded_in_ops(tmp_path: Path) -> None:
+    out = _run(tmp_path, "moto", ("throttle",), nemesis_options={"throttle_p": 0.5},
+               checkers=("stats",))
+    retried = [op for op in out.history if op.extra.get("retries")]
+    assert retried, "throttled requests were retried, and the ops say how often"
+    ok = sum(1 for op in out.history if op.is_ok)
+    assert ok > 100
+
+
+def test_dynalite_persistent_survives_kill_and_pause(tmp_path: Path) -> None:
+    _install(DYNALITE)
+    out = _run(tmp_path, "dynalite", ("kill", "pause"), store_options={"persistent": True},
+               checkers=("linearizable", "stats"),
+               workload_options={"keys": 2, "ops_per_key": 300, "read_consistency": "strong"})
+    windows = fault_windows(out.history)
+    assert {w.fault for w in windows} == {"kill", "pause"}
+    assert all(w.value["persistent"] is True for w in windows if w.fault == "kill")
+    assert stale_reads(out.history)[0] == []  # --path keeps every acknowledged write
+    assert out.results["checkers"]["linearizable"]["valid"] is True
+
+
+def _bank(tmp: Path, mode: str) -> Any:
+    return _run(tmp, "dynamodb-local", ("duplicate",), concurrency=1, time_limit=3.0,
+                nemesis_interval=0.5, workload="bank",
+                nemesis_options={"duplicate_p": 0.5, "duplicate_delay_ms": 100.0},
+                workload_options={"options": {"bank_mode": mode, "accounts": 3,
+                                              "total": 300}})
+
+
+def test_bank_under_duplicate_requests_idempotent_vs_not(
+        tmp_path: Path, ddb_local: None) -> None:
+    # One client, so only the duplicates can do harm. Transfers in one TransactWriteItems
+    # carry a ClientRequestToken: a duplicate is recognised and not applied again.
+    txn = _bank(tmp_path / "txn", "txn")
+    assert txn.results["faults"]["by_fault"]["duplicate"]["count"] >= 2
+    assert txn.results["checkers"]["bank"]["valid"] is True
+    if not any(op.is_info for op in txn.history if op.f == "transfer"):
+        initial = {a: 100 for a in range(3)}
+        assert _ledger_mismatch(txn.history, initial) == {}  # each transfer applied once
+    # The read-modify-write control writes absolute balances with plain PutItem, which has no
+    # token: a copy landing after a later transfer puts an old balance back.
+    rmw = _bank(tmp_path / "rmw", "rmw")
+    bank = rmw.results["checkers"]["bank"]
+    assert bank["valid"] is False
+    assert "wrong-total" in bank["anomaly_types"]
