@@ -148,3 +148,45 @@ def test_unknown_or_non_persistent_emulators_are_refused() -> None:
         make_emulator("cassandra")
     with pytest.raises(EmulatorError, match="no persistent mode"):
         make_emulator("moto", persistent=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_an_emulator_dies_with_an_isolde_killed_by_sigkill(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    script = f"""
+import asyncio, sys, time
+from pathlib import Path
+from isolde.harness.emulators import ManagedProcess
+p = ManagedProcess("http", lambda port: [sys.executable, "-m", "http.server", "--bind",
+                   "127.0.0.1", str(port)], Path({str(tmp_path)!r}) / "h.log")
+asyncio.run(p.start())
+print(p.pid, flush=True)
+time.sleep(60)
+"""
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{child}/stat").read_text().split()[2]
+            except FileNotFoundError:
+                break
+            if state == "Z":  # dead; only our init may leave it unreaped
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, 9)
+            pytest.fail("the emulator outlived the process that started it")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()

@@ -2,7 +2,8 @@
 
 Every process is started in its own session (so signals reach the whole group and a Ctrl-C at the
 terminal does not), its output goes to a log file, and it is always ``wait()``-ed after it ends
-(PID 1 on these machines does not reap zombies). An ``atexit`` hook kills any still running.
+(PID 1 on these machines does not reap zombies). An ``atexit`` hook kills any still running, and
+on Linux each is set to be killed if the isolde process that started it dies (even by kill -9).
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..._errors import IsoldeError
 
@@ -25,6 +29,28 @@ log = logging.getLogger("isolde.emulators")
 HOST = "127.0.0.1"
 # Messages by which Java, Node and Python say the port was taken between our probe and their bind.
 _PORT_TAKEN = ("Address already in use", "EADDRINUSE", "BindException")
+
+
+def _libc_prctl() -> Any:
+    """prctl(2) from libc, looked up once in the parent (never in a forked child)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - exotic libc
+        return None
+
+
+_PRCTL = _libc_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL me when the process that started me dies, so an
+    emulator never outlives an isolde (or pytest) that was itself killed -9. Only an async-safe
+    system call runs here."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class EmulatorError(IsoldeError):
@@ -122,7 +148,7 @@ class ManagedProcess:
             out.flush()
             self.proc = subprocess.Popen(
                 list(self.argv(port)), stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
                 env={**os.environ, **self.env} if self.env else None,
             )
         self.paused = False

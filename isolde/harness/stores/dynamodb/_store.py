@@ -10,6 +10,7 @@ Table administration goes straight to the store's endpoint; the workers' client 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -187,9 +188,9 @@ class EmulatedStore(DynamoDBStore):
     owns_endpoint = True  # its emulator: stopped at teardown
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
-        options = options or DynamoOptions()
-        options.dummy_credentials = True  # never send the user's real keys to an emulator
-        options.endpoint_url = None
+        # Never send the user's real keys to an emulator; its endpoint is the one it starts.
+        options = dataclasses.replace(options or DynamoOptions(), dummy_credentials=True,
+                                      endpoint_url=None)
         super().__init__(options, seed)
         self.emulator: Emulator | None = None
 
