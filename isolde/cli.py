@@ -84,13 +84,24 @@ def _sla(s: str) -> str:
     return s
 
 
-def _add_check_options(p: argparse.ArgumentParser) -> None:
+def _time_budget(s: str) -> float | None:
+    """Seconds, or ``none`` for no limit."""
+    return None if s.strip().lower() in ("none", "0", "unlimited") else _positive_float(s)
+
+
+# `isolde run` always ends with a verdict: a check that would outlast this (linearizability of a
+# history full of crashed ops can) ends "unknown" instead. `isolde check` waits unless told.
+RUN_CHECK_TIME_LIMIT = 300.0
+
+
+def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = None) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
                    help="checkers to run, comma-separated (default: chosen by workload/content)")
     g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
-    g.add_argument("--check-time-limit", type=_positive_float, default=None, metavar="SEC",
-                   help="time budget per check; exceeding it gives 'unknown'")
+    g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
+                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit;"
+                   f" default {time_limit or 'none'})")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
@@ -185,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept the cloud audit's plan and estimated cost (--store dynamodb)")
     d.add_argument("--persistent", action="store_true",
                    help="emulators keep data on disk, so it survives a kill -9")
-    _add_check_options(r)
+    _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
     c = sub.add_parser("check", help="check history files")
     c.add_argument("paths", nargs="+", type=Path, metavar="PATH")

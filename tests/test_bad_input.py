@@ -78,3 +78,15 @@ def test_worst_exit_code_over_paths(tmp_path: Path) -> None:
     assert r.returncode == 254
     out = r.stdout.strip().splitlines()
     assert len(out) == 2
+
+
+def test_check_time_limit_parsing() -> None:
+    from isolde.cli import RUN_CHECK_TIME_LIMIT, build_parser
+
+    p = build_parser()
+    assert p.parse_args(["run"]).check_time_limit == RUN_CHECK_TIME_LIMIT
+    assert p.parse_args(["run", "--check-time-limit", "none"]).check_time_limit is None
+    assert p.parse_args(["check", "x"]).check_time_limit is None
+    assert p.parse_args(["check", "x", "--check-time-limit", "2.5"]).check_time_limit == 2.5
+    r = run_cli("check", "x.jsonl", "--check-time-limit", "soon")
+    assert r.returncode == 254 and len(r.stderr.strip().splitlines()) == 1
