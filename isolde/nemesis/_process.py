@@ -15,25 +15,18 @@ import inspect
 import logging
 import random
 import urllib.request
-from typing import Any, Protocol
+from typing import Any
 
+from ..harness._store import ProcessControl
 from ._base import BaseFault, NemesisOptions, Unsupported
 
 log = logging.getLogger("isolde.nemesis")
 
 
-class ProcessControl(Protocol):
-    def kill(self) -> None: ...
-
-    async def restart(self) -> None: ...
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-
 class MotoControl:
     """kill / restart for moto's in-process server (no pause: a thread cannot be stopped)."""
+
+    persistent = False  # a reset wipes everything
 
     def __init__(self, emulator: Any) -> None:
         self.emulator = emulator
