@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import BadInput
-from ..histories import FAIL, INFO, NEMESIS, OK, History
-from ..histories._history import _hashable as hashable  # lists and dicts as tuples
+from ..histories import FAIL, INFO, NEMESIS, OK, History, hashable
 
 # Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
 NEG = -(1 << 62)

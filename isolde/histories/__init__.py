@@ -3,7 +3,7 @@
 from ._dsl import parse_txn, txn_history
 from ._edn import iter_edn, read_edn
 from ._formats import DETECTORS, READERS, detect_format, load_history
-from ._history import FAIL, INFO, INVOKE, OK, History
+from ._history import FAIL, INFO, INVOKE, OK, History, hashable
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
@@ -23,6 +23,7 @@ __all__ = [
     "Process",
     "detect_format",
     "detect_porcupine",
+    "hashable",
     "iter_edn",
     "load_history",
     "op_from_dict",

@@ -168,7 +168,7 @@ class History(Sequence[Op]):
             v = values[j] if j >= 0 else values[i]
             if isinstance(v, (list, tuple)) and len(v) == 2:
                 k = v[0]
-                out.setdefault(_hashable(k), []).append(i)
+                out.setdefault(hashable(k), []).append(i)
         return out
 
     def subhistory(self, indices: Iterable[int], unwrap_key: bool = False) -> History:
@@ -190,9 +190,10 @@ class History(Sequence[Op]):
         return History(ops, source="subhistory")
 
 
-def _hashable(k: Any) -> Any:
+def hashable(k: Any) -> Any:
+    """JSON values made hashable: lists as tuples, dicts as sorted item tuples (recursively)."""
     if isinstance(k, list):
-        return tuple(_hashable(x) for x in k)
+        return tuple(hashable(x) for x in k)
     if isinstance(k, dict):
-        return tuple(sorted((a, _hashable(b)) for a, b in k.items()))
+        return tuple(sorted((a, hashable(b)) for a, b in k.items()))
     return k

@@ -13,19 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History
+from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, hashable
 
 MOP_KINDS = frozenset({"r", "append", "w"})
 
 Mop = tuple[str, Any, Any]
-
-
-def hashable(x: Any) -> Any:
-    if isinstance(x, list):
-        return tuple(hashable(y) for y in x)
-    if isinstance(x, dict):
-        return tuple(sorted((k, hashable(v)) for k, v in x.items()))
-    return x
 
 
 @dataclass

@@ -28,7 +28,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from ..._errors import BadInput
-from ...histories._history import _hashable
+from ...histories import hashable as _hashable
 
 State = Hashable
 OK_, INFO_, FAIL_ = "ok", "info", "fail"
