@@ -95,7 +95,7 @@ class Runner:
         self.stopping = asyncio.Event()
         self.rng = random.Random(f"{self.limits.seed}/generator")
         self.recorder: Recorder | None = None
-        self.in_flight = 0
+        self._workers: list[asyncio.Task[Any]] = []
 
     def stop(self) -> None:
         """Stop generating new ops (in-flight ones may still complete)."""
@@ -151,8 +151,7 @@ class Runner:
 
     def _on_sigint(self) -> None:
         if self.stopping.is_set():
-            self._hard_stop = True
-            for t in getattr(self, "_workers", []):
+            for t in self._workers:  # a second Ctrl-C: stop waiting for in-flight ops
                 t.cancel()
             return
         log.warning("interrupted: no new ops; waiting up to %.0fs for in-flight ops",
@@ -214,7 +213,6 @@ class Runner:
             assert isinstance(ans, OpSpec)
             invoke = rec.record(Op(-1, -1, "invoke", process, ans.f, ans.value, None,
                                    ans.extra))
-            self.in_flight += 1
             try:
                 # asyncio.timeout rather than wait_for: no extra task per op.
                 async with asyncio.timeout(timeout):
@@ -223,12 +221,10 @@ class Runner:
                 done = invoke.complete("info", invoke.value, error="timeout")
             except asyncio.CancelledError:
                 # Stopped mid-op: the invocation stays open (may have happened).
-                self.in_flight -= 1
                 raise
             except Exception as e:  # an unexpected client error: the op may have happened
                 log.debug("client error on %s: %r", invoke.f, e)
                 done = invoke.complete("info", invoke.value, error=f"{type(e).__name__}: {e}")
-            self.in_flight -= 1
             done = rec.record(done)
             if done.type == "info":
                 process = process + n if isinstance(process, int) else process
