@@ -210,9 +210,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(c)
 
     from .harness.emulators._cli import add_parser as add_emulator_parser
+    from .report import add_report_parser
+    from .serve import add_parser as add_serve_parser
 
     add_emulator_parser(sub)
+    add_report_parser(sub)
+    add_serve_parser(sub)
     return p
+
+
+def run_defaults() -> dict[str, Any]:
+    """``isolde run``'s option defaults by destination (a report's command omits them)."""
+    return vars(build_parser().parse_args(["run"]))
+
+
+def _write_run_report(outcome: Any, scenario: Any, console: Console) -> None:
+    """report.html in the run directory, its path as the run's last line. A page that cannot be
+    drawn is a warning: the verdict and results.json stand without it."""
+    from .report.html import REPORT_FILE, ReportInput, write_report
+
+    inp = ReportInput(results=outcome.results, history=outcome.history,
+                      scenario=scenario.to_json(), source=str(outcome.run_dir),
+                      run_defaults=run_defaults())
+    try:
+        path = write_report(outcome.run_dir / REPORT_FILE, inp)
+    except Exception as e:
+        logging.getLogger("isolde").warning("report.html not written: %s: %s",
+                                            type(e).__name__, e)
+        return
+    _say(console)(f"report: {path}")
 
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
@@ -268,6 +294,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     write_junit(outcome.run_dir / "junit.xml", [record])
     if a.junit:
         write_junit(a.junit, [record])
+    _write_run_report(outcome, scenario, console)
     return exit_code(outcome.valid)
 
 
@@ -357,6 +384,14 @@ def main(argv: list[str] | None = None) -> int:
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
+        if a.command == "report":
+            from .report import run_report
+
+            return run_report(a, run_defaults(), _say(console))
+        if a.command == "serve":
+            from .serve import run as run_serve_command
+
+            return run_serve_command(a, _say(console))
         return cmd_check(a, console)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
