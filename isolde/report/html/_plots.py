@@ -32,6 +32,8 @@ def latency_plot(table: OpTable, windows: Sequence[Window]) -> tuple[str, str]:
                            color=f"C{code % 10}", alpha=0.6, linewidths=0.8,
                            label=f"{name} {OUTCOME_NAMES[oc]}", rasterized=True)
     shade_faults(ax, windows)
+    if len(lat) and lat.min() == lat.max():  # one latency: give the log axis a decade
+        ax.set_ylim(lat.min() / 3, lat.max() * 3)
     ax.set_yscale("log")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("latency (ms)")

@@ -16,13 +16,17 @@ from ._figure import OUTCOME_COLOURS, Window, new_figure, shade_faults, to_svg
 from ._ops import OUTCOMES, OpTable
 
 MAX_BARS = 40  # ops drawn around one anomaly: the named ones, then the nearest others
+CONTEXT_OPS = 3  # of a linearizability anomaly's prefix_tail: the last ops linearized before
 LABEL_CHARS = 26
 READS = frozenset({"read", "r", "get"})
 
 
-def named_rows(history: History, table: OpTable, anomaly: Mapping[str, Any]) -> list[int]:
-    """Table rows of the client ops an anomaly names (its ``ops``, invocations or completions)."""
-    rows = {table.row_of(history, i) for i in anomaly.get("ops", ()) if isinstance(i, int)}
+def named_rows(history: History, table: OpTable, anomaly: Mapping[str, Any],
+               field: str = "ops") -> list[int]:
+    """Table rows of the client ops an anomaly names in ``field`` (invocations or
+    completions)."""
+    indices = anomaly.get(field) or ()
+    rows = {table.row_of(history, i) for i in indices if isinstance(i, int)}
     rows.discard(-1)
     return sorted(rows)
 
@@ -33,7 +37,9 @@ def timeline_plot(history: History, table: OpTable, anomaly: Mapping[str, Any],
     named = named_rows(history, table, anomaly)
     if not named:
         return None
-    rows = _rows_around(history, table, named, anomaly.get("key"))
+    context = named_rows(history, table, {"tail": (anomaly.get("prefix_tail") or [])[
+        -CONTEXT_OPS:]}, "tail")
+    rows = _rows_around(history, table, sorted({*named, *context}), anomaly.get("key"))
     processes = sorted({_process(history, table, r) for r in rows}, key=str)
     lane = {p: n for n, p in enumerate(processes)}
     fig, ax = new_figure(10.0, 0.9 + 0.32 * len(processes))
@@ -100,8 +106,8 @@ def _process(history: History, table: OpTable, row: int) -> Any:
 
 def _rows_around(history: History, table: OpTable, named: list[int],
                  key: Any) -> npt.NDArray[np.int64]:
-    """The named rows plus the ops overlapping their span (of the same key, when the anomaly
-    has one), nearest first, at most MAX_BARS in all."""
+    """The named rows (and context) plus the ops overlapping their span (of the same key, when
+    the anomaly has one), nearest first, at most MAX_BARS in all."""
     t0 = float(table.start[named].min())
     t1 = float(table.end[named].max())
     margin = max((t1 - t0) * 0.15, 1e-4)
