@@ -57,7 +57,8 @@ def index_page(store_dir: str, runs: Sequence[RunInfo], query: Mapping[str, str]
     chosen = select(runs, query)
     form = "".join(_filter(f, sorted({getattr(r, f) for r in runs}), query.get(f, ""))
                    for f in FILTERS)
-    body = (f'<p>{len(chosen)} of {len(runs)} runs in <code>{escape(store_dir)}</code></p>'
+    body = (f'<p>{len(chosen)} of {len(runs)} runs in <code>{escape(store_dir)}</code> '
+            "(times in UTC)</p>"
             f'<form method="get">{form}<button type="submit">filter</button> '
             f'<a href="/">clear</a></form>')
     head = "".join(f"<th>{_sort_link(label, query)}</th>" for label, _ in COLUMNS)
