@@ -32,7 +32,7 @@ def cycle_plot(edges: Sequence[Mapping[str, Any]], salt: str) -> str:
             names.setdefault(end, f"T{len(names) + 1}\nop {end}")
         g.add_edge(names[e["from"]], names[e["to"]], label=edge_label(e),
                    colour=_colour(str(e.get("type", ""))))
-    fig, ax = new_figure(5.5, 4.2)
+    fig, ax = new_figure(5.5, 2.0 if len(names) == 2 else 4.2, left=0.2, right=0.2)
     pos = nx.circular_layout(g)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=1500, node_color="#f1f3f5",
                            edgecolors="#495057")

@@ -228,8 +228,10 @@ def _faults(ctx: _Context) -> str:
         return ""
     rows = [(w.fault, f"{w.start:.3f}", f"{w.end:.3f}", f"{w.end - w.start:.3f}")
             for w in ctx.windows]
-    return _section("faults", "Fault windows", _table(("fault", "start (s)", "end (s)",
-                                                        "seconds"), rows))
+    table = _table(("fault", "start (s)", "end (s)", "seconds"), rows)
+    if len(rows) > 10:  # a long soak has hundreds: folded, the plots below shade them all
+        table = f"<details><summary>{len(rows)} windows</summary>{table}</details>"
+    return _section("faults", "Fault windows", table)
 
 
 def _load(ctx: _Context) -> str:

@@ -42,7 +42,7 @@ def timeline_plot(history: History, table: OpTable, anomaly: Mapping[str, Any],
     rows = _rows_around(history, table, sorted({*named, *context}), anomaly.get("key"))
     processes = sorted({_process(history, table, r) for r in rows}, key=str)
     lane = {p: n for n, p in enumerate(processes)}
-    fig, ax = new_figure(10.0, 0.9 + 0.32 * len(processes))
+    fig, ax = new_figure(10.0, 1.3 + 0.32 * len(processes), left=1.0)
     lo = float(table.start[rows].min()) * 1e3
     hi = float(table.end[rows].max()) * 1e3
     pad = max((hi - lo) * 0.03, 1e-3)
