@@ -22,8 +22,11 @@ def latency_plot(table: OpTable, windows: Sequence[Window]) -> tuple[str, str]:
     Returns the SVG and a note on what was sampled away ('' when nothing was)."""
     rows = sample_rows(table, MAX_POINTS)
     fig, ax = new_figure()
+    ax.set_yscale("log")
     lat = np.maximum(table.latency_ms[rows], 1e-3)  # log scale: a 0 ns op sits at 1 µs
     start, f, outcome = table.start[rows], table.f[rows], table.outcome[rows]
+    if len(lat):  # set before drawing: at least a decade, even if every op took the same time
+        ax.set_ylim(lat.min() / 2, max(lat.max() * 2, lat.min() * 10))
     for code, name in enumerate(table.f_names):
         for oc, marker in MARKERS.items():
             sel = (f == code) & (outcome == oc)
@@ -32,9 +35,6 @@ def latency_plot(table: OpTable, windows: Sequence[Window]) -> tuple[str, str]:
                            color=f"C{code % 10}", alpha=0.6, linewidths=0.8,
                            label=f"{name} {OUTCOME_NAMES[oc]}", rasterized=True)
     shade_faults(ax, windows)
-    if len(lat) and lat.min() == lat.max():  # one latency: give the log axis a decade
-        ax.set_ylim(lat.min() / 3, lat.max() * 3)
-    ax.set_yscale("log")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("latency (ms)")
     ax.set_title("latency: each op at its invocation")
