@@ -163,3 +163,11 @@ def test_reproducing_command_round_trips_through_the_parser() -> None:
                        "--check-time-limit none --consistency-models snapshot-isolation")
     again = build_parser().parse_args(command.split()[1:])
     assert vars(again) == vars(a)
+
+
+def test_reproducing_command_never_shows_url_credentials() -> None:
+    scenario = {"store": "dynamodb", "store_options": {
+        "endpoint_url": "http://key:secret@127.0.0.1:8000/"}}
+    command = reproduce_command(scenario, run_defaults())
+    assert "secret" not in command and "key:" not in command
+    assert "--endpoint-url 'http://***@127.0.0.1:8000/'" in command

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 # `isolde run` flag -> where scenario.json keeps its value. Only values that differ from the
 # flag's default are written, so the command stays as short as the one typed.
@@ -66,8 +67,17 @@ def reproduce_command(scenario: Mapping[str, Any], defaults: Mapping[str, Any]) 
             if value:
                 words.append(flag)
             continue
-        words += [flag, _word(value)]
+        words += [flag, _without_credentials(_word(value)) if dest == "endpoint_url" else
+                  _word(value)]
     return shlex.join(words)
+
+
+def _without_credentials(url: str) -> str:
+    """A URL's ``user:password@`` is a credential: a report is shared, so it never shows one."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def _lookup(d: Mapping[str, Any], path: tuple[str, ...]) -> Any:
