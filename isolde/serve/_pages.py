@@ -41,7 +41,8 @@ def select(runs: Sequence[RunInfo], query: Mapping[str, str]) -> list[RunInfo]:
     chosen = [r for r in runs
               if all(not query.get(f) or getattr(r, f) == query[f] for f in FILTERS)]
     key = dict(COLUMNS).get(query.get("sort", ""), "time")
-    chosen.sort(key=lambda r: _sort_key(getattr(r, key)),
+    # The path breaks ties, so one order is exactly the other reversed.
+    chosen.sort(key=lambda r: (_sort_key(getattr(r, key)), r.path),
                 reverse=query.get("order", "desc" if key == "time" else "asc") == "desc")
     return chosen
 

@@ -17,14 +17,16 @@ class Runs:
     store: Path  # the store directory
     register: Path  # eventual reads, linearizable checker, partitions: invalid
     list_append: Path  # snapshot isolation: G2-item
+    bank: Path  # the read-modify-write control: wrong totals
+    staleness: Path  # mixed reads measured against a staleness SLA no follower read meets
     running: Path  # scenario.json and half a history, no results yet
     outside: Path  # a file outside the store directory that a symlink points at
     register_stdout: str
 
 
-def _run(store: Path, *args: str) -> tuple[Path, str]:
+def _run(store: Path, *args: str, code: int = 1) -> tuple[Path, str]:
     p = run_cli("run", "--store-dir", str(store), "--no-progress", *args, timeout=300)
-    assert p.returncode == 1, p.stdout + p.stderr
+    assert p.returncode == code, p.stdout + p.stderr
     last = p.stdout.strip().splitlines()[-1]
     assert last.startswith("report: "), p.stdout
     return Path(last.removeprefix("report: ")).parent, p.stdout
@@ -39,6 +41,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
                          "--nemesis-interval", "0.5", "--time-limit", "2", "--seed", "3")
     list_append, _ = _run(store, "--workload", "list-append", "--isolation",
                           "snapshot-isolation", "--time-limit", "1.5")
+    bank, _ = _run(store, "--workload", "bank", "--bank-mode", "rmw", "--time-limit", "1")
+    staleness, _ = _run(store, "--read-consistency", "mixed", "--checker", "staleness,stats",
+                        "--staleness-sla", "p99=1us", "--lag-ms", "20", "--time-limit", "1.5")
     running = store / "bank-memory" / "20990101T000000.000000Z"
     running.mkdir(parents=True)
     (running / "scenario.json").write_bytes(orjson.dumps(
@@ -48,4 +53,4 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     outside = root / "secret.json"
     outside.write_text('{"secret": true}')
     os.symlink(root, store / "escape")
-    return Runs(store, register, list_append, running, outside, out)
+    return Runs(store, register, list_append, bank, staleness, running, outside, out)

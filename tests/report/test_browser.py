@@ -98,6 +98,29 @@ def test_g2_item_report_in_chromium(browser: Any, runs: Runs, tmp_path: Path) ->
     assert _console_errors(browser) == []
 
 
+def test_staleness_and_bank_reports_in_chromium(browser: Any, runs: Runs,
+                                                tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, (runs.staleness / "report.html").as_uri())
+    assert browser.find_element(By.ID, "verdict").text.startswith("INVALID")
+    assert browser.find_elements(By.CSS_SELECTOR,
+                                 "li.anomaly[data-type=staleness-sla-exceeded]")
+    for ident in ("staleness-cdf", "t-visibility", "latency-plot", "throughput-plot"):
+        assert _drawn(browser, f"#{ident}")
+    assert "SLA 0.001 ms" in browser.find_element(By.ID, "t-visibility").get_attribute(
+        "innerHTML")
+    _screenshot(browser, tmp_path / "report-staleness.png")
+    assert _console_errors(browser) == []
+    _open(browser, (runs.bank / "report.html").as_uri())
+    assert browser.find_elements(By.CSS_SELECTOR, "li.anomaly[data-type=wrong-total]")
+    assert _drawn(browser, "#bank-plot")
+    assert "wrong total" in browser.find_element(By.ID, "bank-plot").get_attribute("innerHTML")
+    assert browser.find_element(By.CSS_SELECTOR, "#stats table").text.startswith("f")
+    _screenshot(browser, tmp_path / "report-bank.png")
+    assert _console_errors(browser) == []
+
+
 def test_serve_pages_in_chromium(browser: Any, runs: Runs, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
@@ -105,7 +128,7 @@ def test_serve_pages_in_chromium(browser: Any, runs: Runs, tmp_path: Path) -> No
     try:
         _open(browser, f"http://127.0.0.1:{port}/")
         rows = browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr")
-        assert len(rows) == 3
+        assert len(rows) == 5
         assert "running" in browser.find_element(By.ID, "runs").text
         _screenshot(browser, tmp_path / "serve-index.png")
         assert _console_errors(browser) == []

@@ -62,7 +62,8 @@ def test_index_lists_every_run_once_with_verdicts(server: Server, runs: Runs) ->
     assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
     rows = re.findall(r'<tr data-path="([^"]+)">', page)
     assert sorted(rows) == sorted(str(p.relative_to(runs.store)) for p in
-                                  (runs.register, runs.list_append, runs.running))
+                                  (runs.register, runs.list_append, runs.bank,
+                                   runs.staleness, runs.running))
     assert '<td class="invalid">invalid</td>' in page
     assert '<td class="running">running</td>' in page
     assert "G2-item" in page and "nonlinearizable" in page and "partition" in page
@@ -127,7 +128,7 @@ def test_read_only_and_no_listings(server: Server, runs: Runs) -> None:
 
 def test_find_runs_does_not_follow_symlinks(runs: Runs) -> None:
     paths = [r.path for r in find_runs(runs.store)]
-    assert len(paths) == len(set(paths)) == 3
+    assert len(paths) == len(set(paths)) == 5
     assert not any(p.startswith(("latest", "escape")) for p in paths)
 
 
