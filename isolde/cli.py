@@ -10,7 +10,7 @@ import logging
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 from rich.console import Console
@@ -20,6 +20,9 @@ from .checkers import CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
 from .histories import READERS, load_history
 from .nemesis import fault_summary
+
+if TYPE_CHECKING:
+    from .harness import Outcome, Scenario
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -224,7 +227,7 @@ def run_defaults() -> dict[str, Any]:
     return vars(build_parser().parse_args(["run"]))
 
 
-def _write_run_report(outcome: Any, scenario: Any, console: Console) -> None:
+def _write_run_report(outcome: Outcome, scenario: Scenario, console: Console) -> None:
     """report.html in the run directory, its path as the run's last line. A page that cannot be
     drawn is a warning: the verdict and results.json stand without it."""
     from .report.html import REPORT_FILE, ReportInput, write_report
