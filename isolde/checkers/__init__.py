@@ -2,10 +2,20 @@
 
 from ._base import CHECKERS, CheckConfig, Checker, make_checker, run_checkers
 from ._causal import CausalChecker
-from ._result import UNKNOWN, Anomaly, Result, Validity, compose, exit_code, merge_validity
+from ._result import (
+    UNKNOWN,
+    Anomaly,
+    Result,
+    Validity,
+    compose,
+    exit_code,
+    merge_validity,
+    true_counts,
+)
 from ._sla import parse_sla
 from ._staleness import StalenessChecker
 from ._stats import StatsChecker, nearest_rank
+from ._values import show_value
 
 __all__ = [
     "CHECKERS",
@@ -25,4 +35,6 @@ __all__ = [
     "nearest_rank",
     "parse_sla",
     "run_checkers",
+    "show_value",
+    "true_counts",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..histories import NEMESIS, History
 from ._base import CHECKERS
+from ._read_promises import has_weak_reads
 
 # f names -> the checker that judges them, in order of preference.
 _BY_F: list[tuple[frozenset[str], str]] = [
@@ -22,4 +23,6 @@ def default_checkers(history: History) -> list[str]:
         from .isolation import txn_checker
 
         names = [txn_checker(history)]
+    elif names == ["linearizable"] and has_weak_reads(history):
+        names = ["read-promises"]  # each read judged by the consistency it asked for
     return [*names, "stats"]

@@ -19,7 +19,7 @@ check is a binary search: O(events · P · log n) for P processes.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ._causal_model import INIT, NEG, READ, CausalModel, Findings
@@ -67,8 +67,12 @@ def _dep_indexes(m: CausalModel) -> _Deps:
     return deps
 
 
-def check_sessions(m: CausalModel, out: Findings) -> None:
-    """All session-guarantee violations, at most one per type per read."""
+def check_sessions(m: CausalModel, out: Findings,
+                   judged: Callable[[int], bool] | None = None) -> None:
+    """All session-guarantee violations, at most one per type per read. With ``judged``, only
+    reads it accepts (model read ids) are judged; the others still count as what their process
+    saw (a session's guarantees cover everything it read, whatever mode the earlier reads
+    asked for)."""
     deps = _dep_indexes(m)
     r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
                                                       m.w_key, m.w_pos, m.w_proc)
@@ -93,29 +97,31 @@ def check_sessions(m: CausalModel, out: Findings) -> None:
                 continue  # thin air or unplaced: judged elsewhere
             k = r_key[x]
             hs, ls = (w_hi[s], w_lo[s]) if s >= 0 else (NEG, NEG)
+            report = judged is None or judged(x)
             w = ryw.get(k)
-            if w is not None and hs < w_lo[w]:
+            if report and w is not None and hs < w_lo[w]:
                 out.add("read-your-writes", _ryw, m, q, w, x)
             r0 = mr.get(k)
             if r0 is not None:
                 s0 = r_src[r0]
                 l0 = w_lo[s0] if s0 >= 0 else NEG
-                if hs < l0:
+                if report and hs < l0:
                     out.add("monotonic-reads", _mr, m, q, r0, x)
                 if ls > l0:
                     mr[k] = x
             else:
                 mr[k] = x
             if srcs:
-                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out)
+                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out if report else None)
             if s >= 0 and _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x):
                 changes.append(w_proc[s])
 
 
 def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], changes: list[Any],
                   floors: dict[Hashable, list[int]], k: Hashable, hs: int, r: int,
-                  out: Findings) -> None:
-    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs).
+                  out: Findings | None) -> None:
+    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs);
+    with ``out`` None the floors are brought up to date but nothing is reported.
 
     ``floors[k]`` = [changes seen, greatest lo of a write dependency on k, that write, the read
     that brought it, greatest lo of a read dependency on k, that read, the read that brought
@@ -146,6 +152,8 @@ def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], chang
             i = bisect_left(rpos, ent[0]) - 1
             if i >= 0 and rlo[i] > f[4]:
                 f[4], f[5], f[6] = rlo[i], rid[i], ent[2]
+    if out is None:
+        return
     if hs < f[1]:
         out.add("monotonic-writes", _mw, m, f[2], f[3], r)
     if hs < f[4]:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..checkers import CheckConfig, compose, run_checkers
+from ..checkers import CheckConfig, run_checkers
 from ..histories import History
-from ..nemesis import Nemesis, NemesisOptions, fault_summary, make_nemesis
+from ..nemesis import Nemesis, NemesisOptions, make_nemesis
+from ..report import check_results, verdict_word
 from ..workloads._base import WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._results import link_latest, new_run_dir, write_json
@@ -141,12 +142,9 @@ def run_scenario(
             options={**workload.checker_options(), **s.check.options},
             model=s.check.model or workload.checker_options().get("model"),
         )
-        results = compose(run_checkers(history, names, cfg))
-        faults = fault_summary(history)
-        if faults is not None:
-            results["faults"] = faults
+        results = check_results(history, run_checkers(history, names, cfg))
         write_json(run_dir / "results.json", results)
-        log.info("verdict: %s", results["valid"])
+        log.info("verdict: %s", verdict_word(results["valid"]))
         return Outcome(run_dir, history_path, history, results)
     finally:
         logging.getLogger("isolde").removeHandler(handler)
