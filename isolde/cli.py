@@ -16,8 +16,14 @@ import orjson
 from rich.console import Console
 
 from ._errors import BadInput, IsoldeError, UsageError
-from .checkers import CheckConfig, exit_code, run_checkers
-from .checkers._auto import default_checkers
+from .checkers import (
+    CheckConfig,
+    default_checkers,
+    exit_code,
+    op_kinds,
+    refuse_unjudgeable,
+    run_checkers,
+)
 from .histories import READERS, load_history
 
 EXIT_BAD_INPUT = 254
@@ -307,6 +313,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
+            refuse_unjudgeable(names, op_kinds(history), str(path))
             # Detail files go beside --out (one path checked) or else beside the history.
             out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
             results = check_results(

@@ -1,5 +1,6 @@
 """Checkers: read a history, return a Result of anomalies."""
 
+from ._auto import KINDS, default_checkers, op_kinds, refuse_unjudgeable
 from ._base import CHECKERS, CheckConfig, Checker, make_checker, run_checkers
 from ._causal import CausalChecker
 from ._result import (
@@ -19,6 +20,7 @@ from ._values import show_value
 
 __all__ = [
     "CHECKERS",
+    "KINDS",
     "UNKNOWN",
     "Anomaly",
     "CausalChecker",
@@ -29,11 +31,14 @@ __all__ = [
     "StatsChecker",
     "Validity",
     "compose",
+    "default_checkers",
     "exit_code",
     "make_checker",
     "merge_validity",
     "nearest_rank",
+    "op_kinds",
     "parse_sla",
+    "refuse_unjudgeable",
     "run_checkers",
     "show_value",
     "true_counts",

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .._errors import BadInput
 from ..histories import INVOKE, NEMESIS, OK, History
 from ._base import CheckConfig
 from ._result import UNKNOWN, Anomaly, Result, Validity
+from ._values import show_value
 
 MAX_EXAMPLES = 20  # rendered anomalies per type; all are counted
 
@@ -47,7 +49,10 @@ class BankChecker:
                     total, source = sum(values[i].values()), "init"
                 if accounts is None:
                     accounts = list(values[i])
-            elif types[i] == OK and f == "read" and isinstance(values[i], dict):
+            elif types[i] == OK and f == "read":
+                if not isinstance(values[i], dict):
+                    raise BadInput("a bank read's value must be a map {account: balance}, got "
+                                   f"{show_value(values[i])}", f"op {i}")
                 reads.append(i)
         if total is None and reads:
             total, source = sum(_balances(values[reads[0]])), "first read"

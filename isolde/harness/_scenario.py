@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..checkers import CheckConfig, run_checkers
+from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
@@ -94,6 +94,8 @@ def run_scenario(
            if k in WorkloadOptions.__dataclass_fields__},
     )
     workload = make_workload(s.workload, wopts)
+    names = list(s.checkers or workload.checkers)
+    refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
     nemesis = build_nemesis(s, store)  # refuses a fault the store cannot take before anything runs
@@ -136,7 +138,6 @@ def run_scenario(
 
         history = asyncio.run(go())
         log.info("recorded %d ops; checking", len(history))
-        names = list(s.checkers or workload.checkers)
         cfg = dataclasses.replace(
             s.check, out_dir=run_dir,
             options={**workload.checker_options(), **s.check.options},

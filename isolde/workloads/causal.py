@@ -32,6 +32,7 @@ def comment_key(n: int) -> str:
 
 class CausalWorkload:
     name = "causal"
+    op_kind = "register"
     needs = frozenset({"register"})
 
     def __init__(self, options: WorkloadOptions) -> None:

@@ -19,6 +19,7 @@ MIXED = "mixed"
 
 class RegisterWorkload:
     name = "register"
+    op_kind = "register"
     needs = frozenset({"register", "cas"})
 
     def __init__(self, options: WorkloadOptions) -> None:
