@@ -38,6 +38,7 @@ from ._registers import INIT, THIN, RegisterView, decode, is_register_history, p
 from ._result import UNKNOWN, Anomaly, Result, Validity, merge_validity
 from ._sessions import check_sessions
 from ._staleness import measure
+from ._values import show_value
 from ._values import show_value as _show
 
 STRONG, BOUNDED, SESSION, PREFIX, EVENTUAL = (
@@ -164,7 +165,7 @@ def _tagged(mode: str, promise: str, a: Anomaly) -> Anomaly:
 
 
 def _where(view: RegisterView, r: int) -> str:
-    k = f" of key {view.r_key[r]!r}" if view.keyed else ""
+    k = f" of key {show_value(view.r_key[r])}" if view.keyed else ""
     return f"op {view.r_op[r]} (process {view.r_proc[r]!r}) read{k}"
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ._causal_model import INIT, NEG, READ, CausalModel, Findings
 from ._result import Anomaly
+from ._values import show_value
 
 SESSION_TYPES = ("read-your-writes", "monotonic-reads", "monotonic-writes",
                  "writes-follow-reads")
@@ -181,16 +182,18 @@ def _note_source(srcs: dict[Any, list[Any]], p: Any, pos: int, key: Hashable, r:
 
 
 def _key(m: CausalModel, k: Hashable) -> str:
-    return "" if k is None else f"{k!r}"
+    return "" if k is None else f"{show_value(k)}"
 
 
 def _older(m: CausalModel, s: int, than: int) -> str:
     if s == INIT:
         return "the initial value is older than any write"
     if m.exact:
-        return (f"{m.w_value[s]!r} comes before {m.w_value[than]!r} in the key's version order")
-    return (f"the write of {m.w_value[s]!r} (op {m.w_op[s]}) completed before the write of "
-            f"{m.w_value[than]!r} (op {m.w_op[than]}) began")
+        return (f"{show_value(m.w_value[s])} comes before {show_value(m.w_value[than])} in "
+                "the key's version order")
+    return (f"the write of {show_value(m.w_value[s])} (op {m.w_op[s]}) completed before the "
+            "write of "
+            f"{show_value(m.w_value[than])} (op {m.w_op[than]}) began")
 
 
 def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
@@ -198,7 +201,7 @@ def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
     k = _key(m, m.w_key[w])
     return Anomaly(
         "read-your-writes", (m.w_op[w], m.r_op[r]),
-        f"process {q!r} wrote {k}={m.w_value[w]!r} (op {m.w_op[w]}) and later read {k} "
+        f"process {q!r} wrote {k}={show_value(m.w_value[w])} (op {m.w_op[w]}) and later read {k} "
         f"(op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, w)}",
         {"process": q, "key": m.w_key[w], "write": m.w_op[w], "read": m.r_op[r]})
@@ -222,8 +225,8 @@ def _mw(m: CausalModel, a: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.w_key[a]), _key(m, m.w_key[b])
     return Anomaly(
         "monotonic-writes", (m.w_op[a], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} wrote {kx}={m.w_value[a]!r} (op {m.w_op[a]}) and then "
-        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw the second write (op "
+        f"process {p!r} wrote {kx}={show_value(m.w_value[a])} (op {m.w_op[a]}) and then "
+        f"{ky}={show_value(m.w_value[b])} (op {m.w_op[b]}); process {q!r} saw the second write (op "
         f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which is "
         f"definitely older than the first: it saw an effect without its cause ({_older(m, s, a)})",
         {"writer": p, "reader": q, "first_write": m.w_op[a], "second_write": m.w_op[b],
@@ -239,7 +242,7 @@ def _wfr(m: CausalModel, ra: int, via: int, r: int) -> Anomaly:
     return Anomaly(
         "writes-follow-reads", (m.r_op[ra], m.w_op[b], m.r_op[via], m.r_op[r]),
         f"process {p!r} read {kx} (op {m.r_op[ra]}) getting {m.describe(a)} and then wrote "
-        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw that write (op "
+        f"{ky}={show_value(m.w_value[b])} (op {m.w_op[b]}); process {q!r} saw that write (op "
         f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which "
         f"is definitely older than what the writer had read ({_older(m, s, a) if a >= 0 else ''})",
         {"writer": p, "reader": q, "read_before_write": m.r_op[ra], "write": m.w_op[b],

@@ -103,8 +103,10 @@ def _render_checker(name: str, r: dict[str, Any], console: Console, n: int) -> N
     extra = sum(_counts(r).values()) - len(shown)
     if extra > 0:
         say(f"  ... and {extra} more {name} anomalies (see results.json)")
-    for t, s in r.get("anomalies_sample", {}).items():
-        say(f"  results.json lists a sample of {name} {t}: {s['listed']} of {s['found']}")
+    sample = r.get("anomalies_sample", {})
+    if sample:
+        say(f"  results.json lists a sample of each {name} type: "
+            + ", ".join(f"{t} {s['listed']} of {s['found']}" for t, s in sample.items()))
     if r.get("models") is not None and "may_satisfy" in r:
         say(f"  {name}: {_models(r)}")
     whole = r.get("whole_history")
@@ -133,7 +135,7 @@ def _window(a: dict[str, Any]) -> str:
 def _models(r: dict[str, Any]) -> str:
     """The strongest models the history is consistent with, and those it rules out."""
     strongest = r.get("may_satisfy")
-    ruled = [*r.get("not", []), *r.get("also_not", [])]
+    ruled = r.get("ruled_out", [])
     head = ("strongest model it is consistent with: " + ", ".join(strongest) if strongest
             else "no model it is consistent with was established" if strongest is None
             else "consistent with no model")
