@@ -325,8 +325,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         record = {"path": str(path), "valid": results["valid"],
                   "anomaly_types": results.get("anomaly_types", []),
                   "checkers": results.get("checkers", {})}
-        if "error" in results:
-            record["error"] = results["error"]
+        for k in ("anomaly_counts", "faults", "error"):  # anomalies' fault_windows index faults
+            if k in results:
+                record[k] = results[k]
         collected.append(record)
         if a.json:
             sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")

@@ -47,6 +47,9 @@ WEAK_MODES = (BOUNDED, SESSION, PREFIX, EVENTUAL)
 DEFAULT_BOUNDED_VERSIONS = 10  # the embedded store's defaults (--bounded-versions, --bounded-ms)
 DEFAULT_BOUNDED_MS = 100.0
 MAX_LISTED = 100  # anomalies built per type; ``anomaly_counts`` has the true numbers
+# Whole-history linearizability is information, not worth an unbounded search (with no check
+# budget at all it would be): past this, it is reported "unknown".
+INFO_TIME_LIMIT = 60.0
 
 
 def read_mode(mode: str) -> str:
@@ -137,9 +140,11 @@ class ReadPromisesChecker:
         from .linearizable import LinearizableChecker
 
         cfg = self.config
-        if since is not None and cfg.time_limit:  # the information shares the check's budget
-            left = max(0.001, cfg.time_limit - (time.monotonic() - since))
-            cfg = CheckConfig(time_limit=left, memory_limit=cfg.memory_limit, model=cfg.model,
+        if since is not None:  # information: within what is left of the check's budget
+            spent = time.monotonic() - since
+            left = max(0.001, (cfg.time_limit or INFO_TIME_LIMIT + spent) - spent)
+            cfg = CheckConfig(time_limit=min(left, INFO_TIME_LIMIT),
+                              memory_limit=cfg.memory_limit, model=cfg.model,
                               workers=cfg.workers)
         return LinearizableChecker(cfg).check(history)
 

@@ -114,3 +114,14 @@ def test_cli_values_log_and_strongest_model(tmp_path: Path) -> None:
             "ruled out: repeatable-read, serializable") in " ".join(r.stdout.split())
     log = (store / "latest" / "isolde.log").read_text().splitlines()
     assert log[-1].endswith("verdict: VALID")
+
+
+def test_check_json_carries_the_windows_its_anomalies_point_at(tmp_path: Path) -> None:
+    h = tmp_path / "h.jsonl"
+    h.write_text("".join(json.dumps(op.to_dict()) + "\n" for op in _history_with_faults()))
+    r = run_cli("check", "--json", str(h))
+    rec = json.loads(r.stdout)
+    assert r.returncode == 1 and rec["faults"]["windows"][0]["fault"] == "partition"
+    (a,) = rec["checkers"]["linearizable"]["anomalies"]
+    assert a["fault_windows"] == []  # the first stale read, before the partition
+    assert rec["anomaly_counts"] == {"nonlinearizable": 1}
