@@ -20,7 +20,7 @@ mode the read asked for, composing the existing checkers:
   write of the key has completed must all return the same value.
 
 Every weak read must also return a value some write produced (``thin-air-read``) that was
-written before the read ended (``future-read``). Each violation is an anomaly typed
+written before the read ended (``future-read``), and every mode promises convergence. Each violation is an anomaly typed
 ``MODE:PROMISE`` (e.g. ``session:monotonic-reads``). Linearizability of the whole history is
 reported as information (``whole_history``); it does not make the verdict invalid.
 """
@@ -108,7 +108,7 @@ class ReadPromisesChecker:
         _check_values(view, modes, judged, found)
         _check_sessions(view, modes, found)
         _check_bounded(view, modes, judged, found, self.bounded_versions, self.bounded_ms)
-        _check_convergence(history, view, judged, found)
+        _check_convergence(history, view, modes, judged, found)
         strong = self._linearizable(without_weak_reads(history, {view.r_op[r] for r in weak}))
         for a in strong.anomalies:
             found.add(f"{STRONG}:linearizable", _strong_anomaly, a)
@@ -248,9 +248,10 @@ def _bounded(view: RegisterView, r: int, promise: str, what: str, figure: float)
                     "value": view.r_value[r], "staleness": figure})
 
 
-def _check_convergence(history: History, view: RegisterView, reads: Sequence[int],
-                       found: Findings) -> None:
-    """Final weak reads of a key, begun after its last write completed, return one value."""
+def _check_convergence(history: History, view: RegisterView, modes: Sequence[str],
+                       reads: Sequence[int], found: Findings) -> None:
+    """Final weak reads of a key, begun after its last write completed, return one value (every
+    mode promises convergence: it is all an eventual read promises)."""
     last: dict[Hashable, int] = {}
     for k, comp in zip(view.w_key, view.w_comp, strict=True):
         last[k] = max(last.get(k, comp), comp)
@@ -265,15 +266,15 @@ def _check_convergence(history: History, view: RegisterView, reads: Sequence[int
             continue  # a write of the key was still in flight (an info write never ends)
         r0 = first.setdefault(k, r)
         if view.r_src[r] != view.r_src[r0]:
-            found.add(f"{EVENTUAL}:convergence", _diverged, view, r0, r)
+            found.add(f"{modes[r]}:convergence", _diverged, view, modes[r], r0, r)
 
 
-def _diverged(view: RegisterView, r0: int, r: int) -> Anomaly:
-    return Anomaly(f"{EVENTUAL}:convergence", (view.r_op[r0], view.r_op[r]),
+def _diverged(view: RegisterView, mode: str, r0: int, r: int) -> Anomaly:
+    return Anomaly(f"{mode}:convergence", (view.r_op[r0], view.r_op[r]),
                    "final reads after the last write must agree (the replicas converge): "
                    f"{_where(view, r0)} {_show(view.r_value[r0])}, but {_where(view, r)} "
                    f"{_show(view.r_value[r])}",
-                   {"mode": EVENTUAL, "promise": "convergence", "key": view.r_key[r],
+                   {"mode": mode, "promise": "convergence", "key": view.r_key[r],
                     "values": [view.r_value[r0], view.r_value[r]]})
 
 
