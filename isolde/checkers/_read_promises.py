@@ -20,9 +20,10 @@ mode the read asked for, composing the existing checkers:
   write of the key has completed must all return the same value.
 
 Every weak read must also return a value some write produced (``thin-air-read``) that was
-written before the read ended (``future-read``), and every mode promises convergence. Each violation is an anomaly typed
-``MODE:PROMISE`` (e.g. ``session:monotonic-reads``). Linearizability of the whole history is
-reported as information (``whole_history``); it does not make the verdict invalid.
+written before the read ended (``future-read``), and every mode promises convergence. Each
+violation is an anomaly typed ``MODE:PROMISE`` (e.g. ``session:monotonic-reads``).
+Linearizability of the whole history is reported as information (``whole_history``); it does
+not make the verdict invalid.
 """
 
 from __future__ import annotations
