@@ -12,6 +12,7 @@ import pytest
 from isolde.checkers import CheckConfig, compose, run_checkers
 from isolde.cli import build_parser, run_defaults
 from isolde.histories import History, Op, txn_history
+from isolde.report import check_results
 from isolde.report.html import MAX_BYTES, ReportInput, render_html, write_report
 from isolde.report.html._command import reproduce_command
 from isolde.report.html._write import CAPS
@@ -35,7 +36,7 @@ def _stale_register() -> History:
 
 
 def _page(history: History, checkers: list[str], **kw: Any) -> str:
-    results = compose(run_checkers(history, checkers, CheckConfig()))
+    results = check_results(history, run_checkers(history, checkers, CheckConfig()))
     return render_html(ReportInput(results=results, history=history, **kw))
 
 
@@ -54,6 +55,7 @@ def test_nonlinearizable_page_has_verdict_explanation_timeline_and_fault_windows
     assert 'id="timeline-linearizable-0"' in page
     assert "read → nil" in page and "write 1" in page  # values on the bars, key unwrapped
     assert "fault: partition" in page  # shaded and in the legend
+    assert "during partition #0" in page  # the read fell inside the fault window
     for ident in ("latency-plot", "throughput-plot"):
         assert f'id="{ident}"' in page
     assert '<section id="faults">' in page
@@ -66,7 +68,7 @@ def test_g2_item_cycle_graph_has_labelled_edges() -> None:
     assert 'data-type="G2-item"' in page
     cycle = page[page.index('id="cycle-list-append-0"'):]
     cycle = cycle[: cycle.index("</figure>")]
-    assert "rw key x" in cycle and "rw key y" in cycle
+    assert 'rw key "x"' in cycle and 'rw key "y"' in cycle
     assert "T1" in cycle and "T2" in cycle
     _no_external_loads(page)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import networkx as nx
 
+from ...checkers import show_value
 from ._figure import new_figure, to_svg
-from ._timeline import compact
 
 EDGE_COLOURS = {"ww": "#1c7ed6", "wr": "#2f9e44", "rw": "#e03131", "process": "#7048e8",
                 "realtime": "#f76707"}
@@ -54,7 +54,7 @@ def edge_label(edge: Mapping[str, Any]) -> str:
     """``rw key 0``: the dependency type, and the key it is about when there is one."""
     kind = str(edge.get("type", "?"))
     if edge.get("key") is not None:
-        return f"{kind} key {compact(edge['key'])}"
+        return f"{kind} key {show_value(edge['key'])}"
     return kind
 
 

@@ -174,7 +174,8 @@ def _checker_anomalies(ctx: _Context, name: str, result: Mapping[str, Any]) -> s
         figures = _anomaly_figures(ctx, a, f"{name}-{n}") if draw else ""
         drawn[kind] += 1 if figures else 0
         items.append(f'<li class="anomaly" data-type="{escape(kind)}"><p><b class="atype">'
-                     f"{escape(kind)}</b> ops {escape(str(a.get('ops', [])[:20]))}</p>"
+                     f"{escape(kind)}</b> ops {escape(str(a.get('ops', [])[:20]))}"
+                     f"{_during(a)}</p>"
                      f'<p class="explanation">{escape(str(a.get("explanation", "")))}</p>'
                      f"{_ops_table(ctx, a)}{figures}</li>")
     if any(n > ctx.caps.figures_per_type for n in Counter(
@@ -188,6 +189,19 @@ def _checker_anomalies(ctx: _Context, name: str, result: Mapping[str, Any]) -> s
             if len(items) > shown else "")
     return (f'<h3 id="checker-{escape(name)}">{escape(name)}</h3>'
             f'<ol class="anomalies">{"".join(items[:shown])}</ol>{rest}')
+
+
+def _during(a: Mapping[str, Any]) -> str:
+    """Where the anomaly fell relative to the fault windows (results.json's ``fault_windows``,
+    present when the history had faults); the window numbers are the fault table's rows."""
+    ws = a.get("fault_windows")
+    if not isinstance(ws, list):
+        return ""
+    if not ws:
+        return ' <span class="window">outside fault windows</span>'
+    names = ", ".join(f"{w.get('fault', '?')} #{w.get('window', '?')}" for w in ws
+                      if isinstance(w, Mapping))
+    return f' <span class="window during">during {escape(names)}</span>'
 
 
 def _anomaly_figures(ctx: _Context, a: Mapping[str, Any], ident: str) -> str:
@@ -226,9 +240,9 @@ def _ops_table(ctx: _Context, a: Mapping[str, Any]) -> str:
 def _faults(ctx: _Context) -> str:
     if not ctx.windows:
         return ""
-    rows = [(w.fault, f"{w.start:.3f}", f"{w.end:.3f}", f"{w.end - w.start:.3f}")
-            for w in ctx.windows]
-    table = _table(("fault", "start (s)", "end (s)", "seconds"), rows)
+    rows = [(n, w.fault, f"{w.start:.3f}", f"{w.end:.3f}", f"{w.end - w.start:.3f}")
+            for n, w in enumerate(ctx.windows)]
+    table = _table(("#", "fault", "start (s)", "end (s)", "seconds"), rows)
     if len(rows) > 10:  # a long soak has hundreds: folded, the plots below shade them all
         table = f"<details><summary>{len(rows)} windows</summary>{table}</details>"
     return _section("faults", "Fault windows", table)

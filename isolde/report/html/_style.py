@@ -16,6 +16,8 @@ table.kv thead{display:none}
 pre{background:#f1f3f5;padding:.6rem .8rem;overflow-x:auto;white-space:pre-wrap}
 ol.anomalies>li{margin:0 0 1.4rem;padding-left:.3rem}
 .atype{color:#c92a2a}
+.window{font-size:12px;color:#495057;background:#f1f3f5;padding:0 .4rem;border-radius:3px}
+.window.during{background:#fff3bf}
 .explanation{margin:.2rem 0 .4rem;max-width:70em}
 figure{margin:.6rem 0}
 figure svg{max-width:100%;height:auto}

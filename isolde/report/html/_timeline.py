@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
+from ...checkers import show_value
 from ...histories import History, hashable
 from ._figure import OUTCOME_COLOURS, Window, new_figure, shade_faults, to_svg
 from ._ops import OUTCOMES, OpTable
@@ -70,27 +70,20 @@ def timeline_plot(history: History, table: OpTable, anomaly: Mapping[str, Any],
 
 
 def op_label(history: History, inv: int, key: Any = None, chars: int = LABEL_CHARS) -> str:
-    """``write 3``, ``read → 2``, ``cas [1, 2] → fail``...: f and its value, short."""
+    """``write 3``, ``read → 2``, ``cas [1 2] (fail)``...: f and its value (rendered as in the
+    explanations), short."""
     comp = history.pair(inv)
     f = str(history.fs[inv])
     v_in = _unkey(history.values[inv], key)
     v_out = _unkey(history.values[comp], key) if comp >= 0 else None
     outcome = OUTCOMES.get(history.type_code(comp), "info") if comp >= 0 else "info"
     if f in READS:
-        text = f"{f} → {compact(v_out)}" if outcome == "ok" else f"{f} ({outcome})"
+        text = f"{f} → {show_value(v_out)}" if outcome == "ok" else f"{f} ({outcome})"
     elif f == "txn":
-        text = compact(v_out if outcome == "ok" else v_in)
+        text = show_value(v_out if outcome == "ok" else v_in)
     else:
-        text = f"{f} {compact(v_in)}" + ("" if outcome == "ok" else f" ({outcome})")
+        text = f"{f} {show_value(v_in)}" + ("" if outcome == "ok" else f" ({outcome})")
     return text if len(text) <= chars else text[: chars - 1] + "…"
-
-
-def compact(value: Any) -> str:
-    """JSON without quotes around plain words: ``[[r 1 [1 2]] [append 0 5]]`` reads like Elle."""
-    if value is None:
-        return "nil"
-    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
-    return text.replace('"', "").replace(",", " ")
 
 
 def _unkey(value: Any, key: Any) -> Any:
