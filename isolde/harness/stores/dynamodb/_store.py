@@ -115,8 +115,7 @@ class DynamoDBStore:
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
                      self.admin.region, self._endpoint_url() or "AWS")
-            self._created = True  # from here on, teardown tries to delete it
-            await create_table(self.admin, self.table)
+            await create_table(self.admin, self.table, created=self._mark_created)
         except BaseException as e:  # failed or interrupted (Ctrl-C) part way: undo it all
             try:
                 await self._teardown(quiet=True)
@@ -127,6 +126,11 @@ class DynamoDBStore:
                 detail = self.secrets.redact(f"{classify(e).kind}: {e}")
                 raise StoreError(f"{self.name}: setup failed: {detail}") from None
             raise
+
+    def _mark_created(self) -> None:
+        """This run's CreateTable succeeded: the table is ours, so teardown deletes it. Nothing
+        else sets this: a table found in place (refused as existing) is never deleted."""
+        self._created = True
 
     async def teardown(self) -> None:
         """Close clients, delete the table unless ``keep``, stop the emulator. Never raises for
