@@ -8,9 +8,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +18,7 @@ from isolde.harness.stores.dynamodb._api import Api, Secrets
 from isolde.harness.stores.dynamodb._cost import Usage
 from isolde.harness.stores.dynamodb._table import create_table, delete_table
 
-from ...conftest import ROOT
-from .test_cli import audit, aws_env, isolde, tables
+from .test_cli import audit, aws_env, isolde, signal_audit, tables
 
 
 async def _admin(url: str) -> Api:
@@ -92,29 +88,14 @@ def test_a_finished_run_deletes_only_its_own_table(dynamodb_local_url: str, prec
 def test_a_run_cut_short_leaves_the_existing_table(dynamodb_local_url: str, precious: str,
                                                    tmp_path: Path, sig: signal.Signals) -> None:
     before = tables(dynamodb_local_url)
-    args = audit(dynamodb_local_url, tmp_path, "--yes")
-    args[args.index("--time-limit") + 1] = "60"
-    proc = subprocess.Popen([sys.executable, "-m", "isolde", *args], cwd=ROOT, env=aws_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not tables(dynamodb_local_url) - before:
-            assert time.monotonic() < deadline, "the audit never created its table"
-            time.sleep(0.1)
-        time.sleep(0.5)  # load is running
-        proc.send_signal(sig)
-        _out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert "Traceback" not in err
+    p = signal_audit(dynamodb_local_url, tmp_path, sig)
+    assert "Traceback" not in p.stderr
     _survives(dynamodb_local_url, precious)
     if sig == signal.SIGKILL:  # nothing could run: its own table is left, named isolde-<run id>
         for name in tables(dynamodb_local_url) - before:
             asyncio.run(_drop(dynamodb_local_url, name))
     else:
-        assert tables(dynamodb_local_url) == before, err
+        assert tables(dynamodb_local_url) == before, p.stderr
 
 
 async def _drop(url: str, name: str) -> None:

@@ -115,26 +115,33 @@ def test_audit_refuses_foreign_table_names(tmp_path: Path) -> None:
     assert "refusing table 'prod-orders'" in p.stderr
 
 
-def test_audit_ctrl_c_deletes_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
-    before = tables(dynamodb_local_url)
-    args = audit(dynamodb_local_url, tmp_path, "--yes")
+def signal_audit(url: str, tmp_path: Path, sig: int) -> subprocess.CompletedProcess[str]:
+    """Start a 60 s audit at ``url``, send ``sig`` once its table exists and load runs."""
+    before = tables(url)
+    args = audit(url, tmp_path, "--yes")
     args[args.index("--time-limit") + 1] = "60"
     proc = subprocess.Popen([sys.executable, "-m", "isolde", *args], cwd=ROOT, env=aws_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not tables(dynamodb_local_url) - before:
+        deadline = time.monotonic() + 60
+        while not tables(url) - before:
             assert time.monotonic() < deadline, "the audit never created its table"
             time.sleep(0.1)
         time.sleep(0.5)  # load is running
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert tables(dynamodb_local_url) == before, err
-    assert "Traceback" not in err
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_audit_ctrl_c_deletes_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    p = signal_audit(dynamodb_local_url, tmp_path, signal.SIGINT)
+    assert tables(dynamodb_local_url) == before, p.stderr
+    assert "Traceback" not in p.stderr
 
 
 @pytest.mark.parametrize("store", ["moto", "dynalite", "dynamodb-local"])
