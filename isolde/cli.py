@@ -1,13 +1,16 @@
 """The ``isolde`` command: ``run`` a scenario, ``check`` history files.
 
-Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error.
+Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error;
+a run cut short by a signal exits 128 + its number (130 for Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,11 +18,13 @@ from typing import Any, NoReturn
 import orjson
 from rich.console import Console
 
+from . import __version__
 from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
 from .histories import READERS, load_history
 from .nemesis import fault_summary
+from .workloads.list_append import MAX_TXN_LEN
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -32,28 +37,59 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _positive_int(s: str) -> int:
+# No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
+# hold them exactly; NaN and infinity are never a count, a duration or a rate.
+MAX_NUMBER = 2**53
+
+
+def _int(s: str) -> int:
     try:
         v = int(s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
+    if abs(v) > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53, got {s}")
+    return v
+
+
+def _positive_int(s: str) -> int:
+    v = _int(s)
     if v < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
 
 
-def _positive_float(s: str) -> float:
+def _int_up_to(most: int) -> Any:
+    def parse(s: str) -> int:
+        v = _positive_int(s)
+        if v > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {v}")
+        return v
+
+    return parse
+
+
+def _float(s: str) -> float:
     try:
         v = float(s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
+    if not math.isfinite(v) or abs(v) > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"expected a finite number up to 2**53, got {s!r}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    v = _float(s)
     if v <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {s}")
     return v
 
 
 def _nonneg_float(s: str) -> float:
-    v = _positive_float(s) if s not in ("0", "0.0") else 0.0
+    v = _float(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {s}")
     return v
 
 
@@ -127,7 +163,8 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"isolde {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a workload against a store and check the history")
     r.add_argument("--store", default="memory", help="store to test (default: memory)")
@@ -144,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="logical client processes (default 10)")
     r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
     r.add_argument("--max-ops", type=_positive_int, default=None, help="stop after N ops")
-    r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same schedule)")
+    r.add_argument("--seed", type=_int, default=0, help="random seed (same seed, same schedule)")
     r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
                    help="an op not done by then is recorded as info (default 5)")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
@@ -160,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="strong|bounded|session|consistent-prefix|eventual|mixed")
     w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
                    help="list-append: appends to a key before it retires (default 32)")
-    w.add_argument("--max-txn-length", type=_positive_int, default=4,
+    w.add_argument("--max-txn-length", type=_int_up_to(MAX_TXN_LEN), default=4,
                    help="list-append: micro-ops per transaction, at most 5 (default 4)")
     w.add_argument("--accounts", type=_positive_int, default=5,
                    help="bank: number of accounts (default 5)")
@@ -199,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
     c = sub.add_parser("check", help="check history files")
-    c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="history files, or run directories (their history.jsonl)")
     c.add_argument("--format", default="auto",
                    help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
@@ -215,9 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import Scenario, build_nemesis, run_scenario
-    from .report import render_summary, write_junit
+def _scenario(a: argparse.Namespace) -> Any:
+    """The Scenario the ``run`` options describe."""
+    from .harness import Scenario
 
     store_options = {
         "replicas": a.replicas,
@@ -231,7 +269,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
         "table": a.table, "keep": a.keep, "persistent": a.persistent,
     }
-    scenario = Scenario(
+    return Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
         nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
@@ -246,28 +284,63 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
                                       "bank_mode": a.bank_mode}},
         checkers=a.checker, check=_check_config(a),
     )
+
+
+def _given(a: argparse.Namespace) -> set[str]:
+    """The ``run`` options set on the command line (those that differ from their defaults)."""
+    defaults = vars(build_parser().parse_args(["run"]))
+    return {k for k, v in vars(a).items() if v != defaults.get(k)}
+
+
+def _preflight(a: argparse.Namespace, scenario: Any) -> Any:
+    """Every check that needs nothing started, in one place, before anything runs; returns the
+    prepared scenario (workload, store, nemesis)."""
+    from . import _preflight as pf
+    from .harness import prepare_scenario
+
+    pf.check_applicable(a.store, a.workload, _given(a))
+    pf.check_nemesis(scenario.nemesis, scenario.nemesis_options)
+    pf.check_checking(scenario.checkers, scenario.check)
+    if a.endpoint_url:
+        pf.check_endpoint_url(a.endpoint_url)
+    prepared = prepare_scenario(scenario)
+    if a.junit:
+        pf.check_output_file("--junit", a.junit)
+    pf.check_store_dir(a.store_dir)
+    return prepared
+
+
+def cmd_run(a: argparse.Namespace, console: Console) -> int:
+    from .harness import forward_to_sigint, run_scenario, signal_exit_code
+    from .report import render_summary, write_junit
+
+    scenario = _scenario(a)
+    store = _preflight(a, scenario).store
     audit = None
     if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
-        from .harness.stores import make_store
         from .harness.stores.dynamodb import _audit
 
-        audit = make_store(a.store, {"seed": a.seed, **store_options})
-        build_nemesis(scenario, audit)  # a fault it cannot take is refused before the plan
-        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
+        audit = store
+        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
-    try:
-        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                               store=audit)
-    finally:
-        if progress:
-            progress[0].stop()
-        if audit is not None:
-            _audit.report(audit, _say(console))  # type: ignore[arg-type]
-    render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
-    record = {"path": str(outcome.history_path), **outcome.results}
-    write_junit(outcome.run_dir / "junit.xml", [record])
-    if a.junit:
-        write_junit(a.junit, [record])
+    with forward_to_sigint():
+        try:
+            outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
+                                   store=store)
+        finally:
+            if progress:
+                progress[0].stop()
+            if audit is not None:
+                _audit.report(audit, _say(console))
+        render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+        record = {"path": str(outcome.history_path), **outcome.results}
+        write_junit(outcome.run_dir / "junit.xml", [record])
+        if a.junit:
+            write_junit(a.junit, [record])
+    interrupted = outcome.results.get("interrupted")
+    if interrupted is not None:
+        _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+        return signal_exit_code(signal.Signals[interrupted])
     return exit_code(outcome.valid)
 
 
@@ -292,13 +365,18 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _history_file(path: Path) -> Path:
+    """A run directory (``store/latest``) stands for the history it holds."""
+    return path / "history.jsonl" if path.is_dir() else path
+
+
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
     from .report import render_summary, write_junit
 
     worst = 0
     collected: list[dict[str, Any]] = []
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for path in a.paths:
+    for path in map(_history_file, a.paths):
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
@@ -336,6 +414,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
 
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
+    # A log that cannot be written (disk full) must not print tracebacks over the one line
+    # that says what happened.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     if not any(getattr(h, "_isolde", False) for h in root.handlers):
         h = logging.StreamHandler()
@@ -350,7 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
     try:
-        a = build_parser().parse_args(argv)
+        parser = build_parser()
+        a = parser.parse_args(argv)
+        if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
+            parser.print_help()
+            return EXIT_BAD_INPUT
         if a.command == "run":
             return cmd_run(a, console)
         if a.command == "emulator":
@@ -361,9 +446,12 @@ def main(argv: list[str] | None = None) -> int:
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("isolde: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # outside the load (setup, checking): nothing to report
+        from .harness import claim, signal_exit_code
+
+        sig = claim()
+        print(f"isolde: interrupted by {sig.name}", file=sys.stderr)
+        return signal_exit_code(sig)
     except Exception as e:
         if debug:
             raise

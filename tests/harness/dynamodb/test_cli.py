@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from isolde import IsoldeError
+from isolde.harness import Scenario, run_scenario
 from isolde.harness.stores.dynamodb import DynamoOptions
 from isolde.harness.stores.dynamodb._api import Api, Secrets
 from isolde.harness.stores.dynamodb._cost import Usage
@@ -178,3 +180,22 @@ def test_unreachable_endpoint_is_one_line(tmp_path: Path) -> None:
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "setup failed: connect-failed" in lines[0], p.stderr
     assert KEY_ID not in p.stderr and SECRET not in p.stderr
+
+
+def test_endpoint_url_credentials_are_refused_and_never_echoed(dynamodb_local_url: str,
+                                                               tmp_path: Path) -> None:
+    url = dynamodb_local_url.replace("http://", "http://isolde-user:url-s3cret@")
+    p = isolde(*audit(url, tmp_path, "--max-ops", "20", "--yes"), env=aws_env())
+    assert p.returncode == 254 and p.stdout == ""
+    assert p.stderr.startswith("isolde: error: --endpoint-url 'http://***@127.0.0.1:")
+    assert "url-s3cret" not in p.stderr and "isolde-user" not in p.stderr
+    assert not (tmp_path / "store").exists()
+    # Through the library (no CLI to refuse it), nothing written names them either.
+    scenario = Scenario(store="dynamodb", time_limit=1, store_dir=tmp_path / "lib",
+                        store_options={"endpoint_url": url, "region": "us-east-1"})
+    with pytest.raises(IsoldeError, match="setup failed"):
+        run_scenario(scenario)
+    for f in (tmp_path / "lib").rglob("*"):
+        if f.is_file():
+            assert "url-s3cret" not in f.read_text(), f
+            assert "isolde-user" not in f.read_text(), f
