@@ -84,7 +84,8 @@ def test_a_finished_run_deletes_only_its_own_table(dynamodb_local_url: str, prec
     _survives(dynamodb_local_url, precious)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["INT", "KILL"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
+                         ids=["INT", "TERM", "HUP", "KILL"])
 def test_a_run_cut_short_leaves_the_existing_table(dynamodb_local_url: str, precious: str,
                                                    tmp_path: Path, sig: signal.Signals) -> None:
     before = tables(dynamodb_local_url)
@@ -94,8 +95,10 @@ def test_a_run_cut_short_leaves_the_existing_table(dynamodb_local_url: str, prec
     if sig == signal.SIGKILL:  # nothing could run: its own table is left, named isolde-<run id>
         for name in tables(dynamodb_local_url) - before:
             asyncio.run(_drop(dynamodb_local_url, name))
-    else:
+    else:  # handled like Ctrl-C: its own table deleted, the run checked, the signal's code
         assert tables(dynamodb_local_url) == before, p.stderr
+        assert p.returncode == 128 + sig, p.stderr
+        assert "cloud audit:" in p.stdout and f"interrupted by {sig.name}" in p.stdout
 
 
 async def _drop(url: str, name: str) -> None:
