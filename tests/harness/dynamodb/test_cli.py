@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -199,3 +200,41 @@ def test_endpoint_url_credentials_are_refused_and_never_echoed(dynamodb_local_ur
         if f.is_file():
             assert "url-s3cret" not in f.read_text(), f
             assert "isolde-user" not in f.read_text(), f
+
+
+def test_dynamodb_local_leaves_nothing_in_the_callers_directory(
+        dynamodb_local_installed: None, tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    p = subprocess.run([sys.executable, "-m", "isolde", "run", "--store", "dynamodb-local",
+                        "--time-limit", "1", "--no-progress", "--store-dir", str(tmp_path / "s")],
+                       capture_output=True, text=True, cwd=cwd, timeout=180)
+    assert p.returncode == 0, p.stderr
+    assert list(cwd.iterdir()) == []  # no dynamodb-local-metadata.json here
+    for meta in (tmp_path / "s").rglob("dynamodb-local-metadata.json"):
+        assert '"telemetryEnabled":"false"' in meta.read_text().replace(" ", "")
+
+
+def test_persistent_dynalite_data_stays_in_the_run(dynalite_installed: None,
+                                                   tmp_path: Path) -> None:
+    tmp = Path(tempfile.gettempdir())
+    before = set(tmp.glob("isolde-dynalite-data-*"))
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "isolde", "run", "--store", "dynalite",
+                             "--persistent", "--time-limit", "60", "--no-progress",
+                             "--store-dir", str(store)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        hist = store / "register-dynalite" / "latest" / "history.jsonl"
+        deadline = time.monotonic() + 60
+        while not (hist.exists() and b'"ok"' in hist.read_bytes()):
+            assert time.monotonic() < deadline and proc.poll() is None, "no load ran"
+            time.sleep(0.1)
+        proc.kill()  # nothing of isolde's cleanup runs
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert set(tmp.glob("isolde-dynalite-data-*")) == before
+    assert list((store / "latest").glob("dynalite-data-*"))  # in the run, with its history
