@@ -20,10 +20,15 @@ from rich.console import Console
 
 from . import __version__
 from ._errors import BadInput, IsoldeError, UsageError
-from .checkers import CheckConfig, compose, exit_code, run_checkers
+from .checkers import CHECKERS, CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
+from .checkers.isolation import DEFAULT_MODELS
+from .checkers.isolation import MODELS as ISOLATION_MODELS
+from .checkers.linearizable import MODELS as LINEARIZABLE_MODELS
+from .harness.stores import STORES
 from .histories import READERS, load_history
-from .nemesis import fault_summary
+from .nemesis import FAULT_NAMES, fault_summary
+from .workloads import WORKLOADS
 from .workloads.list_append import MAX_TXN_LEN
 
 EXIT_BAD_INPUT = 254
@@ -32,7 +37,23 @@ EXIT_INTERNAL = 255
 _SEVERITY = {0: 0, 2: 1, 1: 2, EXIT_BAD_INPUT: 3, EXIT_INTERNAL: 4}
 
 
+class _Help(argparse.HelpFormatter):
+    """Each option's help ends with its default, where it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if (not action.option_strings or d is None or d is False or d == () or d == ""
+                or d is argparse.SUPPRESS or "%(default)" in text):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
@@ -133,15 +154,18 @@ RUN_CHECK_TIME_LIMIT = 300.0
 def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = None) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
-                   help="checkers to run, comma-separated (default: chosen by workload/content)")
-    g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
+                   help=f"checkers to run, comma-separated: {', '.join(CHECKERS)} (default: "
+                   "chosen by workload, or by the history's content)")
+    g.add_argument("--model", default=None,
+                   help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
+                   "chosen by the workload or the history)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
-                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit;"
-                   f" default {time_limit or 'none'})")
+                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
-                   help="isolation models that must hold (default strict-serializable)")
+                   help="isolation models that must hold, comma-separated: "
+                   f"{', '.join(ISOLATION_MODELS)} (default: {', '.join(DEFAULT_MODELS)})")
     g.add_argument("--staleness-sla", type=_sla, default=None,
                    help="make staleness a gate, e.g. p99=500ms,max=2s")
     g.add_argument("--details", action="store_true",
@@ -167,25 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a workload against a store and check the history")
-    r.add_argument("--store", default="memory", help="store to test (default: memory)")
-    r.add_argument("--workload", default="register", help="workload (default: register)")
+    r.add_argument("--store", default="memory", help=f"store to test: {', '.join(STORES)}")
+    r.add_argument("--workload", default="register", help=f"workload: {', '.join(WORKLOADS)}")
     r.add_argument("--nemesis", type=_csv, default=(),
-                   help="faults, comma-separated (see README: Faults)")
+                   help=f"faults, comma-separated: {', '.join(FAULT_NAMES)} (which store takes "
+                   "which: README, Faults)")
     r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
-                   help="seconds each fault lasts, and between faults (default 3)")
+                   help="seconds each fault lasts, and between faults")
     r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
-                   help="seconds of load (default 10)")
+                   help="seconds of load")
     r.add_argument("--concurrency", type=_positive_int, default=10,
-                   help="logical client processes (default 10)")
+                   help="logical client processes")
     r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
-    r.add_argument("--max-ops", type=_positive_int, default=None, help="stop after N ops")
+    r.add_argument("--max-ops", type=_positive_int, default=None,
+                   help="stop after N ops (the cloud audit: 1000 unless given)")
     r.add_argument("--seed", type=_int, default=0, help="random seed (same seed, same schedule)")
     r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
-                   help="an op not done by then is recorded as info (default 5)")
+                   help="an op not done by then is recorded as info")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
-                   help="where run directories go (default ./store)")
+                   help="where run directories go")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
@@ -194,18 +220,20 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--ops-per-key", type=_positive_int, default=200,
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
-                   help="strong|bounded|session|consistent-prefix|eventual|mixed")
+                   help="register, causal: strong, bounded, session, consistent-prefix, eventual "
+                   "or mixed")
     w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
-                   help="list-append: appends to a key before it retires (default 32)")
+                   help="list-append, rw-register: appends to a key before it retires")
     w.add_argument("--max-txn-length", type=_int_up_to(MAX_TXN_LEN), default=4,
-                   help="list-append: micro-ops per transaction, at most 5 (default 4)")
+                   help=f"list-append, rw-register: micro-ops per transaction, at most "
+                   f"{MAX_TXN_LEN}")
     w.add_argument("--accounts", type=_positive_int, default=5,
-                   help="bank: number of accounts (default 5)")
+                   help="bank: number of accounts")
     w.add_argument("--total", type=_positive_int, default=100,
-                   help="bank: total balance, spread evenly over the accounts (default 100)")
+                   help="bank: total balance, spread evenly over the accounts")
     w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
                    help="bank: transfers as transactions, or as a non-transactional "
-                        "read-modify-write control that must fail (default txn)")
+                        "read-modify-write control that must fail")
     m = r.add_argument_group("memory store")
     m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
     m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
@@ -220,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bounded staleness: max ms behind")
     m.add_argument("--isolation", default="serializable",
                    choices=("serializable", "snapshot-isolation", "read-committed", "none"),
-                   help="transaction isolation of the memory store (default serializable)")
+                   help="transaction isolation of the memory store")
     d = r.add_argument_group("dynamodb stores (dynamodb, dynamodb-local, moto, dynalite)")
     d.add_argument("--region", default=None, help="AWS region (else from your AWS config)")
     d.add_argument("--profile", default=None, help="AWS named profile (else the standard chain)")
@@ -239,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="history files, or run directories (their history.jsonl)")
     c.add_argument("--format", default="auto",
-                   help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
+                   help=f"auto|{'|'.join(sorted(READERS))}")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
     c.add_argument("--out", type=Path, default=None,
                    help="write full results JSON here (a list when several paths)")

@@ -21,7 +21,8 @@ def _readme_run_commands() -> list[str]:
     lines = [line.strip() for block in blocks for line in block.splitlines()]
     inline = re.findall(r"`(isolde run[^`]*)`", text)  # the fault tables' "try it" column
     return [line for line in lines + inline
-            if line.startswith("isolde run") and "# isolde: error" not in line]
+            if line.startswith("isolde run") and "# isolde: error" not in line
+            and "--help" not in line]
 
 
 COMMANDS = _readme_run_commands()

@@ -5,6 +5,7 @@ request) and no run directory left behind."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,25 @@ def test_check_accepts_a_run_directory(tmp_path: Path) -> None:
     r = run_cli("check", "--json", str(tmp_path / "latest"))
     assert r.returncode == 0, r.stderr
     assert '"valid":true' in r.stdout
+
+
+def test_help_lists_every_choice_and_default() -> None:
+    from isolde.checkers import CHECKERS
+    from isolde.checkers.isolation import MODELS as ISOLATION_MODELS
+    from isolde.checkers.linearizable import MODELS as LINEARIZABLE_MODELS
+    from isolde.harness import STORES
+    from isolde.nemesis import FAULT_NAMES
+    from isolde.workloads import WORKLOADS
+
+    r = run_cli("run", "--help")
+    assert r.returncode == 0
+    text = " ".join(re.sub(r"-\n\s+", "-", r.stdout).split())  # undo argparse's wrapping
+    for names in (STORES, WORKLOADS, FAULT_NAMES, CHECKERS, LINEARIZABLE_MODELS,
+                  ISOLATION_MODELS):
+        for name in names:
+            assert name in text, name
+    for flag, default in [("--keys KEYS", 5), ("--ops-per-key OPS_PER_KEY", 200),
+                          ("--replicas REPLICAS", 3), ("--lag-ms LAG_MS", 5.0),
+                          ("--time-limit SEC", 10.0), ("--concurrency CONCURRENCY", 10)]:
+        after = text[text.index(f"{flag} ", text.index("options:")):]
+        assert f"(default: {default})" in after[:300], flag

@@ -238,3 +238,25 @@ def test_persistent_dynalite_data_stays_in_the_run(dynalite_installed: None,
             proc.wait()
     assert set(tmp.glob("isolde-dynalite-data-*")) == before
     assert list((store / "latest").glob("dynalite-data-*"))  # in the run, with its history
+
+
+def test_emulator_start_prints_a_line_that_runs(dynalite_installed: None, tmp_path: Path) -> None:
+    emu = subprocess.Popen([sys.executable, "-m", "isolde", "emulator", "start", "dynalite"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert emu.stdout is not None
+        assert "ready at http://127.0.0.1:" in emu.stdout.readline()
+        line = emu.stdout.readline().strip()
+        assert line.startswith("AWS_ACCESS_KEY_ID=") and "--endpoint-url http://127.0.0.1:" in line
+        # As pasted (isolde being this checkout's), with a short run into the test's directory.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+        command = line.replace(" isolde run ", f" {sys.executable} -m isolde run ", 1)
+        p = subprocess.run(f"{command} --time-limit 1 --no-progress --store-dir {tmp_path}",
+                           shell=True, capture_output=True, text=True, cwd=ROOT, env=env,
+                           timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "cloud audit:" in p.stdout
+    finally:
+        emu.send_signal(signal.SIGINT)
+        emu.communicate(timeout=30)
