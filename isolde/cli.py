@@ -360,11 +360,12 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
                 progress[0].stop()
             if audit is not None:
                 _audit.report(audit, _say(console))
-        render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+        # Files before the console: a closed stdout (| head) must not cost a report.
         record = {"path": str(outcome.history_path), **outcome.results}
         write_junit(outcome.run_dir / "junit.xml", [record])
         if a.junit:
             write_junit(a.junit, [record])
+        render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     interrupted = outcome.results.get("interrupted")
     if interrupted is not None:
         _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")

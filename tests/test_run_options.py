@@ -168,3 +168,16 @@ def test_help_lists_every_choice_and_default() -> None:
                           ("--time-limit SEC", 10.0), ("--concurrency CONCURRENCY", 10)]:
         after = text[text.index(f"{flag} ", text.index("options:")):]
         assert f"(default: {default})" in after[:300], flag
+
+
+def test_closed_stdout_still_writes_every_file(tmp_path: Path) -> None:
+    junit = tmp_path / "j.xml"
+    proc = subprocess.Popen([sys.executable, "-m", "isolde", "run", "--time-limit", "0.5",
+                             "--no-progress", "--store-dir", str(tmp_path / "store"), "--junit",
+                             str(junit)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.close()  # as `| head -0` would: the summary cannot be printed
+    proc.wait(timeout=120)
+    assert "<testsuite" in junit.read_text()
+    assert (tmp_path / "store" / "latest" / "junit.xml").exists()
