@@ -59,8 +59,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 # No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
-# hold them exactly; NaN and infinity are never a count, a duration or a rate.
+# hold them exactly; NaN and infinity are never a count, a duration or a rate. A positive
+# duration or rate below MIN_POSITIVE would overflow once inverted (1 / --rate, in ns).
 MAX_NUMBER = 2**53
+MIN_POSITIVE = 1e-6
 
 
 def _int(s: str) -> int:
@@ -102,8 +104,8 @@ def _float(s: str) -> float:
 
 def _positive_float(s: str) -> float:
     v = _float(s)
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
+    if v < MIN_POSITIVE:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_POSITIVE:g}, got {s}")
     return v
 
 
@@ -124,7 +126,10 @@ def parse_size(s: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a size like 512M or 2G, got {s!r}")
     unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
     mult = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
-    return int(float(m.group(1)) * mult)
+    size = int(float(m.group(1)) * mult)
+    if size > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53 bytes, got {s!r}")
+    return size
 
 
 def _csv(s: str) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ BAD_OPTIONS = {
     "nemesis-interval-nan": (["--nemesis-interval", "nan"], "--nemesis-interval"),
     "check-time-limit-nan": (["--check-time-limit", "nan"], "--check-time-limit"),
     "lag-ms-negative": (["--lag-ms", "-1"], "--lag-ms"),
+    "rate-tiny": (["--rate", "1e-300"], "--rate: must be at least 1e-06"),
+    "memory-limit-huge": (["--memory-limit", "99999999999T"], "--memory-limit"),
     "seed-1e100": (["--seed", "1e100"], "--seed"),
     "total-1e30": (["--workload", "bank", "--total", "1e30"], "--total"),
     "total-huge": (["--workload", "bank", "--total", "1" + "0" * 30], "--total"),
