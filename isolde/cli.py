@@ -63,6 +63,12 @@ class _Parser(argparse.ArgumentParser):
 # duration or rate below MIN_POSITIVE would overflow once inverted (1 / --rate, in ns).
 MAX_NUMBER = 2**53
 MIN_POSITIVE = 1e-6
+# Sizes a run sets up before its first op (clients, keys in play and their final reads, accounts
+# read in one snapshot, replicas): beyond these a run spends minutes or all memory on them.
+MAX_CONCURRENCY = 1000
+MAX_KEYS = 10_000
+MAX_ACCOUNTS = 1000
+MAX_REPLICAS = 100
 
 
 def _int(s: str) -> int:
@@ -207,8 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
                    help="seconds of load")
-    r.add_argument("--concurrency", type=_positive_int, default=10,
-                   help="logical client processes")
+    r.add_argument("--concurrency", type=_int_up_to(MAX_CONCURRENCY), default=10,
+                   help=f"logical client processes, at most {MAX_CONCURRENCY}")
     r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
     r.add_argument("--max-ops", type=_positive_int, default=None,
                    help="stop after N ops (the cloud audit: 1000 unless given)")
@@ -221,7 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
     w = r.add_argument_group("workload")
-    w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
+    w.add_argument("--keys", type=_int_up_to(MAX_KEYS), default=5,
+                   help=f"keys in play at once, at most {MAX_KEYS}")
     w.add_argument("--ops-per-key", type=_positive_int, default=200,
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
@@ -232,15 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--max-txn-length", type=_int_up_to(MAX_TXN_LEN), default=4,
                    help=f"list-append, rw-register: micro-ops per transaction, at most "
                    f"{MAX_TXN_LEN}")
-    w.add_argument("--accounts", type=_positive_int, default=5,
-                   help="bank: number of accounts")
+    w.add_argument("--accounts", type=_int_up_to(MAX_ACCOUNTS), default=5,
+                   help=f"bank: number of accounts, at most {MAX_ACCOUNTS}")
     w.add_argument("--total", type=_positive_int, default=100,
                    help="bank: total balance, spread evenly over the accounts")
     w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
                    help="bank: transfers as transactions, or as a non-transactional "
                         "read-modify-write control that must fail")
     m = r.add_argument_group("memory store")
-    m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
+    m.add_argument("--replicas", type=_int_up_to(MAX_REPLICAS), default=3,
+                   help=f"primary + followers, at most {MAX_REPLICAS}")
     m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
                    help="mean replication lag in ms (exponential)")
     m.add_argument("--latency-ms", type=_nonneg_float, default=0.5,
