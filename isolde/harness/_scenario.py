@@ -15,9 +15,10 @@ import orjson
 
 from .._errors import IsoldeError
 from .._redact import redact_url
-from ..checkers import CheckConfig, compose, run_checkers
+from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
-from ..nemesis import Nemesis, NemesisOptions, fault_summary, make_nemesis
+from ..nemesis import Nemesis, NemesisOptions, make_nemesis
+from ..report import check_results, verdict_word
 from ..workloads import Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
@@ -107,6 +108,8 @@ def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
            if k in WorkloadOptions.__dataclass_fields__},
     )
     workload = make_workload(s.workload, wopts)
+    names = list(s.checkers or workload.checkers)
+    refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
     return Prepared(workload, store, build_nemesis(s, store))
@@ -142,7 +145,7 @@ def run_scenario(
         if interrupted is not None:  # cut short: the verdict covers only what ran
             results["interrupted"] = interrupted
         write_json(run_dir / "results.json", results)
-        log.info("verdict: %s", results["valid"])
+        log.info("verdict: %s", verdict_word(results["valid"]))
         return Outcome(run_dir, run_dir / "history.jsonl", history, results)
     except OSError as e:
         if e.errno != errno.ENOSPC:
@@ -194,8 +197,4 @@ def _judge(s: Scenario, workload: Workload, history: History, run_dir: Path) -> 
         options={**workload.checker_options(), **s.check.options},
         model=s.check.model or workload.checker_options().get("model"),
     )
-    results = compose(run_checkers(history, names, cfg))
-    faults = fault_summary(history)
-    if faults is not None:
-        results["faults"] = faults
-    return results
+    return check_results(history, run_checkers(history, names, cfg))
