@@ -25,10 +25,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("store_dir", nargs="?", type=Path, default=Path("store"), metavar="STORE_DIR",
                    help="the runs directory (default ./store)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default 127.0.0.1; anything else is reachable by "
-                        "others, and warned about)")
+                   help="address to bind (anything but loopback is reachable by others, and "
+                        "warned about)")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+                   help="port (0 picks a free one)")
 
 
 def _port(s: str) -> int:
