@@ -9,16 +9,20 @@ import argparse
 import logging
 import re
 import sys
+import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 import orjson
 from rich.console import Console
 
-from ._errors import BadInput, IsoldeError, UsageError
-from .checkers import CheckConfig, compose, exit_code, run_checkers
+from ._errors import BadInput, IsoldeError, OutOfBudget, UsageError
+from ._stdout import SafeStdout
+from .checkers import UNKNOWN, CheckConfig, compose, exit_code, make_checker, run_checkers
 from .checkers._auto import default_checkers
-from .histories import READERS, load_history
+from .histories import DEFAULT_MAX_LINE, READERS, STDIN, LoadLimits, load_history
 from .nemesis import fault_summary
 
 EXIT_BAD_INPUT = 254
@@ -199,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
     c = sub.add_parser("check", help="check history files")
-    c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="history files; '-' reads stdin (pipes and FIFOs work too)")
     c.add_argument("--format", default="auto",
                    help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
@@ -207,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write full results JSON here (a list when several paths)")
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
+    c.add_argument("--max-line-length", type=parse_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
+                   help="longest history line accepted (default 64M); longer is bad input")
     _add_check_options(c)
 
     from .harness.emulators._cli import add_parser as add_emulator_parser
@@ -292,46 +299,139 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
-def cmd_check(a: argparse.Namespace, console: Console) -> int:
-    from .report import render_summary, write_junit
+def cmd_check(a: argparse.Namespace, console: Console, out: SafeStdout) -> int:
+    """Check each path on its own (one path's error or budget does not stop the others); the
+    exit code is the worst of them. Output files are checked up front, written at the end."""
+    from .report import write_junit
 
+    _refuse_bad_outputs(a)
+    names = list(a.checker) if a.checker else None
+    for name in names or ():
+        make_checker(name)  # an unknown name is refused before any history is read
     worst = 0
     collected: list[dict[str, Any]] = []
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     for path in a.paths:
-        try:
-            history = load_history(path, a.format)
-            names = list(a.checker) if a.checker else default_checkers(history)
-            # Detail files go beside --out (one path checked) or else beside the history.
-            out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
-            results = compose(run_checkers(history, names, _check_config(a, out_dir)))
-            faults = fault_summary(history)
-            if faults is not None:  # fault windows, for the report
-                results["faults"] = faults
-            code = exit_code(results["valid"])
-        except BadInput as e:
-            err.print(f"isolde: error: {e}", markup=False)
-            code, results = e.exit_code, {"valid": None, "error": str(e)}
-        record = {"path": str(path), "valid": results["valid"],
-                  "anomaly_types": results.get("anomaly_types", []),
-                  "checkers": results.get("checkers", {})}
-        if "error" in results:
-            record["error"] = results["error"]
+        record, results, code = _check_path(path, a, names)
         collected.append(record)
         if a.json:
-            sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")
-            sys.stdout.flush()
+            out.write_bytes(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")
         elif "error" not in results:
-            render_summary(results, console, title=f"{path}: ")
+            _render(results, console, path)
         if _SEVERITY[code] > _SEVERITY[worst]:
             worst = code
     if a.junit:
         write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
-        a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return worst
+
+
+def _check_path(
+    path: Path, a: argparse.Namespace, names: list[str] | None
+) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """(record for --json/--out/--junit, full results, exit code) of one path; its bad input or
+    internal error is reported in one line naming it, and does not stop the other paths."""
+    try:
+        results = _judge(path, a, names)
+        code = exit_code(results["valid"])
+    except OutOfBudget as e:  # loading ran out of time or memory: no verdict, and why
+        results = {"valid": UNKNOWN, "reason": str(e), "anomaly_types": [], "checkers": {}}
+        code = exit_code(UNKNOWN)
+    except BadInput as e:
+        results = {"valid": None, "error": _naming(str(e), path)}
+        code = e.exit_code
+        print(f"isolde: error: {results['error']}", file=sys.stderr)
+    except (Exception, RecursionError) as e:
+        if a.debug:
+            raise
+        results = {"valid": None, "error": f"{path}: internal error: {type(e).__name__}: {e}"}
+        code = EXIT_INTERNAL
+        print(f"isolde: {results['error']} (rerun with --debug)", file=sys.stderr)
+    record = {"path": str(path), "valid": results["valid"],
+              "anomaly_types": results.get("anomaly_types", []),
+              "checkers": results.get("checkers", {})}
+    for key in ("reason", "error"):
+        if key in results:
+            record[key] = results[key]
+    return record, results, code
+
+
+def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[str, Any]:
+    """Load and check one history within one budget: loading counts against the time and
+    memory limits, and the checkers get what time is left."""
+    deadline = time.monotonic() + a.check_time_limit if a.check_time_limit else None
+    limits = LoadLimits(a.max_line_length, deadline, a.memory_limit)
+    history = load_history(path, a.format, limits=limits)
+    config = _check_config(a, _details_dir(a, path))
+    if deadline is not None:
+        config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
+    results = compose(run_checkers(history, names or default_checkers(history), config))
+    faults = fault_summary(history)
+    if faults is not None:  # fault windows, for the report
+        results["faults"] = faults
+    return results
+
+
+def _render(results: dict[str, Any], console: Console, path: Path) -> None:
+    from .report import render_summary
+
+    render_summary(results, console, title=f"{path}: ")
+    reasons = [("", results.get("reason"))] + [
+        (f" ({name})", r.get("reason")) for name, r in results.get("checkers", {}).items()
+        if r.get("valid") == UNKNOWN]
+    for where, reason in reasons:
+        if isinstance(reason, str):
+            _say(console)(f"  unknown{where}: {reason}")
+
+
+def _naming(message: str, path: Path) -> str:
+    """An error message that names its file (checkers know ops, not files)."""
+    names = (str(path), "<stdin>") if str(path) == STDIN else (str(path),)
+    return message if message.startswith(names) else f"{path}: {message}"
+
+
+def _details_dir(a: argparse.Namespace, path: Path) -> Path:
+    """Detail files go beside --out (one path checked), else beside the history file, else
+    (stdin, a pipe) in the working directory."""
+    if a.out and len(a.paths) == 1:
+        return a.out.parent
+    return path.parent if path.is_file() else Path.cwd()
+
+
+def _refuse_bad_outputs(a: argparse.Namespace) -> None:
+    """Every file isolde would write must be writable before any history is read (a long check
+    must not end in an error), and stdin can be read only once."""
+    if sum(str(p) == STDIN for p in a.paths) > 1:
+        raise UsageError("'-' (stdin) can be checked only once")
+    for flag, target in (("--out", a.out), ("--junit", a.junit)):
+        if target is not None:
+            _probe_file(flag, target)
+    if a.details:
+        for d in {_details_dir(a, p) for p in a.paths}:
+            _probe_dir("--details", d)
+
+
+def _probe_file(flag: str, path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):  # append: probing must not truncate a file before it is rewritten
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag} {path}: cannot write: {e.strerror or e}") from None
+    if not existed:
+        path.unlink()
+
+
+def _probe_dir(flag: str, d: Path) -> None:
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag}: cannot write detail files in {d}: {e.strerror or e}") from None
 
 
 def _console_logging() -> None:
@@ -346,7 +446,8 @@ def _console_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    console = Console(highlight=False)
+    out = SafeStdout()  # a reader closing the pipe early changes no verdict and no file
+    console = Console(file=cast(IO[str], out), highlight=False)  # a text file in all but name
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
     try:
@@ -357,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
-        return cmd_check(a, console)
+        return cmd_check(a, console, out)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -12,12 +12,13 @@ Formats: ``../shared/corpus/porcupine/README.md``. Neither format has timestamps
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 from .._errors import BadInput
 from ._history import History
+from ._input import HistoryInput, as_input
 from ._op import Op
 
 _ETCD_PREFIX = "jepsen.util - "
@@ -29,14 +30,13 @@ _KV_LINE = re.compile(
 )
 
 
-def _read_text(path: Path) -> str:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput("not a text history (binary data)", str(path)) from None
+def _read_text(source: str | os.PathLike[str] | HistoryInput) -> tuple[str, str]:
+    """The input's name and text (read once, within its bounds)."""
+    with as_input(source) as src:
+        text = src.text()
     if not text.strip():
-        raise BadInput("empty history (no ops)", str(path))
-    return text
+        raise BadInput("empty history (no ops)", src.name)
+    return src.name, text
 
 
 def _etcd_value(tok: str, where: str) -> Any:
@@ -52,10 +52,9 @@ def _etcd_value(tok: str, where: str) -> Any:
         raise BadInput(f"unreadable value {tok!r}", where) from None
 
 
-def read_porcupine_etcd(path: str | Path) -> History:
+def read_porcupine_etcd(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Porcupine/Jepsen etcd log as a single-register history (read, write, cas)."""
-    p = Path(path)
-    text = _read_text(p)
+    p, text = _read_text(path)
     ops: list[Op] = []
     open_args: dict[int, Any] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -91,10 +90,9 @@ def _kv_string(tok: str) -> str | None:
     return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
 
 
-def read_porcupine_kv(path: str | Path) -> History:
+def read_porcupine_kv(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Porcupine key/value log (get/put/append) with values as ``[key, value]`` tuples."""
-    p = Path(path)
-    text = _read_text(p)
+    p, text = _read_text(path)
     ops: list[Op] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
