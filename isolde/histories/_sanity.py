@@ -31,7 +31,7 @@ class OpWatch:
         if isinstance(index, int) and not isinstance(index, bool):
             if self._index is not None and index <= self._index:
                 how = "is repeated" if index == self._index else "goes backwards"
-                self._warn("index", where, f"index {index} {how} (after {self._index})")
+                self._warn(how, where, f"index {index} {how} (after {self._index})")
             self._index = index
         if "time" in d:
             if op.time < 0:
