@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -27,8 +28,11 @@ INT64 = (-(1 << 63), (1 << 63) - 1)
 MAX_DEPTH = 100
 
 
-def op_from_dict(d: Any, where: str, position: int) -> Op:
-    """Validate one decoded op map; raise BadInput naming ``where`` on any wrong field."""
+def op_from_dict(d: Any, where: str, position: int, *, check_values: bool = True) -> Op:
+    """Validate one decoded op map; raise BadInput naming ``where`` on any wrong field.
+
+    ``check_values=False`` skips the walk of the values for depth and integer range (for a
+    caller that knows from the raw line that it cannot fail)."""
     if not isinstance(d, dict):
         raise BadInput(f"expected an op object, got {type(d).__name__}", where)
     t = d.get("type")
@@ -46,7 +50,8 @@ def op_from_dict(d: Any, where: str, position: int) -> Op:
         raise BadInput(f"field 'f' must be a string, got {f!r}", where)
     time = _int_field(d, "time", position, where, "an integer (ns)")
     _int_field(d, "index", position, where, "an integer")  # validated; position is the index
-    _check_values(d, where)
+    if check_values:
+        _check_values(d, where)
     extra = {k: v for k, v in d.items() if k not in STANDARD_FIELDS}
     return Op(position, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
 
@@ -98,12 +103,21 @@ def iter_jsonl(source: str | os.PathLike[str] | HistoryInput) -> Iterator[Op]:
                     log.warning("%s: last line is incomplete (torn write?); ignoring it", where)
                     break
                 raise BadInput(_json_error(raw, str(e)), where) from None
-            op = op_from_dict(d, where, position)
+            op = op_from_dict(d, where, position, check_values=_suspect(raw))
             watch.see(d, op, where)
             yield op
             position += 1
         if position == 0:
             raise BadInput("empty history (no ops)", src.name)
+
+
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def _suspect(raw: bytes) -> bool:
+    """Whether a JSON line might nest too deep or hold an integer beyond 64 bits (two C-speed
+    scans, so the walk of the values is paid only by the rare line that needs it)."""
+    return raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or _LONG_NUMBER.search(raw) is not None
 
 
 def _json_error(raw: bytes, reason: str) -> str:
