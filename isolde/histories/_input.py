@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .._errors import BadInput, OutOfBudget
+from .._resources import rss_bytes
 
 DEFAULT_MAX_LINE = 64 << 20  # bytes; no real op comes near this
 STDIN = "-"
@@ -35,14 +36,6 @@ class LoadLimits:
     memory_limit: int | None = None
 
 
-def resident_bytes() -> int:
-    """This process's resident set size (0 where /proc is unavailable)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
 
 class HistoryInput:
     """One history input, consumed once: ``head()`` peeks, then ``lines()`` or ``text()``.
@@ -57,7 +50,7 @@ class HistoryInput:
         self._fh = stream
         self._buf = b""
         self._eof = False
-        self._rss0 = resident_bytes() if self.limits.memory_limit else 0
+        self._rss0 = rss_bytes() if self.limits.memory_limit else 0
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], limits: LoadLimits | None = None) -> HistoryInput:
@@ -103,7 +96,7 @@ class HistoryInput:
         lim = self.limits
         if lim.deadline is not None and time.monotonic() > lim.deadline:
             raise OutOfBudget(f"{self.name}: the check time limit ran out while loading")
-        if lim.memory_limit is not None and resident_bytes() - self._rss0 > lim.memory_limit:
+        if lim.memory_limit is not None and rss_bytes() - self._rss0 > lim.memory_limit:
             raise OutOfBudget(f"{self.name}: the memory limit ran out while loading")
 
     def head(self, n: int = HEAD) -> bytes:
