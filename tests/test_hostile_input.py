@@ -158,6 +158,10 @@ BAD_HISTORIES = {
         + op(1, "ok", 0, "txn", [["r", 1, [[1]]]]), "elements must be scalars"),
     "lone-surrogate-edn": ("h.edn", '{:type :invoke, :f :write, :value "\\ud800", '
                            ':process 0}\n', "surrogate"),
+    "bank-read-list": ("h.jsonl", op(0, "invoke", 0, "read", None)
+                       + op(1, "ok", 0, "read", [1, 2, 3]), "map of account"),
+    "bank-init-strings": ("h.jsonl", op(0, "invoke", 0, "init", {"a": "x"})
+                          + op(1, "ok", 0, "init", {"a": "x"}), "must be a number"),
     "cas-not-pair": ("h.jsonl", op(0, "invoke", 0, "cas", 3) + op(1, "ok", 0, "cas", 3), "cas"),
 }
 
@@ -167,7 +171,7 @@ def test_bad_history_names_the_file(tmp_path: Path, name: str) -> None:
     fname, content, expect = BAD_HISTORIES[name]
     p = tmp_path / fname
     p.write_text(content)
-    r = run_cli("check", str(p))
+    r = run_cli("check", *(["--checker", "bank"] if name.startswith("bank") else []), str(p))
     assert r.returncode == 254, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(p) in lines[0] and expect in lines[0], lines

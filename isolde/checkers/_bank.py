@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .._errors import BadInput
 from ..histories import INVOKE, NEMESIS, OK, History
 from ._base import CheckConfig
 from ._result import UNKNOWN, Anomaly, Result, Validity
@@ -42,12 +43,14 @@ class BankChecker:
             f = fs[i]
             if f == "transfer":
                 transfers[("invoke", "ok", "fail", "info")[types[i]]] += 1
-            elif types[i] == OK and f == "init" and isinstance(values[i], dict):
+            elif types[i] == OK and f == "init":
+                _check_accounts(values[i], f, i)
                 if total is None:
-                    total, source = sum(values[i].values()), "init"
+                    total, source = sum(_balances(values[i])), "init"
                 if accounts is None:
                     accounts = list(values[i])
-            elif types[i] == OK and f == "read" and isinstance(values[i], dict):
+            elif types[i] == OK and f == "read":
+                _check_accounts(values[i], f, i)
                 reads.append(i)
         if total is None and reads:
             total, source = sum(_balances(values[reads[0]])), "first read"
@@ -92,6 +95,18 @@ class BankChecker:
         counts[a.type] += 1
         if counts[a.type] <= MAX_EXAMPLES:
             found.append(a)
+
+
+def _check_accounts(v: Any, f: str, i: int) -> None:
+    """An ok init or read holds a map of account to balance (a number, or nil for an account
+    not read); anything else would be judged as if it were one, so it is refused."""
+    if not isinstance(v, dict):
+        raise BadInput(f"bank {f} value must be a map of account to balance, got {v!r}",
+                       f"op {i}")
+    for a, b in v.items():
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float))):
+            raise BadInput(f"bank {f} balance of account {a!r} must be a number, got {b!r}",
+                           f"op {i}")
 
 
 def _balances(v: dict[Any, Any]) -> list[Any]:
