@@ -401,9 +401,12 @@ def _details_dir(a: argparse.Namespace, path: Path) -> Path:
 
 def _refuse_bad_outputs(a: argparse.Namespace) -> None:
     """Every file isolde would write must be writable before any history is read (a long check
-    must not end in an error), and stdin can be read only once."""
+    must not end in an error); stdin can be read only once; the format must exist."""
     if sum(str(p) == STDIN for p in a.paths) > 1:
         raise UsageError("'-' (stdin) can be checked only once")
+    if a.format != "auto" and a.format not in READERS:
+        raise UsageError(f"--format: unknown history format {a.format!r} "
+                         f"(known: auto, {', '.join(sorted(READERS))})")
     for flag, target in (("--out", a.out), ("--junit", a.junit)):
         if target is not None:
             _probe_file(flag, target)
