@@ -342,7 +342,7 @@ def _check_path(
         results = {"valid": None, "error": _naming(str(e), path)}
         code = e.exit_code
         print(f"isolde: error: {results['error']}", file=sys.stderr)
-    except (Exception, RecursionError) as e:
+    except Exception as e:  # RecursionError and the like: this path only
         if a.debug:
             raise
         results = {"valid": None, "error": f"{path}: internal error: {type(e).__name__}: {e}"}

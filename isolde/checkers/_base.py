@@ -69,5 +69,6 @@ def run_checkers(
     """Run each named checker on the history; results keyed by name, in the given order. With
     a time or memory limit in ``config``, every checker is held to it (see ``_budget``)."""
     cfg = config or CheckConfig()
-    checkers = [make_checker(n, cfg) for n in names]  # resolve all names before any work
-    return run_within_budget(checkers, history, cfg)
+    for n in names:  # resolve all names before any work
+        make_checker(n, cfg)
+    return run_within_budget(names, history, cfg, make_checker)

@@ -18,7 +18,8 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .._resources import rss_bytes
@@ -36,19 +37,24 @@ _POLL_S = 0.02
 
 
 def run_within_budget(
-    checkers: Sequence[Checker], history: History, config: CheckConfig
+    names: Sequence[str], history: History, config: CheckConfig,
+    make: Callable[[str, CheckConfig], Checker],
 ) -> dict[str, Result]:
-    """Each checker's result, all within ``config``'s time and memory limits."""
+    """Each named checker's result (``make`` builds it), all within ``config``'s time and
+    memory limits. Each checker is told the time left, so one that watches its budget stops
+    with what it found; one past the deadline and its grace is stopped from here."""
     if config.time_limit is None and config.memory_limit is None:
-        return {c.name: c.check(history) for c in checkers}
+        return {c.name: c.check(history) for c in (make(n, config) for n in names)}
     deadline = time.monotonic() + config.time_limit if config.time_limit else None
     out: dict[str, Result] = {}
-    for c in checkers:
-        if deadline is not None and time.monotonic() >= deadline:
-            out[c.name] = _unknown(f"the check time limit of {config.time_limit:g} s ran out "
-                                   "before this checker started")
-        else:
-            out[c.name] = _in_child(c, history, config, deadline)
+    for name in names:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left < -GRACE_S:
+            out[name] = _unknown(f"the check time limit of {config.time_limit:g} s ran out "
+                                 "before this checker started")
+            continue
+        c = make(name, config if left is None else replace(config, time_limit=max(left, 1e-9)))
+        out[c.name] = _in_child(c, history, config, deadline)
     return out
 
 
