@@ -205,11 +205,18 @@ def test_unwritable_outputs_refused_up_front(tmp_path: Path, flag: str, where: s
 
 
 def test_unwritable_details_dir_refused_up_front(tmp_path: Path) -> None:
-    h = tmp_path / "h.jsonl"
-    h.write_text(op(0, "invoke", 0, "write", 1) + op(1, "ok", 0, "write", 1))
-    r = run_cli("check", "--details", "--checker", "staleness", "--out",
-                "/proc/self/nope/r.json", str(h))
-    assert r.returncode == 254 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    """Detail files of a history read from stdin go to the working directory: here /proc,
+    where nothing can be written, so --details is refused before the history is read."""
+    history = op(0, "invoke", 0, "write", 1) + op(1, "ok", 0, "write", 1)
+    r = subprocess.run([sys.executable, "-m", "isolde", "check", "--details", "--checker",
+                        "staleness", "-"], input=history, capture_output=True, text=True,
+                       cwd="/proc/self", timeout=60)
+    assert r.returncode == 254 and "--details" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+    r = subprocess.run([sys.executable, "-m", "isolde", "check", "--details", "--checker",
+                        "staleness", "-"], input=history, capture_output=True, text=True,
+                       cwd=tmp_path, timeout=60)
+    assert r.returncode == 0 and (tmp_path / "staleness.jsonl").exists(), r.stderr
 
 
 def test_each_path_gets_its_own_verdict(
