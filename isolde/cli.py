@@ -74,6 +74,13 @@ def parse_size(s: str) -> int:
     return int(float(m.group(1)) * mult)
 
 
+def _line_size(s: str) -> int:
+    v = parse_size(s)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte, got {s!r}")
+    return v
+
+
 def _csv(s: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in s.split(",") if x.strip())
 
@@ -212,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write full results JSON here (a list when several paths)")
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
-    c.add_argument("--max-line-length", type=parse_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
+    c.add_argument("--max-line-length", type=_line_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
                    help="longest history line accepted (default 64M); longer is bad input")
     _add_check_options(c)
 
