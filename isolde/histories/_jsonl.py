@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +21,7 @@ log = logging.getLogger("isolde.histories")
 STANDARD_FIELDS = ("index", "time", "type", "process", "f", "value", "error")
 
 
-INT64 = (-(1 << 63), (1 << 63) - 1)
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 # Jepsen values are a few levels deep (a transaction's micro-op holding a list); anything far
 # deeper is hostile input that would exhaust the checkers' recursion.
 MAX_DEPTH = 100
@@ -48,8 +47,12 @@ def op_from_dict(d: Any, where: str, position: int, *, check_values: bool = True
     f = d.get("f")
     if not isinstance(f, str):
         raise BadInput(f"field 'f' must be a string, got {f!r}", where)
-    time = _int_field(d, "time", position, where, "an integer (ns)")
-    _int_field(d, "index", position, where, "an integer")  # validated; position is the index
+    time = d.get("time", position)
+    if type(time) is not int or not INT64_MIN <= time <= INT64_MAX:  # the rare case, in full
+        time = _int_field(d, "time", position, where, "an integer (ns)")
+    index = d.get("index", position)  # validated; the position is the op's index
+    if type(index) is not int or not INT64_MIN <= index <= INT64_MAX:
+        _int_field(d, "index", position, where, "an integer")
     if check_values:
         _check_values(d, where)
     extra = {k: v for k, v in d.items() if k not in STANDARD_FIELDS}
@@ -62,7 +65,7 @@ def _int_field(d: dict[str, Any], name: str, default: int, where: str, what: str
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise BadInput(f"field {name!r} must be {what}, got {v!r}", where)
-    if not INT64[0] <= v <= INT64[1]:
+    if not INT64_MIN <= v <= INT64_MAX:
         raise BadInput(f"field {name!r} is out of the 64-bit range: {v}", where)
     return v
 
@@ -79,7 +82,7 @@ def _check_values(d: dict[str, Any], where: str) -> None:
         for x in items:
             if isinstance(x, (list, dict)):
                 stack.append((x, depth + 1))
-            elif isinstance(x, int) and not INT64[0] <= x <= INT64[1]:
+            elif isinstance(x, int) and not INT64_MIN <= x <= INT64_MAX:
                 raise BadInput(f"integer out of the 64-bit range: {x}", where)
         if isinstance(v, dict):
             stack.extend((k, depth + 1) for k in v if isinstance(k, (list, tuple)))
@@ -111,13 +114,12 @@ def iter_jsonl(source: str | os.PathLike[str] | HistoryInput) -> Iterator[Op]:
             raise BadInput("empty history (no ops)", src.name)
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
-
-
 def _suspect(raw: bytes) -> bool:
-    """Whether a JSON line might nest too deep or hold an integer beyond 64 bits (two C-speed
-    scans, so the walk of the values is paid only by the rare line that needs it)."""
-    return raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or _LONG_NUMBER.search(raw) is not None
+    """Whether a JSON line might nest too deep (C-speed counts, so the walk of the values is
+    paid only by the rare line that needs it). orjson reads no integer beyond 64 bits (it makes
+    a float of one, and every consumer takes unsigned 64-bit values), so only EDN's bignums
+    need the walk for range."""
+    return len(raw) > 2 * MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
 
 
 def _json_error(raw: bytes, reason: str) -> str:
