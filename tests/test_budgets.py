@@ -108,3 +108,13 @@ def test_loading_counts_against_the_budget(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     rec = json.loads(r.stdout)
     assert rec["valid"] == "unknown" and "while loading" in rec["reason"]
+
+
+def test_junit_counts_a_load_out_of_budget_as_an_error(tmp_path: Path) -> None:
+    h = tmp_path / "h.jsonl"
+    _never_completed(h, 200_000)
+    junit = tmp_path / "j.xml"
+    r = run_cli("check", "--junit", str(junit), "--check-time-limit", "0.05", str(h), timeout=300)
+    assert r.returncode == 2, r.stderr
+    xml = junit.read_text()
+    assert 'errors="1"' in xml and "while loading" in xml
