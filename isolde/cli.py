@@ -350,18 +350,28 @@ def _check_path(
         code = e.exit_code
         print(f"isolde: error: {results['error']}", file=sys.stderr)
     except Exception as e:  # RecursionError and the like: this path only
-        if a.debug:
-            raise
-        results = {"valid": None, "error": f"{path}: internal error: {type(e).__name__}: {e}"}
-        code = EXIT_INTERNAL
-        print(f"isolde: {results['error']} (rerun with --debug)", file=sys.stderr)
+        results, code = _internal(e, path, a.debug), EXIT_INTERNAL
     record = {"path": str(path), "valid": results["valid"],
               "anomaly_types": results.get("anomaly_types", []),
               "checkers": results.get("checkers", {})}
     for key in ("reason", "error"):
         if key in results:
             record[key] = results[key]
+    try:  # a value no reader refused but JSON cannot hold fails here, not in a later write
+        orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError as e:
+        results, code = _internal(e, path, a.debug), EXIT_INTERNAL
+        record = {"path": str(path), "valid": None, "anomaly_types": [], "checkers": {},
+                  "error": results["error"]}
     return record, results, code
+
+
+def _internal(e: Exception, path: Path, debug: bool) -> dict[str, Any]:
+    if debug:
+        raise e
+    error = f"{path}: internal error: {type(e).__name__}: {e}"
+    print(f"isolde: {error} (rerun with --debug)", file=sys.stderr)
+    return {"valid": None, "error": error}
 
 
 def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[str, Any]:

@@ -162,6 +162,11 @@ BAD_HISTORIES = {
                        + op(1, "ok", 0, "read", [1, 2, 3]), "map of account"),
     "bank-init-strings": ("h.jsonl", op(0, "invoke", 0, "init", {"a": "x"})
                           + op(1, "ok", 0, "init", {"a": "x"}), "must be a number"),
+    "etcd-bignum-read": ("h.log", "INFO  jepsen.util - 0\t:invoke\t:write\t1\n"
+                         "INFO  jepsen.util - 0\t:ok\t:write\t1\n"
+                         "INFO  jepsen.util - 1\t:invoke\t:read\tnil\n"
+                         "INFO  jepsen.util - 1\t:ok\t:read\t99999999999999999999999\n",
+                         "64-bit"),
     "cas-not-pair": ("h.jsonl", op(0, "invoke", 0, "cas", 3) + op(1, "ok", 0, "cas", 3), "cas"),
 }
 

@@ -19,6 +19,7 @@ from typing import Any
 from .._errors import BadInput
 from ._history import History
 from ._input import HistoryInput, as_input
+from ._jsonl import INT64_MAX, INT64_MIN
 from ._op import Op
 
 _ETCD_PREFIX = "jepsen.util - "
@@ -39,6 +40,13 @@ def _read_text(source: str | os.PathLike[str] | HistoryInput) -> tuple[str, str]
     return src.name, text
 
 
+def _int64(tok: str, where: str) -> int:
+    v = int(tok)
+    if not INT64_MIN <= v <= INT64_MAX:  # the checkers' arrays and JSON output stop there
+        raise BadInput(f"integer out of the 64-bit range: {tok}", where)
+    return v
+
+
 def _etcd_value(tok: str, where: str) -> Any:
     if tok == "nil":
         return None
@@ -47,7 +55,7 @@ def _etcd_value(tok: str, where: str) -> Any:
     if tok.startswith("[") and tok.endswith("]"):
         return [_etcd_value(t, where) for t in tok[1:-1].split()]
     try:
-        return int(tok)
+        return _int64(tok, where)
     except ValueError:
         raise BadInput(f"unreadable value {tok!r}", where) from None
 
@@ -70,7 +78,7 @@ def read_porcupine_etcd(path: str | os.PathLike[str] | HistoryInput) -> History:
         type_, f = _ETCD_TYPES.get(type_s), _ETCD_FS.get(f_s)
         if type_ is None or f is None or not proc_s.lstrip("-").isdigit():
             raise BadInput(f"unknown process, type or f in {line.strip()!r}", where)
-        process = int(proc_s)
+        process = _int64(proc_s, where)
         value = _etcd_value(value_s.strip(), where)
         error = None
         if type_ == "invoke":
@@ -103,7 +111,8 @@ def read_porcupine_kv(path: str | os.PathLike[str] | HistoryInput) -> History:
                            ":value V})", f"{p}:{lineno}")
         proc_s, type_, f, key, value_s = m.groups()
         key = _kv_string(f'"{key}"')
-        ops.append(Op(len(ops), lineno, type_, int(proc_s), f, [key, _kv_string(value_s)]))
+        ops.append(Op(len(ops), lineno, type_, _int64(proc_s, f"{p}:{lineno}"), f,
+                      [key, _kv_string(value_s)]))
     return History(ops, source=str(p))
 
 
