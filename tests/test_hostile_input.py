@@ -135,6 +135,11 @@ def test_complete_deep_last_line_is_not_torn(tmp_path: Path) -> None:
     h.write_text(head + _nested(1100, edn=False).rstrip("\n"))
     r = run_cli("check", str(h))
     assert r.returncode == 254 and f"{h}:3" in r.stderr and "incomplete" not in r.stderr
+    e = tmp_path / "h.edn"
+    e.write_text('{:type :invoke, :f :write, :value 1, :process 0}\n'
+                 + _nested(150, edn=True).rstrip("\n"))
+    r = run_cli("check", str(e))
+    assert r.returncode == 254 and f"{e}:2" in r.stderr and "incomplete" not in r.stderr
     # and a truly torn line is still dropped with a warning
     h.write_text(head + '{"index": 2, "ty')
     r = run_cli("check", str(h))

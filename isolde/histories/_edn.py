@@ -43,6 +43,10 @@ class EdnError(ValueError):
     pass
 
 
+class EdnLimit(EdnError):
+    """Well-formed text isolde refuses (too deep, a lone surrogate): never a torn line."""
+
+
 def _atom(tok: str) -> Any:
     if tok == "nil":
         return None
@@ -69,7 +73,7 @@ def _unescape(s: str) -> str:
     try:  # \u escapes may spell a surrogate pair: join it; a lone one is no character at all
         return out.encode("utf-16", "surrogatepass").decode("utf-16")
     except UnicodeDecodeError:
-        raise EdnError(f"string with a lone surrogate: {s[:40]!r}") from None
+        raise EdnLimit(f"string with a lone surrogate: {s[:40]!r}") from None
 
 
 def _freeze(x: Any) -> Any:
@@ -100,7 +104,7 @@ def iter_edn(text: str) -> Iterator[Any]:
             continue
         if kind == "open":
             if len(stack) >= MAX_DEPTH:  # the checkers recurse on values: refuse hostile depth
-                raise EdnError(f"value nested more than {MAX_DEPTH} levels deep")
+                raise EdnLimit(f"value nested more than {MAX_DEPTH} levels deep")
             stack.append((m.group(), []))
             continue
         if kind == "close":
@@ -173,7 +177,7 @@ def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
             try:
                 vals = list(iter_edn(line))
             except EdnError as e:
-                if lineno - 1 == last and not text.endswith("\n"):
+                if lineno - 1 == last and not text.endswith("\n") and not isinstance(e, EdnLimit):
                     logging.getLogger("isolde.histories").warning(
                         "%s: last line is incomplete (torn write?); ignoring it", where
                     )
