@@ -105,8 +105,18 @@ class HistoryInput:
         return self._buf[:n]
 
     def _separator(self) -> bytes:
-        head = self.head()
-        return b"\r" if b"\n" not in head and b"\r" in head else b"\n"
+        """LF, unless a CR comes first with no LF after it (a CR-only file); the peek grows
+        until it holds a line end (a first line may be long), up to a chunk (1 MiB)."""
+        n = HEAD
+        while True:
+            head = self.head(n)
+            if b"\n" in head:
+                return b"\n"
+            if b"\r" in head[:-1] or (self._eof and b"\r" in head):  # "\r" last: "\r\n"?
+                return b"\r"
+            if self._eof or n >= _CHUNK:
+                return b"\n"
+            n *= 4
 
     def lines(self) -> Iterator[tuple[int, bytes, bool]]:
         """``(line number, line, terminated)`` for each line, in order."""
