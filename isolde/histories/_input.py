@@ -40,8 +40,8 @@ class LoadLimits:
 class HistoryInput:
     """One history input, consumed once: ``head()`` peeks, then ``lines()`` or ``text()``.
 
-    Lines end with LF, CRLF or (for a file with no LF at all) a lone CR; a line is yielded
-    without its terminator, with whether it had one (a last line without one may be torn).
+    Lines end with LF, CRLF or — in a file whose first line ends in a lone CR — CR; a line is
+    yielded without its terminator, with whether it had one (a last line without may be torn).
     """
 
     def __init__(self, stream: BinaryIO, name: str, limits: LoadLimits | None = None) -> None:
