@@ -20,11 +20,18 @@ SEED = 11
 BATCHES = 12
 PER_BATCH = 16
 
+def _deep(n: int) -> Any:
+    v: Any = 1
+    for _ in range(n):
+        v = [v]
+    return v
+
+
 HOSTILE_VALUES: list[Any] = [
     None, True, -1, 0, 2**63, -(2**63) - 1, 1e308, float("inf"), "", "x" * 300, "\u00e9",
     [], {}, [[1]], {"a": [1, {"b": None}]}, [1, [2, [3, [4]]]], ["r", 1, [[1]]],
     [["append", 1, [2]]], [["r", 1, None], ["append", 1, 1]], [["w", "k", {"x": 1}]],
-    {"0": 5, "1": "x"}, [1, 2, 3], ["cas", 1], [None, None],
+    {"0": 5, "1": "x"}, [1, 2, 3], ["cas", 1], [None, None], _deep(150), 2**70,
 ]
 FIELDS = ["index", "time", "type", "process", "f", "value", "error"]
 
