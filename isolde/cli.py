@@ -20,10 +20,17 @@ from rich.console import Console
 
 from ._errors import BadInput, IsoldeError, OutOfBudget, UsageError
 from ._stdout import SafeStdout
-from .checkers import UNKNOWN, CheckConfig, compose, exit_code, make_checker, run_checkers
-from .checkers._auto import default_checkers
+from .checkers import (
+    UNKNOWN,
+    CheckConfig,
+    default_checkers,
+    exit_code,
+    make_checker,
+    op_kinds,
+    refuse_unjudgeable,
+    run_checkers,
+)
 from .histories import DEFAULT_MAX_LINE, READERS, STDIN, LoadLimits, load_history
-from .nemesis import fault_summary
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -132,6 +139,8 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
         staleness_sla=a.staleness_sla,
         details=a.details,
         out_dir=out_dir,
+        # the bound bounded reads promised, for the read-promises checker
+        options={"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms},
     )
 
 
@@ -221,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write JUnit XML here (one testsuite per path)")
     c.add_argument("--max-line-length", type=_line_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
                    help="longest history line accepted (default 64M); longer is bad input")
+    c.add_argument("--bounded-versions", type=_positive_int, default=10,
+                   help="the bound bounded reads promised: versions behind (default 10)")
+    c.add_argument("--bounded-ms", type=_positive_float, default=100.0,
+                   help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
     from .harness.emulators._cli import add_parser as add_emulator_parser
@@ -354,7 +367,7 @@ def _check_path(
     record = {"path": str(path), "valid": results["valid"],
               "anomaly_types": results.get("anomaly_types", []),
               "checkers": results.get("checkers", {})}
-    for key in ("reason", "error"):
+    for key in ("anomaly_counts", "faults", "reason", "error"):  # fault_windows index faults
         if key in results:
             record[key] = results[key]
     try:  # a value no reader refused but JSON cannot hold fails here, not in a later write
@@ -377,17 +390,17 @@ def _internal(e: Exception, path: Path, debug: bool) -> dict[str, Any]:
 def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[str, Any]:
     """Load and check one history within one budget: loading counts against the time and
     memory limits, and the checkers get what time is left."""
+    from .report import check_results
+
     deadline = time.monotonic() + a.check_time_limit if a.check_time_limit else None
     limits = LoadLimits(a.max_line_length, deadline, a.memory_limit)
     history = load_history(path, a.format, limits=limits)
     config = _check_config(a, _details_dir(a, path))
     if deadline is not None:
         config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
-    results = compose(run_checkers(history, names or default_checkers(history), config))
-    faults = fault_summary(history)
-    if faults is not None:  # fault windows, for the report
-        results["faults"] = faults
-    return results
+    names = names or default_checkers(history)
+    refuse_unjudgeable(names, op_kinds(history), str(path))
+    return check_results(history, run_checkers(history, names, config))
 
 
 def _render(results: dict[str, Any], console: Console, path: Path) -> None:

@@ -165,7 +165,7 @@ BAD_HISTORIES = {
     "lone-surrogate-edn": ("h.edn", '{:type :invoke, :f :write, :value "\\ud800", '
                            ':process 0}\n', "surrogate"),
     "bank-read-list": ("h.jsonl", op(0, "invoke", 0, "read", None)
-                       + op(1, "ok", 0, "read", [1, 2, 3]), "map of account"),
+                       + op(1, "ok", 0, "read", [1, 2, 3]), "must be a map"),
     "bank-init-strings": ("h.jsonl", op(0, "invoke", 0, "init", {"a": "x"})
                           + op(1, "ok", 0, "init", {"a": "x"}), "must be a number"),
     "etcd-bignum-read": ("h.log", "INFO  jepsen.util - 0\t:invoke\t:write\t1\n"

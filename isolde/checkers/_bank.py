@@ -17,6 +17,7 @@ from .._errors import BadInput
 from ..histories import INVOKE, NEMESIS, OK, History
 from ._base import CheckConfig
 from ._result import UNKNOWN, Anomaly, Result, Validity
+from ._values import show_value
 
 MAX_EXAMPLES = 20  # rendered anomalies per type; all are counted
 
@@ -70,16 +71,18 @@ class BankChecker:
             missing = [a for a in want if v.get(a) is None]
             if missing:
                 self._add(found, counts, Anomaly("missing-account", (i,),
-                          f"op {i} read {v}, which lacks account(s) {', '.join(missing)}",
+                          f"op {i} read {show_value(v)}, which lacks account(s) "
+                          f"{', '.join(missing)}",
                           {"missing": missing, "value": v}))
             neg = {a: b for a, b in v.items() if isinstance(b, (int, float)) and b < 0}
             if neg and not negative_ok:
                 self._add(found, counts, Anomaly("negative-value", (i,),
-                          f"op {i} read negative balance(s) {neg}", {"negative": neg,
-                                                                      "value": v}))
+                          f"op {i} read negative balance(s) {show_value(neg)}",
+                          {"negative": neg, "value": v}))
             if total is not None and s != total:
                 self._add(found, counts, Anomaly("wrong-total", (i,),
-                          f"op {i} read balances summing to {s}, not the total {total}: {v}",
+                          f"op {i} read balances summing to {s}, not the total {total}: "
+                          f"{show_value(v)}",
                           {"total": s, "expected": total, "value": v}))
             bad += sum(counts.values()) > before
         valid: Validity = False if counts else (True if reads else UNKNOWN)
@@ -101,12 +104,12 @@ def _check_accounts(v: Any, f: str, i: int) -> None:
     """An ok init or read holds a map of account to balance (a number, or nil for an account
     not read); anything else would be judged as if it were one, so it is refused."""
     if not isinstance(v, dict):
-        raise BadInput(f"bank {f} value must be a map of account to balance, got {v!r}",
-                       f"op {i}")
+        raise BadInput(f"a bank {f}'s value must be a map {{account: balance}}, got "
+                       f"{show_value(v)}", f"op {i}")
     for a, b in v.items():
         if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float))):
-            raise BadInput(f"bank {f} balance of account {a!r} must be a number, got {b!r}",
-                           f"op {i}")
+            raise BadInput(f"a bank {f}'s balance of account {show_value(a)} must be a number, "
+                           f"got {show_value(b)}", f"op {i}")
 
 
 def _balances(v: dict[Any, Any]) -> list[Any]:
