@@ -406,13 +406,9 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
 def _render(results: dict[str, Any], console: Console, path: Path) -> None:
     from .report import render_summary
 
-    render_summary(results, console, title=f"{path}: ")
-    reasons = [("", results.get("reason"))] + [
-        (f" ({name})", r.get("reason")) for name, r in results.get("checkers", {}).items()
-        if r.get("valid") == UNKNOWN]
-    for where, reason in reasons:
-        if isinstance(reason, str):
-            _say(console)(f"  unknown{where}: {reason}")
+    render_summary(results, console, title=f"{path}: ")  # each checker's unknown says why
+    if results.get("reason"):  # no checker ran: loading itself ran out of budget
+        _say(console)(f"  unknown: {results['reason']}")
 
 
 def _naming(message: str, path: Path) -> str:

@@ -164,10 +164,14 @@ BAD_HISTORIES = {
         + op(1, "ok", 0, "txn", [["r", 1, [[1]]]]), "elements must be scalars"),
     "lone-surrogate-edn": ("h.edn", '{:type :invoke, :f :write, :value "\\ud800", '
                            ':process 0}\n', "surrogate"),
-    "bank-read-list": ("h.jsonl", op(0, "invoke", 0, "read", None)
-                       + op(1, "ok", 0, "read", [1, 2, 3]), "must be a map"),
+    "bank-read-list": ("h.jsonl", op(0, "invoke", 0, "transfer", {"from": "a", "to": "b",
+                                                                   "amount": 1})
+                       + op(1, "ok", 0, "transfer", None) + op(2, "invoke", 0, "read", None)
+                       + op(3, "ok", 0, "read", [1, 2, 3]), "must be a map"),
     "bank-init-strings": ("h.jsonl", op(0, "invoke", 0, "init", {"a": "x"})
-                          + op(1, "ok", 0, "init", {"a": "x"}), "must be a number"),
+                          + op(1, "ok", 0, "init", {"a": "x"}) + op(2, "invoke", 0, "transfer", {
+                              "from": "a", "to": "b", "amount": 1})
+                          + op(3, "ok", 0, "transfer", None), "must be a number"),
     "etcd-bignum-read": ("h.log", "INFO  jepsen.util - 0\t:invoke\t:write\t1\n"
                          "INFO  jepsen.util - 0\t:ok\t:write\t1\n"
                          "INFO  jepsen.util - 1\t:invoke\t:read\tnil\n"
