@@ -438,7 +438,10 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
 
 def _history_file(path: Path) -> Path:
     """A run directory (``store/latest``) stands for the history it holds."""
-    return path / "history.jsonl" if path.is_dir() else path
+    try:
+        return path / "history.jsonl" if path.is_dir() else path
+    except OSError:  # a name too long...: the reader says so, naming it
+        return path
 
 
 def cmd_check(a: argparse.Namespace, console: Console, out: SafeStdout) -> int:
@@ -545,7 +548,10 @@ def _details_dir(a: argparse.Namespace, path: Path) -> Path:
     (stdin, a pipe) in the working directory."""
     if a.out and len(a.paths) == 1:
         return a.out.parent
-    return path.parent if path.is_file() else Path.cwd()
+    try:
+        return path.parent if path.is_file() else Path.cwd()
+    except OSError:  # unreadable anyway: the reader says so, naming it
+        return Path.cwd()
 
 
 def _refuse_bad_outputs(a: argparse.Namespace, paths: list[Path]) -> None:
