@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, NoReturn, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import orjson
 from rich.console import Console
@@ -43,6 +43,9 @@ from .histories import DEFAULT_MAX_LINE, READERS, STDIN, LoadLimits, load_histor
 from .nemesis import FAULT_NAMES
 from .workloads import WORKLOADS
 from .workloads.list_append import MAX_TXN_LEN
+
+if TYPE_CHECKING:
+    from .harness import Outcome, Scenario
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -318,9 +321,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(c)
 
     from .harness.emulators._cli import add_parser as add_emulator_parser
+    from .report import add_report_parser
+    from .serve import add_parser as add_serve_parser
 
     add_emulator_parser(sub)
+    add_report_parser(sub)
+    add_serve_parser(sub)
     return p
+
+
+def run_defaults() -> dict[str, Any]:
+    """``isolde run``'s option defaults by destination (a report's command omits them)."""
+    return vars(build_parser().parse_args(["run"]))
+
+
+def _write_run_report(outcome: Outcome, scenario: Scenario) -> Path | None:
+    """report.html in the run directory (its path is the run's last line). A page that cannot
+    be drawn is a warning: the verdict and results.json stand without it."""
+    from .report.html import REPORT_FILE, ReportInput, write_report
+
+    inp = ReportInput(results=outcome.results, history=outcome.history,
+                      scenario=scenario.to_json(), source=str(outcome.run_dir),
+                      run_defaults=run_defaults())
+    try:
+        return write_report(outcome.run_dir / REPORT_FILE, inp)
+    except Exception as e:
+        logging.getLogger("isolde").warning("report.html not written: %s: %s",
+                                            type(e).__name__, e)
+        return None
 
 
 def _scenario(a: argparse.Namespace) -> Any:
@@ -358,7 +386,7 @@ def _scenario(a: argparse.Namespace) -> Any:
 
 def _given(a: argparse.Namespace) -> set[str]:
     """The ``run`` options set on the command line (those that differ from their defaults)."""
-    defaults = vars(build_parser().parse_args(["run"]))
+    defaults = run_defaults()
     return {k for k, v in vars(a).items() if v != defaults.get(k)}
 
 
@@ -407,10 +435,14 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         write_junit(outcome.run_dir / "junit.xml", [record])
         if a.junit:
             write_junit(a.junit, [record])
+        report = _write_run_report(outcome, scenario)
         render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     interrupted = outcome.results.get("interrupted")
     if interrupted is not None:
         _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+    if report is not None:
+        _say(console)(f"report: {report}")
+    if interrupted is not None:
         return signal_exit_code(signal.Signals[interrupted])
     return exit_code(outcome.valid)
 
@@ -623,6 +655,14 @@ def main(argv: list[str] | None = None) -> int:
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
+        if a.command == "report":
+            from .report import run_report
+
+            return run_report(a, run_defaults(), _say(console))
+        if a.command == "serve":
+            from .serve import run as run_serve_command
+
+            return run_serve_command(a, _say(console))
         return cmd_check(a, console, out)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
