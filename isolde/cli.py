@@ -18,6 +18,24 @@ from rich.console import Console
 from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import CheckConfig, compose, exit_code, run_checkers
 from .checkers._auto import default_checkers
+from .harness import (
+    MIXED,
+    READ_MODES,
+    Audited,
+    Scenario,
+    check_read_consistency,
+    make_store,
+    positive_float,
+    positive_int,
+    prepare_audit,
+)
+from .harness._plugin_cli import (
+    describe_stores,
+    plugin_flags,
+    store_options,
+    unrecognized,
+    workload_options,
+)
 from .histories import READERS, load_history
 from .nemesis import fault_summary
 
@@ -30,31 +48,6 @@ _SEVERITY = {0: 0, 2: 1, 1: 2, EXIT_BAD_INPUT: 3, EXIT_INTERNAL: 4}
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
-
-
-def _positive_int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
-
-
-def _positive_float(s: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
-    return v
-
-
-def _nonneg_float(s: str) -> float:
-    v = _positive_float(s) if s not in ("0", "0.0") else 0.0
-    return v
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.I)
@@ -86,7 +79,7 @@ def _sla(s: str) -> str:
 
 def _time_budget(s: str) -> float | None:
     """Seconds, or ``none`` for no limit."""
-    return None if s.strip().lower() in ("none", "0", "unlimited") else _positive_float(s)
+    return None if s.strip().lower() in ("none", "0", "unlimited") else positive_float(s)
 
 
 # `isolde run` always ends with a verdict: a check that would outlast this (linearizability of a
@@ -124,28 +117,34 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(store: str | None = None,
+                 workload: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``isolde run`` gets the flags of ``store`` and ``workload`` when given."""
     p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run a workload against a store and check the history")
+    r = sub.add_parser(
+        "run", help="run a workload against a store and check the history",
+        epilog="The store and workload groups are those of --store and --workload: "
+               "`isolde run --store S --workload W --help` shows theirs; `isolde stores` lists "
+               "the stores.")
     r.add_argument("--store", default="memory", help="store to test (default: memory)")
     r.add_argument("--workload", default="register", help="workload (default: register)")
     r.add_argument("--nemesis", type=_csv, default=(),
                    help="faults, comma-separated (see README: Faults)")
-    r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
+    r.add_argument("--nemesis-interval", type=positive_float, default=3.0, metavar="SEC",
                    help="seconds each fault lasts, and between faults (default 3)")
     r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
-    r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
+    r.add_argument("--time-limit", type=positive_float, default=10.0, metavar="SEC",
                    help="seconds of load (default 10)")
-    r.add_argument("--concurrency", type=_positive_int, default=10,
+    r.add_argument("--concurrency", type=positive_int, default=10,
                    help="logical client processes (default 10)")
-    r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
-    r.add_argument("--max-ops", type=_positive_int, default=None, help="stop after N ops")
+    r.add_argument("--rate", type=positive_float, default=None, help="max ops/s overall")
+    r.add_argument("--max-ops", type=positive_int, default=None, help="stop after N ops")
     r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same schedule)")
-    r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
+    r.add_argument("--op-timeout", type=positive_float, default=5.0, metavar="SEC",
                    help="an op not done by then is recorded as info (default 5)")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
                    help="where run directories go (default ./store)")
@@ -153,50 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
     w = r.add_argument_group("workload")
-    w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
-    w.add_argument("--ops-per-key", type=_positive_int, default=200,
+    w.add_argument("--keys", type=positive_int, default=5, help="keys in play at once")
+    w.add_argument("--ops-per-key", type=positive_int, default=200,
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
-                   help="strong|bounded|session|consistent-prefix|eventual|mixed")
-    w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
-                   help="list-append: appends to a key before it retires (default 32)")
-    w.add_argument("--max-txn-length", type=_positive_int, default=4,
-                   help="list-append: micro-ops per transaction, at most 5 (default 4)")
-    w.add_argument("--accounts", type=_positive_int, default=5,
-                   help="bank: number of accounts (default 5)")
-    w.add_argument("--total", type=_positive_int, default=100,
-                   help="bank: total balance, spread evenly over the accounts (default 100)")
-    w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
-                   help="bank: transfers as transactions, or as a non-transactional "
-                        "read-modify-write control that must fail (default txn)")
-    m = r.add_argument_group("memory store")
-    m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
-    m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
-                   help="mean replication lag in ms (exponential)")
-    m.add_argument("--latency-ms", type=_nonneg_float, default=0.5,
-                   help="mean simulated client round trip in ms")
-    m.add_argument("--bounded-versions", type=_positive_int, default=10,
-                   help="bounded staleness: max versions behind")
-    m.add_argument("--writers", default="primary",
-                   help="primary (one writer) or lww (every replica writes, last writer wins)")
-    m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
-                   help="bounded staleness: max ms behind")
-    m.add_argument("--isolation", default="serializable",
-                   choices=("serializable", "snapshot-isolation", "read-committed", "none"),
-                   help="transaction isolation of the memory store (default serializable)")
-    d = r.add_argument_group("dynamodb stores (dynamodb, dynamodb-local, moto, dynalite)")
-    d.add_argument("--region", default=None, help="AWS region (else from your AWS config)")
-    d.add_argument("--profile", default=None, help="AWS named profile (else the standard chain)")
-    d.add_argument("--endpoint-url", default=None,
-                   help="send DynamoDB requests here (e.g. an emulator you run)")
-    d.add_argument("--table", default=None,
-                   help="name of the table to create (must start with isolde-)")
-    d.add_argument("--keep", action="store_true", help="keep the table after the run")
-    d.add_argument("--yes", action="store_true",
-                   help="accept the cloud audit's plan and estimated cost (--store dynamodb)")
-    d.add_argument("--persistent", action="store_true",
-                   help="emulators keep data on disk, so it survives a kill -9")
+                   help=f"{'|'.join((*READ_MODES, MIXED))}")
+    if store is not None and workload is not None:
+        plugin_flags(r, store, workload)
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
+
+    sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
+                   "installed")
 
     c = sub.add_parser("check", help="check history files")
     c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -216,59 +182,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import Scenario, build_nemesis, run_scenario
+    from .harness._scenario import build_nemesis, run_scenario
     from .report import render_summary, write_junit
 
-    store_options = {
-        "replicas": a.replicas,
-        "lag_ms": a.lag_ms,
-        "latency_ms": a.latency_ms,
-        "bounded_versions": a.bounded_versions,
-        "bounded_ms": a.bounded_ms,
-        "writers": a.writers,
-        "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
-        "isolation": a.isolation,
-        "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
-        "table": a.table, "keep": a.keep, "persistent": a.persistent,
-    }
-    scenario = Scenario(
-        store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
-        nemesis_interval=a.nemesis_interval,
-        nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
-        time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
-        seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
-        store_options=store_options,
-        workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
-                          "read_consistency": a.read_consistency,
-                          "options": {"max_writes_per_key": a.max_writes_per_key,
-                                      "max_txn_length": a.max_txn_length,
-                                      "accounts": a.accounts, "total": a.total,
-                                      "bank_mode": a.bank_mode}},
-        checkers=a.checker, check=_check_config(a),
-    )
-    audit = None
-    if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
-        from .harness.stores import make_store
-        from .harness.stores.dynamodb import _audit
-
-        audit = make_store(a.store, {"seed": a.seed, **store_options})
-        build_nemesis(scenario, audit)  # a fault it cannot take is refused before the plan
-        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
+    scenario = run_scenario_from_args(a)
+    store = make_store(scenario.store, scenario.store_options, scenario.store_context())
+    audited = store if isinstance(store, Audited) else None
+    if audited is not None:  # it costs money: plan, estimate, --yes, cap
+        build_nemesis(scenario, store)  # a fault it cannot take is refused before the plan
+        scenario = prepare_audit(scenario, audited, _say(console))
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
     try:
         outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                               store=audit)
+                               store=store)
     finally:
         if progress:
             progress[0].stop()
-        if audit is not None:
-            _audit.report(audit, _say(console))  # type: ignore[arg-type]
+        if audited is not None:
+            _say(console)(audited.audit_report())
     render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     record = {"path": str(outcome.history_path), **outcome.results}
     write_junit(outcome.run_dir / "junit.xml", [record])
     if a.junit:
         write_junit(a.junit, [record])
     return exit_code(outcome.valid)
+
+
+def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
+    """The Scenario of an ``isolde run`` command line (options checked, defaults filled in)."""
+    return Scenario(
+        store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
+        nemesis_interval=a.nemesis_interval,
+        nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
+        time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
+        seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
+        store_options=store_options(a),
+        workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
+                          "read_consistency": check_read_consistency(a.read_consistency),
+                          "options": workload_options(a)},
+        checkers=a.checker, check=_check_config(a),
+    )
 
 
 def _say(console: Console) -> Any:
@@ -290,6 +243,12 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
                     stats=f"{rate:,.0f} ops/s  ok {c.ok}  fail {c.fail}  info {c.info}")
 
     return prog, update
+
+
+def cmd_stores(say: Any) -> int:
+    for line in describe_stores():
+        say(line)
+    return 0
 
 
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
@@ -334,6 +293,20 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
     return worst
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse with the flags of the store and workload the command line names."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--store", default="memory")
+    pre.add_argument("--workload", default="register")
+    chosen, _ = pre.parse_known_args(argv)
+    # Only a run loads plugins: `isolde check` works without any store installed.
+    parser = build_parser(chosen.store, chosen.workload) if "run" in argv else build_parser()
+    a, rest = parser.parse_known_args(argv)
+    if rest:
+        raise UsageError(unrecognized(a, rest))
+    return a
+
+
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
     root = logging.getLogger()
@@ -349,10 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(highlight=False)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
+    args = sys.argv[1:] if argv is None else argv
     try:
-        a = build_parser().parse_args(argv)
+        a = parse_args(args)
         if a.command == "run":
             return cmd_run(a, console)
+        if a.command == "stores":
+            return cmd_stores(_say(console))
         if a.command == "emulator":
             from .harness.emulators._cli import run as run_emulator_command
 

@@ -1,5 +1,7 @@
 """The harness: generators, the runner, stores and scenarios."""
 
+from ._audit import prepare_audit
+from ._client_faults import CancelledAfterSend, ClientFaults, ClientTimeout
 from ._generators import (
     Context,
     EachWorker,
@@ -19,23 +21,50 @@ from ._generators import (
     exponential_index,
     rate,
 )
+from ._options import nonnegative_float, option, positive_float, positive_int
+from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
 from ._scenario import Outcome, Scenario, run_scenario
-from ._store import Client, ProcessControl, Redirectable, Store, require
-from .stores import STORES, make_store
+from ._store import (
+    MIXED,
+    READ_MODES,
+    Audited,
+    AuditPlan,
+    Client,
+    ClientFaultable,
+    Managed,
+    ProcessControl,
+    Redirectable,
+    RunDirAware,
+    Store,
+    check_read_consistency,
+    require,
+)
+from .stores import STORES, make_store, store_spec
 
 __all__ = [
+    "MIXED",
+    "READ_MODES",
     "STORES",
+    "AuditPlan",
+    "Audited",
+    "CancelledAfterSend",
     "Client",
+    "ClientFaultable",
+    "ClientFaults",
+    "ClientTimeout",
     "Context",
     "Counters",
     "EachWorker",
+    "Emulator",
+    "EmulatorRecipe",
     "FnGen",
     "Generator",
     "Independent",
     "Lazy",
     "Limit",
+    "Managed",
     "Mix",
     "Once",
     "OpSpec",
@@ -45,19 +74,29 @@ __all__ = [
     "ProcessControl",
     "Recorder",
     "Redirectable",
+    "RunDirAware",
     "RunLimits",
     "Runner",
     "Scenario",
     "Stagger",
     "Store",
+    "StoreContext",
+    "StoreSpec",
     "TimeLimit",
     "Wait",
+    "check_read_consistency",
     "exponential_index",
     "link_latest",
     "make_store",
     "new_run_dir",
+    "nonnegative_float",
+    "option",
+    "positive_float",
+    "positive_int",
+    "prepare_audit",
     "rate",
     "require",
     "run_scenario",
+    "store_spec",
     "write_json",
 ]

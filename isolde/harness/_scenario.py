@@ -15,9 +15,10 @@ from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, fault_summary, make_nemesis
 from ..workloads._base import WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
+from ._plugin import StoreContext
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Store, require
+from ._store import RunDirAware, Store, require
 from .stores import make_store
 
 log = logging.getLogger("isolde")
@@ -43,6 +44,10 @@ class Scenario:
     workload_options: dict[str, Any] = field(default_factory=dict)
     checkers: tuple[str, ...] | None = None  # None: the workload's own
     check: CheckConfig = field(default_factory=CheckConfig)
+
+    def store_context(self) -> StoreContext:
+        return StoreContext(seed=self.seed, read_consistency=self.workload_options.get(
+            "read_consistency", "strong"))
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -93,13 +98,12 @@ def run_scenario(
            if k in WorkloadOptions.__dataclass_fields__},
     )
     workload = make_workload(s.workload, wopts)
-    store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
+    store = store or make_store(s.store, s.store_options, s.store_context())
     require(store, workload.needs, workload.name)
     nemesis = build_nemesis(s, store)  # refuses a fault the store cannot take before anything runs
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
-    attach_run_dir = getattr(store, "attach_run_dir", None)
-    if attach_run_dir is not None:  # stores that start processes keep their logs in the run
-        attach_run_dir(run_dir)
+    if isinstance(store, RunDirAware):  # stores that start processes keep their logs in the run
+        store.attach_run_dir(run_dir)
     handler = logging.FileHandler(run_dir / "isolde.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("isolde").addHandler(handler)
@@ -113,7 +117,7 @@ def run_scenario(
             store=store,
             generator=build_generator(s, workload.generator()),
             final=workload.final_generator(),
-            setup=getattr(workload, "setup_generator", lambda: None)(),
+            setup=workload.setup_generator(),
             limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
             history_path=history_path,
             on_progress=on_progress,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._errors import UsageError
+from .._plugins import Registry
 from ..harness._generators import Generator
+from ..harness._options import build
 
 
 @dataclass(frozen=True)
@@ -30,28 +32,45 @@ class Workload(Protocol):
     needs: frozenset[str]
     checkers: tuple[str, ...]
 
+    def setup_generator(self) -> Generator | None:
+        """Ops one worker runs before the load (e.g. the bank's initial balances); the runner
+        waits for them to complete. None: nothing to set up."""
+        ...
+
     def generator(self) -> Generator: ...
 
     def final_generator(self) -> Generator | None: ...
 
     def checker_options(self) -> dict[str, Any]: ...
 
-    # Optional: ``setup_generator() -> Generator | None``, ops run by one worker before the
-    # load (e.g. the bank's initial balances); the runner waits for them to complete.
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """A workload plugin (entry point group ``isolde.workloads``): its name, a one-line summary,
+    ``make(options)`` building it, and ``options``: a dataclass whose
+    :func:`isolde.harness.option` fields are its own ``isolde run`` flags (their values reach
+    the workload as ``WorkloadOptions.options``, by field name)."""
+
+    name: str
+    summary: str
+    make: Callable[[WorkloadOptions], Workload]
+    options: type | None = None
 
 
-WORKLOADS: dict[str, str] = {
-    "register": "isolde.workloads.register:RegisterWorkload",
-    "causal": "isolde.workloads.causal:CausalWorkload",
-    "list-append": "isolde.workloads.list_append:ListAppendWorkload",
-    "bank": "isolde.workloads.bank:BankWorkload",
-    "rw-register": "isolde.workloads.list_append:RwRegisterWorkload",
-}
+def _validate(name: str, obj: object) -> WorkloadSpec:
+    if not isinstance(obj, WorkloadSpec):
+        raise TypeError(f"expected an isolde.workloads.WorkloadSpec, got {type(obj).__name__}")
+    if obj.name != name:
+        raise TypeError(f"its WorkloadSpec is named {obj.name!r}, not {name!r}")
+    return obj
+
+
+WORKLOADS: Registry[WorkloadSpec] = Registry("isolde.workloads", "workload", _validate)
 
 
 def make_workload(name: str, options: WorkloadOptions) -> Workload:
-    target = WORKLOADS.get(name)
-    if target is None:
-        raise UsageError(f"unknown workload {name!r} (known: {', '.join(sorted(WORKLOADS))})")
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)(options)
+    spec = WORKLOADS.get_or_refuse(name)
+    if spec.options is not None:  # its own options, checked (and defaulted) by its dataclass
+        typed: Any = build(spec.options, options.options, f"workload {name!r}")
+        options = dataclasses.replace(options, options=dataclasses.asdict(typed))
+    return spec.make(options)

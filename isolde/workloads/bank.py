@@ -19,14 +19,25 @@ checker judges the reads against the total.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .._errors import UsageError
 from ..harness._generators import Context, EachWorker, FnGen, Generator, Mix, Once, Ops, OpSpec
-from ._base import WorkloadOptions
+from ..harness._options import option, positive_int
+from ._base import WorkloadOptions, WorkloadSpec
 
 BANK_MODES = ("txn", "rmw")
 MAX_TRANSFER = 5
+
+
+@dataclass(frozen=True)
+class BankOptions:
+    accounts: int = option(5, "number of accounts", parse=positive_int)
+    total: int = option(100, "total balance, spread evenly over the accounts",
+                        parse=positive_int)
+    bank_mode: str = option("txn", "transfers as transactions, or as a non-transactional "
+                            "read-modify-write control that must fail", choices=BANK_MODES)
 
 
 class BankWorkload:
@@ -69,3 +80,7 @@ class BankWorkload:
 
     def checker_options(self) -> dict[str, Any]:
         return {"total": self.total, "accounts": self.accounts}
+
+
+SPEC = WorkloadSpec("bank", "transfers between accounts whose total never changes",
+                    BankWorkload, BankOptions)

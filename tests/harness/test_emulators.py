@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from isolde.harness.emulators import (
-    DYNALITE,
-    DYNAMODB_LOCAL,
     EmulatorError,
     ManagedProcess,
     cache_dir,
@@ -21,6 +19,7 @@ from isolde.harness.emulators import (
     make_emulator,
     port_open,
 )
+from isolde.harness.stores.dynamodb._emulators import DYNALITE, DYNAMODB_LOCAL
 
 
 def http_server(port: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""``isolde emulator``: install, list and start the emulators isolde manages."""
+"""``isolde emulator``: install, list and start the emulators of the stores."""
 
 from __future__ import annotations
 
@@ -10,40 +10,38 @@ from pathlib import Path
 from typing import Any
 
 from ._cache import emulators_dir
-from ._catalog import EMULATORS, MOTO_DESCRIPTION, get_spec, moto_installed
+from ._catalog import get_recipe, recipes
 from ._running import make_emulator
-
-NAMES = (*EMULATORS, "moto")
 
 
 def add_parser(sub: Any) -> None:
-    e = sub.add_parser("emulator", help="install, list or start local DynamoDB emulators")
+    e = sub.add_parser("emulator", help="install, list or start the stores' local emulators")
     esub = e.add_subparsers(dest="emulator_command", required=True, parser_class=type(e))
     i = esub.add_parser("install", help="download an emulator into the user cache")
-    i.add_argument("names", nargs="+", choices=[*EMULATORS, "all"], metavar="NAME",
-                   help=f"{' | '.join(EMULATORS)} | all")
+    i.add_argument("names", nargs="+", metavar="NAME",
+                   help="an emulator's name (see `isolde emulator list`), or all")
     esub.add_parser("list", help="the emulators and whether they are installed")
     s = esub.add_parser("start", help="run an emulator on 127.0.0.1 until Ctrl-C")
-    s.add_argument("name", choices=NAMES, metavar="NAME", help=" | ".join(NAMES))
+    s.add_argument("name", metavar="NAME", help="an emulator's name (see `isolde emulator list`)")
     s.add_argument("--port", type=int, default=None, help="port (default: a free one)")
     s.add_argument("--data-dir", type=Path, default=None,
-                   help="keep data in this directory (DynamoDB Local, dynalite)")
+                   help="keep data in this directory (emulators with a persistent mode)")
 
 
 def run(a: argparse.Namespace, say: Any) -> int:
     if a.emulator_command == "install":
-        names = list(EMULATORS) if "all" in a.names else a.names
+        known = recipes()
+        # "all": those that can be installed (a recipe that only locates, or a pip extra, not).
+        names = ([n for n, r in known.items() if not r.installed()] if "all" in a.names
+                 else a.names)
         for name in dict.fromkeys(names):
-            path = get_spec(name).install()
+            path = get_recipe(name).install()
             say(f"{name}: installed in {path}")
         return 0
     if a.emulator_command == "list":
         say(f"cache: {emulators_dir()}")
-        for name, spec in EMULATORS.items():
-            state = "installed" if spec.installed() else "not installed"
-            say(f"{name:15} {state:14} {spec.description}")
-        say(f"{'moto':15} {'installed' if moto_installed() else 'not installed':14} "
-            f"{MOTO_DESCRIPTION}")
+        for name, recipe in sorted(recipes().items()):
+            say(f"{name:15} {recipe.description}\n{'':15} {recipe.status()}")
         return 0
     return asyncio.run(_serve(a, say))
 

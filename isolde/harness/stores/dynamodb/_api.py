@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...._errors import UsageError
+from ..._client_faults import ClientFaults
+from ..._options import option
 from ._cost import Usage, units
 from ._errors import FAIL, classify
+from ._faults import attach
 
 log = logging.getLogger("isolde.dynamodb")
 # Retries made for the op the current task is serving (the client records them in the op).
@@ -33,13 +36,15 @@ _KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b")
 
 @dataclass
 class DynamoOptions:
-    """How to reach DynamoDB and how to behave there (all optional; boto3's defaults apply)."""
+    """How to reach DynamoDB and how to behave there (all optional; boto3's defaults apply).
+    The fields made with ``option`` are flags of every DynamoDB store; the subclasses below add
+    the flags of the cloud store and of the emulators with a persistent mode."""
 
     region: str | None = None  # else AWS_REGION / AWS_DEFAULT_REGION / the profile's region
     profile: str | None = None  # a named profile; credentials otherwise from the standard chain
     endpoint_url: str | None = None  # e.g. http://127.0.0.1:8000 for an emulator
-    table: str | None = None  # name of the table to create (must start with "isolde-")
-    keep: bool = False  # keep the table after the run
+    table: str | None = option(None, "name of the table to create (must start with isolde-)")
+    keep: bool = option(False, "keep the table after the run")
     connect_timeout: float = 2.0
     read_timeout: float = 4.0  # below the runner's default 5 s op timeout: we classify first
     retries: int = 2  # extra attempts for a transient error, when a retry is safe
@@ -52,6 +57,26 @@ class DynamoOptions:
     port: int | None = None
     persistent: bool = False  # DynamoDB Local -dbPath / dynalite --path: data survives kill -9
     data_dir: str | None = None
+    # The cloud store only: the user accepted the audit's plan.
+    yes: bool = False
+
+
+@dataclass
+class CloudOptions(DynamoOptions):
+    """``--store dynamodb``: AWS, or any endpoint."""
+
+    region: str | None = option(None, "AWS region (else from your AWS config)")
+    profile: str | None = option(None, "AWS named profile (else the standard chain)")
+    endpoint_url: str | None = option(None, "send DynamoDB requests here (e.g. an emulator "
+                                      "you run)", metavar="URL")
+    yes: bool = option(False, "accept the cloud audit's plan and estimated cost")
+
+
+@dataclass
+class PersistentOptions(DynamoOptions):
+    """The emulators with a persistent mode (DynamoDB Local, dynalite)."""
+
+    persistent: bool = option(False, "keep the emulator's data on disk, so it survives kill -9")
 
 
 class Secrets:
@@ -95,7 +120,7 @@ class Api:
         self.secrets = secrets
         self.rng = random.Random(f"{seed}/dynamodb-backoff")
         self.client: Any = None
-        self.faults: Any = None  # the nemesis's ClientFaults, consulted on every request
+        self.faults: ClientFaults | None = None  # client-path fault switches, on every request
         self.region: str | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -130,7 +155,7 @@ class Api:
             raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
         self.region = self.client.meta.region_name
         if self.faults is not None:
-            self.faults.attach(self.client)
+            attach(self.faults, self.client)
         creds = None if o.dummy_credentials else await session.get_credentials()
         if creds is not None:
             frozen = await creds.get_frozen_credentials()

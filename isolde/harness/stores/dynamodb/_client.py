@@ -12,7 +12,7 @@ from ._ops import Ops, bank_error
 from ._txn import TxnAborted, Txns
 
 if TYPE_CHECKING:
-    from ._store import DynamoDBStore
+    from ._store import DynamoStoreBase
 
 log = logging.getLogger("isolde.dynamodb")
 
@@ -29,7 +29,7 @@ class DynamoClient:
     """Serves register (``read``/``write``/``cas`` on ``[k, v]``), list-append and rw-register
     (``txn``), and bank (``init``, ``read`` of a dict, ``transfer``) ops."""
 
-    def __init__(self, store: DynamoDBStore) -> None:
+    def __init__(self, store: DynamoStoreBase) -> None:
         self.store = store
         api = store.data_api
         assert api is not None
