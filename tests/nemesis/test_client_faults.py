@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from isolde.nemesis import NemesisOptions, make_nemesis
 from isolde.harness import CancelledAfterSend, ClientFaults, ClientTimeout
 from isolde.harness.stores.dynamodb._faults import attach, new_client_faults
+from isolde.nemesis import NemesisOptions, make_nemesis
 
 pytest.importorskip("aiobotocore")
 moto_server = pytest.importorskip("moto.server")
