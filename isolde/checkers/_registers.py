@@ -64,11 +64,6 @@ class RegisterView:
     ambiguous_keys: set[Hashable] = field(default_factory=set)
     failed_values: dict[tuple[Hashable, Hashable], int] = field(default_factory=dict)
 
-    def writes_by_key(self) -> dict[Hashable, list[int]]:
-        out: dict[Hashable, list[int]] = {}
-        for w, k in enumerate(self.w_key):
-            out.setdefault(k, []).append(w)
-        return out
 
 
 @contextmanager

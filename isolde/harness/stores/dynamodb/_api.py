@@ -22,7 +22,7 @@ from ...._errors import UsageError
 from ..._client_faults import ClientFaults
 from ..._options import option
 from ._cost import Usage, units
-from ._errors import FAIL, classify
+from ._errors import classify
 from ._faults import attach
 
 log = logging.getLogger("isolde.dynamodb")
@@ -179,7 +179,7 @@ class Api:
                 return dict(await (aw if self.faults is None else self.faults.call(aw)))
             except Exception as e:
                 verdict = classify(e)
-                safe = verdict.type == FAIL or idempotent
+                safe = verdict.type == "fail" or idempotent
                 if not (verdict.transient and safe) or attempt > self.options.retries:
                     e.attempts = attempt  # type: ignore[attr-defined]
                     raise
