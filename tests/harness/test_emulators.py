@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from isolde import UsageError
 from isolde.harness.emulators import (
     EmulatorError,
     ManagedProcess,
@@ -143,7 +144,7 @@ def test_real_emulators_start_and_stop(name: str, request: pytest.FixtureRequest
 
 
 def test_unknown_or_non_persistent_emulators_are_refused() -> None:
-    with pytest.raises(EmulatorError, match="unknown emulator"):
+    with pytest.raises(UsageError, match="unknown emulator"):
         make_emulator("cassandra")
     with pytest.raises(EmulatorError, match="no persistent mode"):
         make_emulator("moto", persistent=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..._errors import UsageError
 from ._cache import emulators_dir
 from ._process import EmulatorError
 
@@ -86,5 +87,5 @@ def recipes() -> dict[str, EmulatorRecipe]:
 def get_recipe(name: str) -> EmulatorRecipe:
     found = recipes()
     if name not in found:
-        raise EmulatorError(f"unknown emulator {name!r} (known: {', '.join(sorted(found))})")
+        raise UsageError(f"unknown emulator {name!r} (known: {', '.join(sorted(found))})")
     return found[name]
