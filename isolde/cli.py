@@ -6,6 +6,7 @@ Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 25
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import re
 import sys
@@ -28,16 +29,20 @@ from .harness import (
     positive_float,
     positive_int,
     prepare_audit,
+    whole_number,
 )
 from .harness._plugin_cli import (
+    check_applicable,
     describe_stores,
     plugin_flags,
     store_options,
     unrecognized,
+    workload_common,
     workload_options,
 )
 from .histories import READERS, load_history
 from .nemesis import fault_summary
+from .workloads import WorkloadOptions
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -143,7 +148,8 @@ def build_parser(store: str | None = None,
                    help="logical client processes (default 10)")
     r.add_argument("--rate", type=positive_float, default=None, help="max ops/s overall")
     r.add_argument("--max-ops", type=positive_int, default=None, help="stop after N ops")
-    r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same schedule)")
+    r.add_argument("--seed", type=whole_number, default=0,
+                   help="random seed (same seed, same schedule)")
     r.add_argument("--op-timeout", type=positive_float, default=5.0, metavar="SEC",
                    help="an op not done by then is recorded as info (default 5)")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
@@ -151,12 +157,16 @@ def build_parser(store: str | None = None,
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
-    w = r.add_argument_group("workload")
-    w.add_argument("--keys", type=positive_int, default=5, help="keys in play at once")
-    w.add_argument("--ops-per-key", type=positive_int, default=200,
-                   help="ops on a key before moving to a fresh one")
-    w.add_argument("--read-consistency", default="strong",
-                   help=f"{'|'.join((*READ_MODES, MIXED))}")
+    # Options several workloads read (each says which: WorkloadSpec.reads); given only when set,
+    # so that one the workload does not read is refused rather than ignored.
+    w = r.add_argument_group("workload (common options; a workload reads some of them)")
+    w.add_argument("--keys", type=positive_int, default=argparse.SUPPRESS,
+                   help="keys in play at once (default 5)")
+    w.add_argument("--ops-per-key", type=positive_int, default=argparse.SUPPRESS,
+                   help="ops on a key before moving to a fresh one (default 200)")
+    w.add_argument("--read-consistency", type=check_read_consistency,
+                   default=argparse.SUPPRESS,
+                   help=f"{'|'.join((*READ_MODES, MIXED))} (default strong)")
     if store is not None and workload is not None:
         plugin_flags(r, store, workload)
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
@@ -210,6 +220,9 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
 
 def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
     """The Scenario of an ``isolde run`` command line (options checked, defaults filled in)."""
+    common = workload_common(a)
+    check_applicable(a, set(common))
+    wo = dataclasses.replace(WorkloadOptions(), **common)
     return Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
@@ -217,8 +230,8 @@ def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
         time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options(a),
-        workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
-                          "read_consistency": check_read_consistency(a.read_consistency),
+        workload_options={"keys": wo.keys, "ops_per_key": wo.ops_per_key,
+                          "read_consistency": wo.read_consistency,
                           "options": workload_options(a)},
         checkers=a.checker, check=_check_config(a),
     )

@@ -33,10 +33,11 @@ SUBPACKAGES = {
         "Emulator", "EmulatorRecipe", "FnGen", "Generator", "Independent", "Lazy", "Limit",
         "Managed", "Mix", "Once", "OpSpec", "Ops", "Outcome", "Phases", "ProcessControl",
         "Recorder", "Redirectable", "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger",
-        "Store", "StoreContext", "StoreSpec", "TimeLimit", "Wait", "check_read_consistency",
+        "Store", "StoreContext", "StoreSpec", "TimeLimit", "Wait", "at_most",
+        "check_read_consistency",
         "exponential_index", "link_latest", "make_store", "new_run_dir", "nonnegative_float",
         "option", "positive_float", "positive_int", "prepare_audit", "rate", "require",
-        "run_scenario", "store_spec", "write_json",
+        "run_scenario", "store_spec", "whole_number", "write_json",
     ],
     "isolde.harness.stores": [
         "STORES", "make_store", "store_spec",

@@ -21,7 +21,14 @@ from ._generators import (
     exponential_index,
     rate,
 )
-from ._options import nonnegative_float, option, positive_float, positive_int
+from ._options import (
+    at_most,
+    nonnegative_float,
+    option,
+    positive_float,
+    positive_int,
+    whole_number,
+)
 from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
@@ -84,6 +91,7 @@ __all__ = [
     "StoreSpec",
     "TimeLimit",
     "Wait",
+    "at_most",
     "check_read_consistency",
     "exponential_index",
     "link_latest",
@@ -98,5 +106,6 @@ __all__ = [
     "require",
     "run_scenario",
     "store_spec",
+    "whole_number",
     "write_json",
 ]

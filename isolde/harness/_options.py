@@ -27,10 +27,19 @@ _META = "isolde.option"
 
 
 def option(default: Any, help: str, *, parse: Callable[[str], Any] | None = None,
-           choices: Sequence[str] | None = None, metavar: str | None = None) -> Any:
-    """A dataclass field that is also a command-line flag."""
-    meta = {_META: {"help": help, "parse": parse, "choices": choices, "metavar": metavar}}
+           choices: Sequence[str] | None = None, metavar: str | None = None,
+           for_needs: frozenset[str] | None = None) -> Any:
+    """A dataclass field that is also a command-line flag. ``for_needs``: the flag matters only
+    to workloads needing one of these capabilities (e.g. an isolation level to transactions);
+    given with another workload, it is refused."""
+    meta = {_META: {"help": help, "parse": parse, "choices": choices, "metavar": metavar,
+                    "for_needs": for_needs}}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def for_needs(field: dataclasses.Field[Any]) -> frozenset[str] | None:
+    needs: frozenset[str] | None = field.metadata[_META]["for_needs"]
+    return needs
 
 
 def flag_name(field: str) -> str:
@@ -43,6 +52,11 @@ def flags(cls: type) -> dict[str, dataclasses.Field[Any]]:
 
 
 # --- value parsers (shared with the core flags) ---------------------------------------------------
+# No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
+# hold them exactly; NaN and infinity are never a count, a duration or a rate.
+MAX_NUMBER = 2**53
+
+
 def _number(s: str, kind: Callable[[str], Any], what: str) -> Any:
     try:
         v = kind(s)
@@ -50,6 +64,13 @@ def _number(s: str, kind: Callable[[str], Any], what: str) -> Any:
         raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
     if isinstance(v, float) and not math.isfinite(v):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {s!r}")
+    if abs(v) > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53, got {s}")
+    return v
+
+
+def whole_number(s: str) -> int:
+    v: int = _number(s, int, "a whole number")
     return v
 
 
@@ -74,6 +95,18 @@ def nonnegative_float(s: str) -> float:
     return v
 
 
+def at_most(most: int) -> Callable[[str], int]:
+    """A parser of whole numbers from 1 to ``most``."""
+
+    def parse(s: str) -> int:
+        v = positive_int(s)
+        if v > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {v}")
+        return v
+
+    return parse
+
+
 def _base_type(annotation: Any) -> Any:
     """``int | None`` -> int; anything else as is."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
@@ -84,7 +117,7 @@ def _base_type(annotation: Any) -> Any:
 
 
 _PARSERS: dict[Any, Callable[[str], Any]] = {
-    int: lambda s: _number(s, int, "a whole number"),
+    int: whole_number,
     float: lambda s: _number(s, float, "a number"),
     str: str,
     Path: Path,

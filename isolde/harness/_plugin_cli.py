@@ -8,9 +8,10 @@ import argparse
 import dataclasses
 from typing import Any
 
+from .._errors import UsageError
 from .._plugins import PluginError
-from ..workloads._base import WORKLOADS
-from ._options import add_flags, build, flags, given
+from ..workloads._base import COMMON, WORKLOADS
+from ._options import add_flags, build, flag_name, flags, for_needs, given
 from ._plugin import StoreSpec
 from .stores import STORES, store_spec
 
@@ -50,23 +51,53 @@ def workload_options(a: argparse.Namespace) -> dict[str, Any]:
                                     f"workload {a.workload!r}"))
 
 
+def _not_for(flag: str, side: str, name: str, owners: list[str]) -> str:
+    return f"{flag} does not apply to {side} {name!r} (it applies to: {', '.join(owners)})"
+
+
 def unrecognized(a: argparse.Namespace, rest: list[str]) -> str:
     """One line for arguments the parser did not take: a flag of another store or workload
     says whose it is."""
-    command = getattr(a, "command", "")
+    command = vars(a).get("command") or ""
     flag = next((x.split("=", 1)[0] for x in rest if x.startswith("--")), None)
     if command == "run" and flag is not None:
         stores, _ = STORES.load_all()
         owners = [n for n, s in stores.items() if flag in flags(s.options)]
         if owners:
-            return (f"isolde run: {flag} is not an option of store {a.store!r} "
-                    f"(it is an option of: {', '.join(owners)})")
+            return _not_for(flag, "store", a.store, owners)
         workloads, _ = WORKLOADS.load_all()
         owners = [n for n, w in workloads.items() if w.options and flag in flags(w.options)]
         if owners:
-            return (f"isolde run: {flag} is not an option of workload {a.workload!r} "
-                    f"(it is an option of: {', '.join(owners)})")
+            return _not_for(flag, "workload", a.workload, owners)
     return f"isolde {command}: unrecognized arguments: {' '.join(rest)}".replace("  ", " ")
+
+
+def check_applicable(a: argparse.Namespace, common: set[str]) -> None:
+    """Refuse a flag the chosen store or workload would ignore (silently ignoring it would run
+    another test than the one asked for): a common workload option (``common``: those given)
+    the workload does not read, a store flag for transactions with a workload that has none,
+    and ``--partition-via`` for a store that runs no server of its own."""
+    wspec = WORKLOADS.get_or_refuse(a.workload)
+    workloads, _ = WORKLOADS.load_all()
+    for dest in sorted(common - wspec.reads):
+        raise UsageError(_not_for(flag_name(dest), "workload", a.workload,
+                                  [n for n, w in workloads.items() if dest in w.reads]))
+    spec = store_spec(a.store)
+    fields = {f.name: f for f in flags(spec.options).values()}
+    for name in sorted(given(a, STORE_DEST)):
+        needs = for_needs(fields[name])
+        if needs is not None and not needs & wspec.needs:
+            raise UsageError(_not_for(flag_name(name), "workload", a.workload,
+                                      [n for n, w in workloads.items() if needs & w.needs]))
+    if a.partition_via != "proxy" and spec.emulator is None:
+        stores, _ = STORES.load_all()
+        raise UsageError(_not_for("--partition-via", "store", a.store,
+                                  [n for n, s in stores.items() if s.emulator is not None]))
+
+
+def workload_common(a: argparse.Namespace) -> dict[str, Any]:
+    """The common workload options given on the command line, by field name."""
+    return {k: v for k, v in vars(a).items() if k in COMMON}
 
 
 def describe_stores() -> list[str]:

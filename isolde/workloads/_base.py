@@ -44,17 +44,24 @@ class Workload(Protocol):
     def checker_options(self) -> dict[str, Any]: ...
 
 
+COMMON = frozenset({"keys", "ops_per_key", "read_consistency"})
+
+
 @dataclass(frozen=True)
 class WorkloadSpec:
     """A workload plugin (entry point group ``isolde.workloads``): its name, a one-line summary,
     ``make(options)`` building it, and ``options``: a dataclass whose
     :func:`isolde.harness.option` fields are its own ``isolde run`` flags (their values reach
-    the workload as ``WorkloadOptions.options``, by field name)."""
+    the workload as ``WorkloadOptions.options``, by field name). ``reads``: which of the common
+    options (``keys``, ``ops_per_key``, ``read_consistency``) it uses -- the others are refused
+    on its command line; ``needs``: the store capabilities its ops need."""
 
     name: str
     summary: str
     make: Callable[[WorkloadOptions], Workload]
     options: type | None = None
+    reads: frozenset[str] = COMMON
+    needs: frozenset[str] = frozenset()
 
 
 def _validate(name: str, obj: object) -> WorkloadSpec:

@@ -83,4 +83,4 @@ class BankWorkload:
 
 
 SPEC = WorkloadSpec("bank", "transfers between accounts whose total never changes",
-                    BankWorkload, BankOptions)
+                    BankWorkload, BankOptions, reads=frozenset(), needs=BankWorkload.needs)

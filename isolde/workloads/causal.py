@@ -85,4 +85,5 @@ class CausalWorkload:
 
 
 SPEC = WorkloadSpec("causal", "a picture, then a comment on it: effects without their causes",
-                    CausalWorkload)
+                    CausalWorkload, reads=frozenset({"read_consistency"}),
+                    needs=CausalWorkload.needs)

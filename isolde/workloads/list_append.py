@@ -23,7 +23,7 @@ from ..harness._generators import (
     OpSpec,
     exponential_index,
 )
-from ..harness._options import option, positive_int
+from ..harness._options import at_most, option, positive_int
 from ._base import WorkloadOptions, WorkloadSpec
 
 MAX_TXN_LEN = 5
@@ -34,7 +34,7 @@ READS_PER_FINAL_TXN = 5
 class TxnOptions:
     max_writes_per_key: int = option(32, "writes to a key before it retires", parse=positive_int)
     max_txn_length: int = option(4, f"micro-ops per transaction, at most {MAX_TXN_LEN}",
-                                 parse=positive_int)
+                                 parse=at_most(MAX_TXN_LEN))
 
 
 class ListAppendWorkload:
@@ -104,6 +104,8 @@ class RwRegisterWorkload(ListAppendWorkload):
 
 
 LIST_APPEND = WorkloadSpec("list-append", "Elle's list-append transactions (needs txn)",
-                           ListAppendWorkload, TxnOptions)
+                           ListAppendWorkload, TxnOptions, reads=frozenset({"keys"}),
+                           needs=ListAppendWorkload.needs)
 RW_REGISTER = WorkloadSpec("rw-register", "register transactions with unique writes (needs txn)",
-                           RwRegisterWorkload, TxnOptions)
+                           RwRegisterWorkload, TxnOptions, reads=frozenset({"keys"}),
+                           needs=RwRegisterWorkload.needs)

@@ -60,4 +60,4 @@ class RegisterWorkload:
 
 
 SPEC = WorkloadSpec("register", "read / write / compare-and-set on independent keys",
-                    RegisterWorkload)
+                    RegisterWorkload, needs=RegisterWorkload.needs)

@@ -95,12 +95,19 @@ def test_flags_belong_to_their_store_and_workload(tmp_path: Path) -> None:
     assert "--replicas" in p.stdout and "--region" not in p.stdout
     p = isolde("run", "--workload", "bank", "--help")
     assert "--bank-mode" in p.stdout and "--max-txn-length" not in p.stdout
-    for args, says in [(["--region", "x"], "--region is not an option of store 'memory' "
-                                           "(it is an option of: dynamodb)"),
-                       (["--store", "moto", "--persistent"], "it is an option of: dynalite, "
+    for args, says in [(["--region", "x"], "--region does not apply to store 'memory' "
+                                           "(it applies to: dynamodb)"),
+                       (["--store", "moto", "--persistent"], "it applies to: dynalite, "
                                                              "dynamodb-local"),
-                       (["--accounts", "3"], "--accounts is not an option of workload "
-                                             "'register' (it is an option of: bank)"),
+                       (["--accounts", "3"], "--accounts does not apply to workload "
+                                             "'register' (it applies to: bank)"),
+                       (["--isolation", "none"], "--isolation does not apply to workload "
+                                                 "'register' (it applies to: bank, list-append"),
+                       (["--workload", "causal", "--keys", "2"], "--keys does not apply to "
+                                                                 "workload 'causal'"),
+                       (["--nemesis", "partition", "--partition-via", "nftables"],
+                        "--partition-via does not apply to store 'memory' (it applies to: "
+                        "dynalite, dynamodb-local, moto)"),
                        (["--replicas", "0"], "--replicas: must be at least 1"),
                        (["--lag-ms", "nan"], "--lag-ms: expected a finite number")]:
         p = isolde("run", *args, "--store-dir", str(tmp_path))

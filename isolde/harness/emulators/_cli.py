@@ -11,6 +11,7 @@ from typing import Any
 
 from ._cache import emulators_dir
 from ._catalog import get_recipe, recipes
+from ._process import EmulatorError
 from ._running import make_emulator
 
 
@@ -30,11 +31,9 @@ def add_parser(sub: Any) -> None:
 
 def run(a: argparse.Namespace, say: Any) -> int:
     if a.emulator_command == "install":
-        known = recipes()
-        # "all": those that can be installed (a recipe that only locates, or a pip extra, not).
-        names = ([n for n, r in known.items() if not r.installed()] if "all" in a.names
-                 else a.names)
-        for name in dict.fromkeys(names):
+        if "all" in a.names:
+            return _install_all(say)
+        for name in dict.fromkeys(a.names):
             path = get_recipe(name).install()
             say(f"{name}: installed in {path}")
         return 0
@@ -44,6 +43,22 @@ def run(a: argparse.Namespace, say: Any) -> int:
             say(f"{name:15} {recipe.description}\n{'':15} {recipe.status()}")
         return 0
     return asyncio.run(_serve(a, say))
+
+
+def _install_all(say: Any) -> int:
+    """Install every emulator not yet installed; one that isolde cannot install (a pip extra,
+    or one it can only locate) says how to get it. Exit 1 if any is still missing."""
+    missing = 0
+    for name, recipe in sorted(recipes().items()):
+        if recipe.installed():
+            say(f"{name}: {recipe.status()}")
+            continue
+        try:
+            say(f"{name}: installed in {recipe.install()}")
+        except EmulatorError as e:
+            say(f"{name}: not installed: {e}")
+            missing += 1
+    return 1 if missing else 0
 
 
 async def _serve(a: argparse.Namespace, say: Any) -> int:

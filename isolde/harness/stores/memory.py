@@ -44,7 +44,8 @@ class MemoryOptions:
     bounded_ms: float = option(100.0, "bounded staleness: max ms behind", parse=positive_float)
     default_read: str = "strong"  # the read mode of an op without a ``consistency`` field
     seed: int = 0
-    isolation: str = option("serializable", "transaction isolation", choices=ISOLATION_MODES)
+    isolation: str = option("serializable", "transaction isolation", choices=ISOLATION_MODES,
+                            for_needs=frozenset({"txn", "bank"}))
     writers: str = option("primary", "primary (one writer) or lww (every replica writes, last "
                           "writer wins)", choices=WRITERS)
 
