@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ._errors import UsageError
 
@@ -106,6 +106,27 @@ class Registry(Mapping[str, T], Generic[T]):
         """Forget what was found (after installing a distribution into this process's path)."""
         self._points = None
         self._loaded.clear()
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+P = TypeVar("P", bound=Named)
+
+
+def named(cls: type[P], public_name: str) -> Callable[[str, object], P]:
+    """A registry's check that an entry point is a ``cls`` of the entry point's own name."""
+
+    def validate(name: str, obj: object) -> P:
+        if not isinstance(obj, cls):
+            raise TypeError(f"expected an {public_name}, got {type(obj).__name__}")
+        if obj.name != name:
+            raise TypeError(f"its {cls.__name__} is named {obj.name!r}, not {name!r}")
+        return obj
+
+    return validate
 
 
 def _dist_name(ep: EntryPoint) -> str:

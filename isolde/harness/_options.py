@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from .._errors import UsageError
 
 O = TypeVar("O")  # noqa: E741 - an options dataclass
+N = TypeVar("N", int, float)
 
 _META = "isolde.option"
 
@@ -69,30 +70,23 @@ def _number(s: str, kind: Callable[[str], Any], what: str) -> Any:
     return v
 
 
-def whole_number(s: str) -> int:
-    v: int = _number(s, int, "a whole number")
-    return v
+def _parser(kind: Callable[[str], N], what: str, ok: Callable[[N], bool],
+            rule: str) -> Callable[[str], N]:
+    """A flag's value parser: a ``kind`` number (finite, at most 2**53) for which ``ok``."""
+
+    def parse(s: str) -> N:
+        v: N = _number(s, kind, what)
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"{rule}, got {s}")
+        return v
+
+    return parse
 
 
-def positive_int(s: str) -> int:
-    v: int = _number(s, int, "a whole number")
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
-
-
-def positive_float(s: str) -> float:
-    v: float = _number(s, float, "a number")
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
-    return v
-
-
-def nonnegative_float(s: str) -> float:
-    v: float = _number(s, float, "a number")
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {s}")
-    return v
+whole_number = _parser(int, "a whole number", lambda v: True, "")
+positive_int = _parser(int, "a whole number", lambda v: v >= 1, "must be at least 1")
+positive_float = _parser(float, "a number", lambda v: v > 0, "must be positive")
+nonnegative_float = _parser(float, "a number", lambda v: v >= 0, "must be zero or more")
 
 
 def at_most(most: int) -> Callable[[str], int]:

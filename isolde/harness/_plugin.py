@@ -119,11 +119,3 @@ class StoreSpec:
         """The SDK modules it needs that are not importable here."""
         return [m for m in self.sdk if importlib.util.find_spec(m) is None]
 
-
-def validate_spec(name: str, obj: object) -> StoreSpec:
-    """The registry's check of an ``isolde.stores`` entry point."""
-    if not isinstance(obj, StoreSpec):
-        raise TypeError(f"expected an isolde.harness.StoreSpec, got {type(obj).__name__}")
-    if obj.name != name:
-        raise TypeError(f"its StoreSpec is named {obj.name!r}, not {name!r}")
-    return obj

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._plugins import Registry
+from .._plugins import Registry, named
 from ..harness._generators import Generator
 from ..harness._options import build
 
@@ -64,15 +64,8 @@ class WorkloadSpec:
     needs: frozenset[str] = frozenset()
 
 
-def _validate(name: str, obj: object) -> WorkloadSpec:
-    if not isinstance(obj, WorkloadSpec):
-        raise TypeError(f"expected an isolde.workloads.WorkloadSpec, got {type(obj).__name__}")
-    if obj.name != name:
-        raise TypeError(f"its WorkloadSpec is named {obj.name!r}, not {name!r}")
-    return obj
-
-
-WORKLOADS: Registry[WorkloadSpec] = Registry("isolde.workloads", "workload", _validate)
+WORKLOADS: Registry[WorkloadSpec] = Registry("isolde.workloads", "workload",
+                                             named(WorkloadSpec, "isolde.workloads.WorkloadSpec"))
 
 
 def make_workload(name: str, options: WorkloadOptions) -> Workload:

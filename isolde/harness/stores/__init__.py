@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._plugins import Registry
+from ..._plugins import Registry, named
 from .._options import build
-from .._plugin import StoreContext, StoreSpec, validate_spec
+from .._plugin import StoreContext, StoreSpec
 from .._store import Store
 
-STORES: Registry[StoreSpec] = Registry("isolde.stores", "store", validate_spec)
+STORES: Registry[StoreSpec] = Registry("isolde.stores", "store",
+                                       named(StoreSpec, "isolde.harness.StoreSpec"))
 
 
 def store_spec(name: str) -> StoreSpec:
