@@ -33,8 +33,7 @@ from aiobotocore.session import AioSession
 
 from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.emulators import ProcessEmulator
-from isolde.harness.stores.dynamodb import DynamoDBStore, DynamoOptions
-from isolde.harness.stores.dynamodb._emulators import DYNAMODB_LOCAL
+from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL, DynamoDBStore, DynamoOptions
 from isolde.workloads import WorkloadOptions, make_workload
 
 

@@ -43,8 +43,9 @@ SUBPACKAGES = {
         "STORES", "make_store", "store_spec",
     ],
     "isolde.harness.stores.dynamodb": [
-        "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE_SPEC", "DYNAMODB", "DYNAMODB_LOCAL_SPEC",
-        "ERROR_CODES", "MOTO_SPEC", "NO_TRANSACTIONS", "PREFIX", "PRICES", "SPECS",
+        "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE", "DYNALITE_SPEC", "DYNAMODB",
+        "DYNAMODB_LOCAL", "DYNAMODB_LOCAL_SPEC", "ERROR_CODES", "MOTO", "MOTO_SPEC",
+        "NO_TRANSACTIONS", "PREFIX", "PRICES", "SPECS",
         "TRANSPORT_ERRORS", "CloudOptions", "DynaliteStore", "DynamoDBLocalStore", "DynamoDBStore",
         "DynamoOptions", "DynamoStoreBase", "EmulatedStore", "MotoStore", "PersistentOptions",
         "Secrets", "Usage", "Verdict", "check_table_name", "classify", "estimate",

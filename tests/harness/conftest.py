@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from isolde.harness.emulators import EmulatorSpec, ProcessEmulator
-from isolde.harness.stores.dynamodb._emulators import DYNALITE, DYNAMODB_LOCAL
+from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
 def _install(spec: EmulatorSpec) -> None:

@@ -20,7 +20,7 @@ from isolde.harness.emulators import (
     make_emulator,
     port_open,
 )
-from isolde.harness.stores.dynamodb._emulators import DYNALITE, DYNAMODB_LOCAL
+from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
 def http_server(port: int) -> list[str]:
