@@ -117,5 +117,12 @@ class StoreSpec:
 
     def missing_sdk(self) -> list[str]:
         """The SDK modules it needs that are not importable here."""
-        return [m for m in self.sdk if importlib.util.find_spec(m) is None]
+        return [m for m in self.sdk if not _importable(m)]
+
+
+def _importable(module: str) -> bool:
+    try:  # a dotted name whose parent package is missing raises rather than answering None
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
 

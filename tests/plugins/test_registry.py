@@ -128,3 +128,27 @@ def test_the_core_names_no_store_and_probes_no_hook() -> None:
     for f in pkg.rglob("*.py"):
         text = f.read_text()
         assert not re.search(r"(getattr|hasattr)\(\s*(self\.)?store\b", text), f
+
+
+def test_a_store_whose_sdk_is_missing_says_so() -> None:
+    from dataclasses import dataclass
+
+    from isolde.harness._plugin_cli import _describe
+
+    @dataclass
+    class NoOptions:
+        pass
+
+    spec = StoreSpec(name="future", summary="a store on an SDK not installed here",
+                     options=NoOptions, build=lambda o, c: None,  # type: ignore[arg-type,return-value]
+                     capabilities=frozenset({"register"}),
+                     sdk=("aiobotocore", "no_such_sdk_package.client"),
+                     sdk_hint="pip install future-sdk")
+    assert spec.missing_sdk() == ["no_such_sdk_package.client"]
+    lines = "\n".join(_describe(spec))
+    assert "SDK: missing no_such_sdk_package.client (pip install future-sdk)" in lines
+    with pytest.raises(TypeError, match="unknown read mode"):
+        StoreSpec(name="x", summary="", options=NoOptions, build=spec.build,
+                  capabilities=frozenset(), read_modes=("linearizable",))
+    with pytest.raises(TypeError, match="must be a dataclass"):
+        StoreSpec(name="x", summary="", options=int, build=spec.build, capabilities=frozenset())
