@@ -7,12 +7,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..harness import Store
 from ..harness.stores._faulty import EmbeddedFaults
 from ..harness.stores.memory import MemoryStore
 from ._base import BaseFault, NemesisOptions, Unsupported
 
 
-def embedded(store: Any) -> MemoryStore | None:
+def embedded(store: Store) -> MemoryStore | None:
     return store if isinstance(store, MemoryStore) else None
 
 
