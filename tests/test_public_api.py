@@ -32,12 +32,11 @@ SUBPACKAGES = {
         "ClientFaultable", "ClientFaults", "ClientTimeout", "Context", "Counters", "EachWorker",
         "Emulator", "EmulatorRecipe", "FnGen", "Generator", "Independent", "Lazy", "Limit",
         "Managed", "Mix", "Once", "OpSpec", "Ops", "Outcome", "Phases", "ProcessControl",
-        "Recorder", "Redirectable", "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger",
-        "Store", "StoreContext", "StoreSpec", "TimeLimit", "Wait", "at_most",
-        "check_read_consistency",
-        "exponential_index", "link_latest", "make_store", "new_run_dir", "nonnegative_float",
-        "option", "positive_float", "positive_int", "prepare_audit", "rate", "require",
-        "run_scenario", "store_spec", "whole_number", "write_json",
+        "Promising", "Recorder", "Redirectable", "RunDirAware", "RunLimits", "Runner", "Scenario",
+        "Stagger", "Store", "StoreContext", "StoreSpec", "TimeLimit", "Wait", "at_most",
+        "check_read_consistency", "exponential_index", "link_latest", "make_store", "new_run_dir",
+        "nonnegative_float", "option", "positive_float", "positive_int", "prepare_audit", "rate",
+        "require", "run_scenario", "store_spec", "whole_number", "write_json",
     ],
     "isolde.harness.stores": [
         "STORES", "make_store", "store_spec",
@@ -45,11 +44,10 @@ SUBPACKAGES = {
     "isolde.harness.stores.dynamodb": [
         "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE", "DYNALITE_SPEC", "DYNAMODB",
         "DYNAMODB_LOCAL", "DYNAMODB_LOCAL_SPEC", "ERROR_CODES", "MOTO", "MOTO_SPEC",
-        "NO_TRANSACTIONS", "PREFIX", "PRICES", "SPECS",
-        "TRANSPORT_ERRORS", "CloudOptions", "DynaliteStore", "DynamoDBLocalStore", "DynamoDBStore",
-        "DynamoOptions", "DynamoStoreBase", "EmulatedStore", "MotoStore", "PersistentOptions",
-        "Secrets", "Usage", "Verdict", "check_table_name", "classify", "estimate",
-        "new_table_name",
+        "NO_TRANSACTIONS", "PREFIX", "PRICES", "SPECS", "TRANSPORT_ERRORS", "CloudOptions",
+        "DynaliteStore", "DynamoDBLocalStore", "DynamoDBStore", "DynamoOptions", "DynamoStoreBase",
+        "EmulatedStore", "MotoStore", "PersistentOptions", "Secrets", "Usage", "Verdict",
+        "check_table_name", "classify", "estimate", "new_table_name",
     ],
     "isolde.harness.emulators": [
         "HOST", "EmulatorError", "EmulatorSpec", "ManagedProcess", "ProcessEmulator", "cache_dir",
@@ -62,9 +60,10 @@ SUBPACKAGES = {
         "leftovers", "run_check",
     ],
     "isolde.checkers": [
-        "CHECKERS", "UNKNOWN", "Anomaly", "CausalChecker", "CheckConfig", "Checker", "Result",
-        "StalenessChecker", "StatsChecker", "Validity", "compose", "exit_code", "make_checker",
-        "merge_validity", "nearest_rank", "parse_sla", "run_checkers",
+        "CHECKERS", "KINDS", "UNKNOWN", "Anomaly", "CausalChecker", "CheckConfig", "Checker",
+        "Result", "StalenessChecker", "StatsChecker", "Validity", "compose", "default_checkers",
+        "exit_code", "make_checker", "merge_validity", "nearest_rank", "op_kinds", "parse_sla",
+        "refuse_unjudgeable", "run_checkers", "show_value", "true_counts",
     ],
     "isolde.checkers.isolation": [
         "CYCLE_TYPES", "DEFAULT_MODELS", "MODELS", "ListAppendChecker", "RwRegisterChecker",
@@ -79,7 +78,8 @@ SUBPACKAGES = {
         "supported_faults",
     ],
     "isolde.report": [
-        "junit_xml", "render_summary", "verdict_text", "write_junit",
+        "check_results", "junit_xml", "render_summary", "verdict_text", "verdict_word",
+        "write_junit",
     ],
 }
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..histories import FAIL, INVOKE, NEMESIS, OK, History
 from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
+from ._values import show_value
 
 __all__ = ["INIT", "NEG", "POS", "READ", "THIN", "UNPLACED", "WRITE", "CausalModel",
            "Findings", "OutOfTime", "from_list_append", "from_registers", "is_list_append"]
@@ -91,7 +92,7 @@ class CausalModel:
         if src == INIT:
             return "the initial (absent) value"
         v = self.w_value[src]
-        return f"{v!r} (written by op {self.w_op[src]})"
+        return f"{show_value(v)} (written by op {self.w_op[src]})"
 
     def _finish(self) -> None:
         w_pos = [0] * len(self.w_key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .._errors import UsageError
 from ..histories import Op
@@ -141,6 +141,15 @@ class ClientFaultable(Protocol):
 
     @property
     def client_faults(self) -> ClientFaults: ...
+
+
+@runtime_checkable
+class Promising(Protocol):
+    """A store whose weaker reads promise a bound the checkers can hold them to (e.g. bounded
+    staleness: ``bounded_versions`` and ``bounded_ms`` behind), given to the checkers as
+    options."""
+
+    def read_promises(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ class Workload(Protocol):
     name: str
     needs: frozenset[str]
     checkers: tuple[str, ...]
+    op_kind: str  # the kind of ops it produces (isolde.checkers.KINDS), so a checker
+    # that cannot judge them is refused before the run
 
     def setup_generator(self) -> Generator | None:
         """Ops one worker runs before the load (e.g. the bank's initial balances); the runner

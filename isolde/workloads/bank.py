@@ -42,6 +42,7 @@ class BankOptions:
 
 class BankWorkload:
     name = "bank"
+    op_kind = "bank"
     needs = frozenset({"bank"})
     checkers: tuple[str, ...] = ("bank", "stats")
 

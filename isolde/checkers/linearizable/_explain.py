@@ -13,6 +13,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from .._result import Anomaly
+from .._values import show_value
 from ._model import INFO_, LinOp, Model
 from ._wgl import SearchResult
 
@@ -38,8 +39,7 @@ def _n(k: int, word: str) -> str:
 
 
 def _v(v: Any) -> str:
-    s = "nil" if v is None else repr(list(v) if isinstance(v, tuple) else v)
-    return s if len(s) <= 60 else s[:57] + "..."
+    return show_value(v, 60)
 
 
 def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:

@@ -81,6 +81,11 @@ class MemoryStore:
             self.lww = LWWReplicas(o.replicas, Lag(o.lag_ms, o.lag_kind), o.seed)
             self.capabilities = frozenset({"register", "cas", "read-modes"})
 
+    def read_promises(self) -> dict[str, Any]:
+        """Bounded reads stay within these (the read-promises checker holds them to it)."""
+        return {"bounded_versions": self.options.bounded_versions,
+                "bounded_ms": self.options.bounded_ms}
+
     async def setup(self) -> None:
         return None
 
