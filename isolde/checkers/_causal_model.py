@@ -4,8 +4,9 @@ Each process's ok (or possibly-happened) ops become events in program order: rea
 (reading from one write, from the initial value, or from nothing: thin air) and writes. Every
 write carries an interval ``(lo, hi)`` such that u is **definitely older** than v iff
 ``hi(u) < lo(v)``: for registers ``lo`` is the write's invocation time and ``hi`` its completion
-time (real time, ALGORITHMS.md §4); for list-append both are the value's position in the key's
-version order (an exact order). The initial value is older than everything.
+time (real time; docs/causal.md, "The order of versions"); for list-append both are the value's
+position in the key's version order (an exact order). The initial value is older than
+everything.
 """
 
 from __future__ import annotations

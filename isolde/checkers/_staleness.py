@@ -1,6 +1,6 @@
 """The ``staleness`` checker: how far behind each read was, and an optional SLA verdict.
 
-Definitions (ALGORITHMS.md §5; full text in docs/staleness.md). For an ok read r of key k that
+Definitions (full text in docs/staleness.md). For an ok read r of key k that
 returned the value written by w (the initial value counts as a write completed at -inf), the
 **missed writes** are the ok writes w' != w to k (ok writes and successful cas) that completed
 before r was invoked and were invoked after w completed, so w' is certainly newer than w.

@@ -116,9 +116,6 @@ class History(Sequence[Op]):
         j = self._pairs[i]
         return self[j] if j >= 0 else None
 
-    def type_code(self, i: int) -> int:
-        return self.types[i]
-
     def extra(self, i: int) -> Any:
         return self._extras.get(i, EMPTY)
 

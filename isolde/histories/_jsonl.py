@@ -163,10 +163,6 @@ class HistoryWriter:
 _OPTS = orjson.OPT_NON_STR_KEYS
 
 
-def dumps_value(v: Any) -> str:
-    return orjson.dumps(v, option=_OPTS).decode()
-
-
 def write_jsonl(history: History | list[Op], path: str | os.PathLike[str]) -> None:
     with open(path, "wb") as fh:
         for op in history:

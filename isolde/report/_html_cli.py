@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
+
+if TYPE_CHECKING:
+    from .html import RunDefaults
 
 
 def add_report_parser(sub: Any) -> None:
@@ -23,7 +26,7 @@ def add_report_parser(sub: Any) -> None:
                    help="where to write the page (default: report.html beside the history)")
 
 
-def run_report(a: argparse.Namespace, run_defaults: Mapping[str, Any],
+def run_report(a: argparse.Namespace, run_defaults: RunDefaults,
         say: Callable[[str], None]) -> int:
     """Write each page and print its path; bad input stops before anything is written."""
     from .html import load_report_input, write_report  # matplotlib: only when drawing

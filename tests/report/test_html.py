@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from isolde.checkers import CheckConfig, compose, run_checkers
-from isolde.cli import build_parser, run_defaults
+from isolde.cli import parse_args, run_defaults
 from isolde.histories import History, Op, txn_history
 from isolde.report import check_results
 from isolde.report.html import MAX_BYTES, ReportInput, render_html, write_report
@@ -150,26 +150,26 @@ def test_reproducing_command_round_trips_through_the_parser() -> None:
     argv = ["run", "--workload", "list-append", "--isolation", "snapshot-isolation",
             "--nemesis", "partition,latency", "--seed", "7", "--time-limit", "2.5",
             "--consistency-models", "snapshot-isolation", "--check-time-limit", "none"]
-    a = build_parser().parse_args(argv)
+    _, a = parse_args(argv)
     scenario = {
         "store": a.store, "workload": a.workload, "nemesis": list(a.nemesis),
         "nemesis_interval": a.nemesis_interval, "time_limit": a.time_limit, "seed": a.seed,
-        "concurrency": a.concurrency, "store_options": {"isolation": a.isolation},
-        "workload_options": {"read_consistency": a.read_consistency},
+        "concurrency": a.concurrency, "store_options": {"isolation": vars(a)["store:isolation"]},
+        "workload_options": {"read_consistency": "strong"},
         "check": {"consistency_models": list(a.consistency_models),
                   "time_limit": a.check_time_limit},
     }
-    command = reproduce_command(scenario, run_defaults())
+    command = reproduce_command(scenario, run_defaults(a.store, a.workload))
     assert command == ("isolde run --workload list-append --nemesis partition,latency "
-                       "--time-limit 2.5 --seed 7 --isolation snapshot-isolation "
-                       "--check-time-limit none --consistency-models snapshot-isolation")
-    again = build_parser().parse_args(command.split()[1:])
+                       "--time-limit 2.5 --seed 7 --check-time-limit none "
+                       "--consistency-models snapshot-isolation --isolation snapshot-isolation")
+    _, again = parse_args(command.split()[1:])
     assert vars(again) == vars(a)
 
 
 def test_reproducing_command_never_shows_url_credentials() -> None:
     scenario = {"store": "dynamodb", "store_options": {
         "endpoint_url": "http://key:secret@127.0.0.1:8000/"}}
-    command = reproduce_command(scenario, run_defaults())
+    command = reproduce_command(scenario, run_defaults("dynamodb", "register"))
     assert "secret" not in command and "key:" not in command
     assert "--endpoint-url 'http://***@127.0.0.1:8000/'" in command

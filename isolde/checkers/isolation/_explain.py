@@ -46,8 +46,8 @@ class Namer:
         return ", ".join(f"{n} = op {self.txns.op_index(t)}" for t, n in self.names.items())
 
 
-def order_clause(step: Step, name: Callable[[int], str], txns: Txns,
-                 history: History) -> tuple[str, dict[str, Any]] | None:
+def order_clause(step: Step, name: Callable[[int], str],
+                 txns: Txns) -> tuple[str, dict[str, Any]] | None:
     """The explanation of a process or realtime edge (the same for every datatype)."""
     a, b = step.a, step.b
     if step.kind == PROCESS:
@@ -67,7 +67,7 @@ def render_cycle(f: Found, txns: Txns, history: History, explain: EdgeExplainer)
     clauses: list[str] = []
     edges: list[dict[str, Any]] = []
     for i, s in enumerate(f.steps):
-        got = explain(s, name) or order_clause(s, name, txns, history)
+        got = explain(s, name) or order_clause(s, name, txns)
         if got is None:  # every edge was added for a reason; say so rather than crash if the
             # explainer cannot reconstruct it (tests assert this never happens)
             got = (f"of an inferred {KIND_NAMES[s.kind]} dependency", {"unexplained": True})

@@ -15,8 +15,6 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-READ_MODES = ("strong", "bounded", "session", "consistent-prefix", "eventual")
-
 
 @dataclass
 class Lag:

@@ -2,7 +2,7 @@
 timelines and cycle graphs, latency, throughput, staleness, bank and error plots)."""
 
 from ._page import ReportInput, render_html
-from ._write import MAX_BYTES, REPORT_FILE, load_report_input, write_report
+from ._write import MAX_BYTES, REPORT_FILE, RunDefaults, load_report_input, write_report
 
-__all__ = ["MAX_BYTES", "REPORT_FILE", "ReportInput", "load_report_input", "render_html",
-           "write_report"]
+__all__ = ["MAX_BYTES", "REPORT_FILE", "ReportInput", "RunDefaults", "load_report_input",
+           "render_html", "write_report"]

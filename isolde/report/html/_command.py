@@ -24,24 +24,6 @@ FLAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("keys", ("workload_options", "keys")),
     ("ops_per_key", ("workload_options", "ops_per_key")),
     ("read_consistency", ("workload_options", "read_consistency")),
-    ("max_writes_per_key", ("workload_options", "options", "max_writes_per_key")),
-    ("max_txn_length", ("workload_options", "options", "max_txn_length")),
-    ("accounts", ("workload_options", "options", "accounts")),
-    ("total", ("workload_options", "options", "total")),
-    ("bank_mode", ("workload_options", "options", "bank_mode")),
-    ("replicas", ("store_options", "replicas")),
-    ("lag_ms", ("store_options", "lag_ms")),
-    ("latency_ms", ("store_options", "latency_ms")),
-    ("bounded_versions", ("store_options", "bounded_versions")),
-    ("bounded_ms", ("store_options", "bounded_ms")),
-    ("writers", ("store_options", "writers")),
-    ("isolation", ("store_options", "isolation")),
-    ("region", ("store_options", "region")),
-    ("profile", ("store_options", "profile")),
-    ("endpoint_url", ("store_options", "endpoint_url")),
-    ("table", ("store_options", "table")),
-    ("keep", ("store_options", "keep")),
-    ("persistent", ("store_options", "persistent")),
     ("checker", ("checkers",)),
     ("model", ("check", "model")),
     ("check_time_limit", ("check", "time_limit")),
@@ -57,19 +39,27 @@ def reproduce_command(scenario: Mapping[str, Any], defaults: Mapping[str, Any]) 
     """``isolde run --flag value ...`` for every option of ``scenario`` not at its default
     (``defaults``: the parser's defaults of ``isolde run``, by destination)."""
     words = ["isolde", "run"]
-    for dest, path in FLAGS:
+    for dest, path in (*FLAGS, *_plugin_flags(defaults)):
         value = _lookup(scenario, path)
         default = defaults.get(dest, _MISSING)
         if value is _MISSING or _same(value, default):
             continue
-        flag = "--" + dest.replace("_", "-")
+        flag = "--" + dest.rpartition(":")[2].replace("_", "-")
         if value is True or value is False:
             if value:
                 words.append(flag)
             continue
-        words += [flag, _without_credentials(_word(value)) if dest == "endpoint_url" else
+        words += [flag, _without_credentials(_word(value)) if dest.endswith("endpoint_url") else
                   _word(value)]
     return shlex.join(words)
+
+
+def _plugin_flags(defaults: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """The store's and workload's own flags (``store:NAME`` / ``workload:NAME`` in
+    ``defaults``) and where scenario.json keeps their values."""
+    where = {"store:": ("store_options",), "workload:": ("workload_options", "options")}
+    return [(dest, (*where[prefix], dest.removeprefix(prefix)))
+            for dest in defaults for prefix in where if dest.startswith(prefix)]
 
 
 def _without_credentials(url: str) -> str:

@@ -42,7 +42,7 @@ class OpTable:
         """The row of op ``i`` (an invocation or a completion), or -1 if it is not a client op."""
         if not 0 <= i < len(history):
             return -1
-        inv = i if history.type_code(i) == INVOKE else history.pair(i)
+        inv = i if history.types[i] == INVOKE else history.pair(i)
         row = int(np.searchsorted(self.index, inv))
         return row if row < len(self.index) and self.index[row] == inv else -1
 

@@ -76,7 +76,7 @@ def op_label(history: History, inv: int, key: Any = None, chars: int = LABEL_CHA
     f = str(history.fs[inv])
     v_in = _unkey(history.values[inv], key)
     v_out = _unkey(history.values[comp], key) if comp >= 0 else None
-    outcome = OUTCOMES.get(history.type_code(comp), "info") if comp >= 0 else "info"
+    outcome = OUTCOMES.get(history.types[comp], "info") if comp >= 0 else "info"
     if f in READS:
         text = f"{f} → {show_value(v_out)}" if outcome == "ok" else f"{f} ({outcome})"
     elif f == "txn":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from ._page import Caps, ReportInput, render_html
 
 REPORT_FILE = "report.html"
 MAX_BYTES = 5_000_000
+# (store, workload) -> `isolde run`'s flag defaults for them: the reproducing command omits those.
+RunDefaults = Callable[[str, str], Mapping[str, Any]]
 # Tried in turn until the page fits MAX_BYTES (the page says what it left out).
 CAPS = (Caps(), Caps(listed=20, figures_per_type=1), Caps(listed=5, figures_per_type=0))
 
@@ -34,7 +36,7 @@ def write_report(out: Path, inp: ReportInput) -> Path:
 
 
 def load_report_input(path: Path, results: Path | None,
-                      run_defaults: Mapping[str, Any]) -> tuple[ReportInput, Path]:
+                      run_defaults: RunDefaults) -> tuple[ReportInput, Path]:
     """What to draw for ``path`` (a run directory, or a history file) and where the page goes:
     the run directory, or beside the history. Missing or unreadable files are BadInput."""
     if path.is_dir():
@@ -58,8 +60,16 @@ def load_report_input(path: Path, results: Path | None,
     inp = ReportInput(results=data, history=load_history(history_path),
                       scenario=scenario if isinstance(scenario, dict) else None,
                       source=str(directory if path.is_dir() else path),
-                      run_defaults=run_defaults)
+                      run_defaults=_defaults_for(scenario, run_defaults))
     return inp, directory / REPORT_FILE
+
+
+def _defaults_for(scenario: Any, run_defaults: RunDefaults) -> Mapping[str, Any]:
+    """The run flags' defaults for the scenario's own store and workload (their flags differ)."""
+    if not isinstance(scenario, dict):
+        return run_defaults("memory", "register")
+    return run_defaults(str(scenario.get("store", "memory")),
+                        str(scenario.get("workload", "register")))
 
 
 def _read_json(path: Path) -> Any:
