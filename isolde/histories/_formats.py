@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .._errors import BadInput
-from ._edn import read_edn
+from ._edn import detect_edn, read_edn
 from ._history import History
 from ._jsonl import read_jsonl
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
@@ -29,9 +29,7 @@ def _detect_builtin(head: bytes) -> str | None:
     s = head.lstrip()
     if s.startswith(b'{"') or s.startswith(b"{ \""):
         return "jsonl"
-    if s.startswith((b"{:", b"[", b"(", b"{ :")):
-        return "edn"
-    return None
+    return detect_edn(head)
 
 
 def detect_format(path: Path) -> str:

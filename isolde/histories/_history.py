@@ -27,8 +27,8 @@ class History(Sequence[Op]):
     invocation never completed is paired with -1 (treat it like ``info``).
     """
 
-    __slots__ = ("__weakref__", "_errors", "_extras", "_pairs", "fs", "processes", "times",
-                 "types", "values")
+    __slots__ = ("__weakref__", "_errors", "_extras", "_file_index", "_lines", "_pairs", "fs",
+                 "processes", "times", "types", "values")
 
     def __init__(self, ops: Iterable[Op] = (), *, source: str = "<history>") -> None:
         self.times = array("q")
@@ -39,6 +39,8 @@ class History(Sequence[Op]):
         self._errors: dict[int, Any] = {}
         self._extras: dict[int, Any] = {}
         self._pairs = array("q")
+        self._file_index: array[int] | None = None
+        self._lines: array[int] | None = None
         open_: dict[Process, int] = {}
         intern: dict[str, str] = {}
         for i, op in enumerate(ops):
@@ -106,6 +108,25 @@ class History(Sequence[Op]):
 
     def __repr__(self) -> str:
         return f"<History {len(self)} ops>"
+
+    # --- where ops came from --------------------------------------------------------------
+    def set_origins(self, indices: Sequence[int], lines: Sequence[int]) -> None:
+        """Record each op's own ``index`` in the file it was read from (-1: none) and its line
+        there (0: unknown), so that reports cite what the user sees in the file."""
+        if any(x >= 0 and x != i for i, x in enumerate(indices)):
+            self._file_index = array("q", indices)
+        if any(lines):
+            self._lines = array("q", lines)
+
+    def file_index(self, i: int) -> int:
+        """Op ``i``'s ``index`` in its file (its position when the file gave none)."""
+        fi = self._file_index
+        return i if fi is None or fi[i] < 0 else fi[i]
+
+    def cite(self, i: int) -> str:
+        """``op N`` with N the file's own index of op ``i``, and its line when known."""
+        line = self._lines[i] if self._lines is not None else 0
+        return f"op {self.file_index(i)}" + (f" (line {line})" if line > 0 else "")
 
     # --- pairing and views -------------------------------------------------------------------
     def pair(self, i: int) -> int:
