@@ -84,6 +84,23 @@ def _sla(s: str) -> str:
     return s
 
 
+def _literal(s: str) -> tuple[Any, ...]:
+    """``--initial``: a JSON or EDN literal (``0``, ``{"x": 0}``, ``{:x 0, :y 0}``)."""
+    from .histories import iter_edn
+
+    try:
+        return (orjson.loads(s),)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        values = list(iter_edn(s))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a JSON or EDN value: {s!r} ({e})") from None
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"expected one JSON or EDN value, got {s!r}")
+    return (values[0],)
+
+
 def _time_budget(s: str) -> float | None:
     """Seconds, or ``none`` for no limit."""
     return None if s.strip().lower() in ("none", "0", "unlimited") else _positive_float(s)
@@ -99,6 +116,15 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
     g.add_argument("--checker", type=_csv, default=None,
                    help="checkers to run, comma-separated (default: chosen by workload/content)")
     g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
+    g.add_argument("--failed-cas", choices=("evidence", "ignore"), default="auto",
+                   help="a failed CAS that gives no reason: evidence that the value differed "
+                        "(Porcupine), or ignored like every failed op (default: evidence only "
+                        "when its error is precondition-failed)")
+    g.add_argument("--initial", type=_literal, default=(), metavar="VALUE",
+                   help="register models' initial value, JSON or EDN (e.g. 0, '{:x 0 :y 0}'; "
+                        "default nil)")
+    g.add_argument("--nil-reads", choices=("value", "unconstrained"), default="value",
+                   help="an ok read of nil: saw nil (default) or says nothing (Knossos)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
                    help="time budget per check; exceeding it gives 'unknown' ('none': no limit;"
                    f" default {time_limit or 'none'})")
@@ -117,6 +143,9 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
         time_limit=a.check_time_limit,
         memory_limit=a.memory_limit,
         model=a.model,
+        failed_cas=a.failed_cas,
+        initial=a.initial,
+        nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
         details=a.details,
@@ -209,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write JUnit XML here (one testsuite per path)")
     _add_check_options(c)
 
+    v = sub.add_parser("convert", help="convert a history: JSONL <-> Jepsen EDN, Porcupine logs")
+    v.add_argument("input", type=Path, metavar="IN")
+    v.add_argument("output", type=Path, metavar="OUT")
+    v.add_argument("--format", default="auto",
+                   help=f"IN's format: auto|{'|'.join(sorted(READERS))} (default auto)")
+    v.add_argument("--to", choices=("jsonl", "edn"), default=None,
+                   help="OUT's format (default: from OUT's suffix, .jsonl or .edn)")
+
     from .harness.emulators._cli import add_parser as add_emulator_parser
 
     add_emulator_parser(sub)
@@ -292,6 +329,13 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _default_checkers(history: Any, model: str | None) -> list[str]:
+    """The checkers the history's content calls for; a ``--model`` asks for linearizability
+    whatever the content (Knossos's mutex, set and queue ops are not recognised by it)."""
+    names = default_checkers(history)
+    return names if model is None or "linearizable" in names else ["linearizable", *names]
+
+
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
     from .report import render_summary, write_junit
 
@@ -301,7 +345,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
     for path in a.paths:
         try:
             history = load_history(path, a.format)
-            names = list(a.checker) if a.checker else default_checkers(history)
+            names = list(a.checker) if a.checker else _default_checkers(history, a.model)
             # Detail files go beside --out (one path checked) or else beside the history.
             out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
             results = compose(run_checkers(history, names, _check_config(a, out_dir)))
@@ -334,6 +378,14 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
     return worst
 
 
+def cmd_convert(a: argparse.Namespace, console: Console) -> int:
+    from .histories import convert
+
+    n = convert(a.input, a.output, a.format, a.to)
+    _say(console)(f"{a.input} -> {a.output}: {n} ops")
+    return 0
+
+
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
     root = logging.getLogger()
@@ -353,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         a = build_parser().parse_args(argv)
         if a.command == "run":
             return cmd_run(a, console)
+        if a.command == "convert":
+            return cmd_convert(a, console)
         if a.command == "emulator":
             from .harness.emulators._cli import run as run_emulator_command
 

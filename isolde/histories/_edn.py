@@ -239,16 +239,9 @@ def read_edn(path: str | Path) -> History:
     orphans = [i for i, (d, _) in enumerate(maps) if isinstance(d, dict) and "process" not in d]
     if orphans:
         maps = _adopt(maps, orphans, p)
-    ops: list[Op] = []
-    indices: list[int] = []
-    line_of: list[int] = []
-    for d, line in maps:
-        ops.append(op_from_dict(d, f"{p}:{line}", len(ops)))
-        index = d.get("index")
-        indices.append(index if isinstance(index, int) and not isinstance(index, bool) else -1)
-        line_of.append(line)
-    h = History(ops, source=str(p))
-    h.set_origins(indices, line_of)
+    h = History((op_from_dict(d, f"{p}:{line}", n) for n, (d, line) in enumerate(maps)),
+                source=str(p))
+    h.set_lines([line for _, line in maps])
     return h
 
 
@@ -296,7 +289,8 @@ _KEYWORD = re.compile(r"[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.\-/]*$")
 
 
 def _kw(s: Any) -> str:
-    """``s`` as a keyword when it can be one, else as an EDN value."""
+    """``s`` as a keyword when it can be one (isolde reads ``:x`` and ``"x"`` alike; Jepsen's
+    tools expect keywords), else as an EDN value."""
     return f":{s}" if isinstance(s, str) and _KEYWORD.match(s) else dumps_edn(s)
 
 
@@ -324,12 +318,13 @@ def dumps_edn(v: Any) -> str:
 
 
 def _op_value(op: Op) -> str:
-    """A transaction's micro-op functions are keywords for Elle and Knossos (``[:append :x
-    1]``): micro-ops are written so; every other value as it is."""
+    """A transaction's micro-op functions (and keys, when they can be) are keywords for Elle
+    and Knossos (``[:append :x 1]``): micro-ops are written so; every other value as it is."""
     v = op.value
     if op.f == "txn" and isinstance(v, list) and all(
             isinstance(m, list) and m and isinstance(m[0], str) for m in v):
-        return "[" + " ".join("[" + " ".join([_kw(m[0]), *map(dumps_edn, m[1:])]) + "]"
+        return "[" + " ".join("[" + " ".join([_kw(m[0]), *map(_kw, m[1:2]),
+                                              *map(dumps_edn, m[2:])]) + "]"
                               for m in v) + "]"
     return dumps_edn(v)
 

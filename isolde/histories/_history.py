@@ -58,6 +58,8 @@ class History(Sequence[Op]):
             if op.extra:
                 self._extras[i] = op.extra
             self._pairs.append(-1)
+            if op.index != i and op.index >= 0:
+                self._own_index(i)[i] = op.index
             if code == INVOKE:
                 prev = open_.get(op.process)
                 if prev is not None and op.process != NEMESIS:
@@ -110,23 +112,34 @@ class History(Sequence[Op]):
         return f"<History {len(self)} ops>"
 
     # --- where ops came from --------------------------------------------------------------
-    def set_origins(self, indices: Sequence[int], lines: Sequence[int]) -> None:
-        """Record each op's own ``index`` in the file it was read from (-1: none) and its line
-        there (0: unknown), so that reports cite what the user sees in the file."""
-        if any(x >= 0 and x != i for i, x in enumerate(indices)):
-            self._file_index = array("q", indices)
+    # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its position,
+    # so that reports cite what the user sees in the file.
+    def _own_index(self, upto: int) -> array[int]:
+        fi = self._file_index
+        if fi is None:
+            fi = self._file_index = array("q", range(upto + 1))
+        while len(fi) <= upto:
+            fi.append(len(fi))
+        return fi
+
+    def set_lines(self, lines: Sequence[int]) -> None:
+        """Record each op's line in the file it was read from (0: unknown)."""
         if any(lines):
             self._lines = array("q", lines)
 
     def file_index(self, i: int) -> int:
         """Op ``i``'s ``index`` in its file (its position when the file gave none)."""
         fi = self._file_index
-        return i if fi is None or fi[i] < 0 else fi[i]
+        return fi[i] if fi is not None and i < len(fi) else i
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """(the file's index of op ``i``, its line in the file or 0 when unknown)."""
+        return self.file_index(i), self._lines[i] if self._lines is not None else 0
 
     def cite(self, i: int) -> str:
         """``op N`` with N the file's own index of op ``i``, and its line when known."""
-        line = self._lines[i] if self._lines is not None else 0
-        return f"op {self.file_index(i)}" + (f" (line {line})" if line > 0 else "")
+        index, line = self.origin(i)
+        return f"op {index}" + (f" (line {line})" if line > 0 else "")
 
     # --- pairing and views -------------------------------------------------------------------
     def pair(self, i: int) -> int:

@@ -46,7 +46,8 @@ def op_from_dict(d: Any, where: str, position: int) -> Op:
     if isinstance(index, bool) or not isinstance(index, int):
         raise BadInput(f"field 'index' must be an integer, got {index!r}", where)
     extra = {k: v for k, v in d.items() if k not in STANDARD_FIELDS}
-    return Op(position, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
+    # The file's own index, which History keeps for reports when it is not the position.
+    return Op(index, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
 
 
 def iter_jsonl(path: Path) -> Iterator[Op]:

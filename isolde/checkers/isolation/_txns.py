@@ -9,6 +9,7 @@ unknown). Keys are made hashable (lists become tuples).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class Txns:
     status: bytearray = field(default_factory=bytearray)
     process: list[Any] = field(default_factory=list)
     mops: list[list[Mop]] = field(default_factory=list)
+    # How reports name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=lambda i: f"op {i}")
 
     def __len__(self) -> int:
         return len(self.status)
@@ -69,7 +72,7 @@ def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
 
 def extract_txns(history: History, f: str = "txn") -> Txns:
     """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values."""
-    out = Txns()
+    out = Txns(cite=history.cite)
     types, procs, fs, values = history.types, history.processes, history.fs, history.values
     pair = history.pair
     i = types.find(INVOKE)  # bytearray.find scans in C: visit invocations only
@@ -81,9 +84,9 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         code = types[j] if j >= 0 else INFO
         if code == OK:
             v = values[j]
-            mops = _mops(v if v is not None else values[i], f"op {j}", v is not None)
+            mops = _mops(v if v is not None else values[i], history.cite(j), v is not None)
         else:
-            mops = _mops(values[i], f"op {i}", False)
+            mops = _mops(values[i], history.cite(i), False)
         out.invoke.append(i)
         out.complete.append(j)
         out.status.append(code if code in (OK, FAIL) else INFO)

@@ -129,7 +129,7 @@ class LinearizableChecker:
             if i in skipped:
                 continue
             if r.valid is False:
-                anomalies.append(explain_failure(model, key, ops, r, history.cite))
+                anomalies.append(explain_failure(model, key, ops, r, history.origin))
             elif r.valid == UNKNOWN:
                 unknown.append(explain_unknown(key, ops, r))
         valid = merge_validity(r.valid for i, r in enumerate(results) if i not in skipped)

@@ -22,15 +22,21 @@ _KEEP = 8  # states kept in the data
 _PREFIX_TAIL = 20  # ops of the prefix kept in the data
 
 
-Cite = Callable[[int], str]
+Origin = Callable[[int], tuple[int, int]]  # history index -> (file's index, line or 0)
 
 
-def _op_id(i: int) -> str:
-    return f"op {i}"
+def _same(i: int) -> tuple[int, int]:
+    return i, 0
 
 
-def _describe_op(op: LinOp, model: Model, cite: Cite) -> str:
-    s = f"{cite(op.invoke)} (process {op.process} {op.f}"
+def _cite(i: int, origin: Origin) -> str:
+    index, line = origin(i)
+    return f"op {index}" + (f" (line {line})" if line else "")
+
+
+def _describe_op(op: LinOp, model: Model, origin: Origin) -> str:
+    index, line = origin(op.invoke)
+    s = f"op {index} ({f'line {line}: ' if line else ''}process {op.process} {op.f}"
     if op.f in model.read_fs:
         s += f" -> {_v(op.output)}" if op.status == "ok" else ""
     else:
@@ -63,9 +69,9 @@ def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:
 
 
 def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
-                    r: SearchResult, cite: Cite = _op_id) -> Anomaly:
-    """A ``nonlinearizable`` anomaly for one partition's failed search; ``cite`` names a
-    history index as the user's file does (its own ``:index`` and line)."""
+                    r: SearchResult, origin: Origin = _same) -> Anomaly:
+    """A ``nonlinearizable`` anomaly for one partition's failed search; ``origin`` maps a
+    history index to the user's file (its own ``:index`` and line), which the text cites."""
     bad = ops[r.fail_op]
     conc = _concurrent(ops, bad)
     prefix = [ops[i].invoke for i in r.prefix]
@@ -84,12 +90,13 @@ def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
         state_text = ", ".join(shown[:-1]) + " or " + shown[-1]
     else:
         state_text = shown[0] if shown else "(not collected: a budget ran out)"
-    conc_text = ", ".join(_describe_op(o, model, cite) for o in conc[:_SHOW])
+    conc_text = ", ".join(_describe_op(o, model, origin) for o in conc[:_SHOW])
     if len(conc) > _SHOW:
         conc_text += f" and {len(conc) - _SHOW} more"
-    last = f", ending with {cite(prefix[-1])}" if prefix else ""
+    last = f", ending with {_cite(prefix[-1], origin)}" if prefix else ""
     explanation = (
-        f"{where}{_describe_op(bad, model, cite)}, completed at {cite(bad.complete)}, cannot be "
+        f"{where}{_describe_op(bad, model, origin)}, completed at {_cite(bad.complete, origin)},"
+        " cannot be "
         f"linearized. The ops that completed before it can be ({_n(len(prefix), 'op')} "
         f"linearized{last}), and after them the {model.name} could only be {state_text}; "
         f"the op is illegal there in any order of the {_n(len(conc), 'op')} concurrent with it"

@@ -90,7 +90,7 @@ class FifoQueue(Model):
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         q: tuple[Any, ...] = state  # type: ignore[assignment]
         if op.f == "enqueue":
-            return (q + (op.value,),)
+            return ((*q, op.value),)
         if not q or (op.status != INFO_ and q[0] != op.output):
             return ()
         return (q[1:],)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from ..._errors import BadInput
-from ._knossos import FifoQueue, Mutex, MultiRegisterTxn, SetModel, UnorderedQueue
+from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
 from ._model import FAIL_, LinOp, Model, State, hashable, initial_of
 
 _NONE: tuple[State, ...] = ()
