@@ -52,8 +52,13 @@ def _n(k: int, word: str) -> str:
 
 
 def _v(v: Any) -> str:
-    s = "nil" if v is None else repr(list(v) if isinstance(v, tuple) else v)
+    s = "nil" if v is None else repr(_lists(v))
     return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _lists(v: Any) -> Any:
+    """Values as the history wrote them: the search's tuples back to lists."""
+    return [_lists(x) for x in v] if isinstance(v, tuple) else v
 
 
 def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:

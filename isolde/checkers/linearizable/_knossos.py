@@ -185,7 +185,9 @@ class MultiRegisterTxn(Model):
         return (_freeze(regs),)
 
     def describe(self, state: State) -> str:
-        return "{" + ", ".join(f"{_show(k)} {_show(v)}" for k, v in state) + "}"  # type: ignore[attr-defined]
+        regs: tuple[tuple[Any, Any], ...] = state  # type: ignore[assignment]
+        return "{" + ", ".join(f"{k if isinstance(k, str) else _show(k)} {_show(v)}"
+                               for k, v in regs) + "}"
 
 
 def _freeze(regs: dict[Any, Any]) -> State:
