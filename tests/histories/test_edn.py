@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from isolde._errors import BadInput
-from isolde.histories import detect_edn, dumps_edn, iter_edn, load_history, read_edn
+from isolde.histories import History, detect_edn, dumps_edn, iter_edn, load_history, read_edn
 
 from ..conftest import run_cli
 
@@ -121,14 +121,19 @@ def test_bad_edn_names_the_line(tmp_path: Path) -> None:
     assert r.returncode == 254 and "Traceback" not in r.stderr
 
 
+def _read_warned(p: Path, text: str, caplog: pytest.LogCaptureFixture) -> History:
+    p.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        return read_edn(p)
+
+
 def test_a_torn_last_op_is_dropped_with_a_warning(tmp_path: Path,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     p = tmp_path / "h.edn"
-    p.write_text("{:process 0, :type :invoke, :f :read, :value nil}\n"
-                 "{:process 0, :type :ok, :f :read, :value nil}\n{:process 1, :type :inv")
-    with caplog.at_level(logging.WARNING):
-        assert len(read_edn(p)) == 2
-    assert "incomplete" in caplog.text
+    h = _read_warned(p, "{:process 0, :type :invoke, :f :read, :value nil}\n"
+                     "{:process 0, :type :ok, :f :read, :value nil}\n{:process 1, :type :inv",
+                     caplog)
+    assert len(h) == 2 and "incomplete" in caplog.text
     p.write_text(p.read_text() + "\n")  # ended by a newline: not torn, corrupt
     with pytest.raises(BadInput, match=r"h\.edn:3"):
         read_edn(p)
@@ -136,11 +141,8 @@ def test_a_torn_last_op_is_dropped_with_a_warning(tmp_path: Path,
 
 def test_ops_without_process_each_their_own(tmp_path: Path,
                                             caplog: pytest.LogCaptureFixture) -> None:
-    p = tmp_path / "h.edn"
-    p.write_text("[{:index 0, :type :ok, :value [[:append :x 1]]}\n"
-                 " {:index 1, :type :ok, :value [[:r :x [1]]]}]\n")
-    with caplog.at_level(logging.WARNING):
-        h = read_edn(p)
+    h = _read_warned(tmp_path / "h.edn", "[{:index 0, :type :ok, :value [[:append :x 1]]}\n"
+                     " {:index 1, :type :ok, :value [[:r :x [1]]]}]\n", caplog)
     assert caplog.text.count("no :process") == 1
     assert [op.type for op in h] == ["invoke", "invoke", "ok", "ok"]
     assert h[2].process != h[3].process and h[2].f == "txn"

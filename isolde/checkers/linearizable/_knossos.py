@@ -76,16 +76,21 @@ def _order(v: Any) -> tuple[str, str]:
     return type(v).__name__, repr(v)
 
 
-class FifoQueue(Model):
-    """A FIFO queue: ``enqueue v`` appends; an ok ``dequeue`` returns the head and removes it
-    (so an empty queue has no ok dequeue: record it as ``fail``)."""
+class _Queue(Model):
+    """Enqueue and dequeue, from an empty queue (a tuple); no op is a read."""
 
-    name = "fifo-queue"
     fs = frozenset({"enqueue", "dequeue"})
     read_fs = frozenset()
 
     def init(self) -> State:
         return ()
+
+
+class FifoQueue(_Queue):
+    """A FIFO queue: ``enqueue v`` appends; an ok ``dequeue`` returns the head and removes it
+    (so an empty queue has no ok dequeue: record it as ``fail``)."""
+
+    name = "fifo-queue"
 
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         q: tuple[Any, ...] = state  # type: ignore[assignment]
@@ -99,15 +104,11 @@ class FifoQueue(Model):
         return "[" + " ".join(map(_show, state)) + "]"  # type: ignore[call-overload]
 
 
-class UnorderedQueue(Model):
-    """A queue without order: a dequeue returns (and removes) any enqueued element."""
+class UnorderedQueue(_Queue):
+    """A queue without order: a dequeue returns (and removes) any enqueued element (the
+    state keeps them sorted, so equal multisets are equal states)."""
 
     name = "unordered-queue"
-    fs = frozenset({"enqueue", "dequeue"})
-    read_fs = frozenset()
-
-    def init(self) -> State:
-        return ()
 
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         bag: tuple[Any, ...] = state  # type: ignore[assignment]  # sorted by _order
