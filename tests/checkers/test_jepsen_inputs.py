@@ -28,6 +28,7 @@ def test_failed_cas_as_evidence_cites_the_files_index_and_line() -> None:
     assert a["explanation"].startswith("op 12 (line 9: process 1 cas [0, 1], fail), "
                                        "completed at op 13 (line 10)")
     assert "ending with op 10 (line 7)" in a["explanation"]
+    assert a["file"] == {"invoke": [12, 9], "complete": [13, 10]}
     assert run_cli("check", "--failed-cas", "ignore", CAS).returncode == 0
 
 

@@ -47,18 +47,18 @@ class Txns:
         return self.status[t] != FAIL
 
 
-def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
-    """Validated micro-ops; the recorded lists themselves unless a key or read must change
-    (a list key becomes a tuple; a read whose value is unknown becomes None). Read values are
-    the datatype checker's to judge."""
+def _mops(value: Any, at: int, reads_known: bool, history: History) -> list[Mop]:
+    """Validated micro-ops of op ``at``; the recorded lists themselves unless a key or read
+    must change (a list key becomes a tuple; a read whose value is unknown becomes None). Read
+    values are the datatype checker's to judge."""
     if type(value) is not list and not isinstance(value, (list, tuple)):
-        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", where)
+        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", history.cite(at))
     copy = False
     for m in value:
         if (type(m) is not list and not isinstance(m, tuple)) or len(m) != 3 \
                 or m[0] not in MOP_KINDS:
             raise BadInput(f"bad micro-op {m!r} (expected [f, key, value], f in r/append/w)",
-                           where)
+                           history.cite(at))
         k = m[1]
         if type(k) is list or type(k) is dict or (
                 not reads_known and m[0] == "r" and m[2] is not None):
@@ -84,9 +84,9 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         code = types[j] if j >= 0 else INFO
         if code == OK:
             v = values[j]
-            mops = _mops(v if v is not None else values[i], history.cite(j), v is not None)
+            mops = _mops(v if v is not None else values[i], j, v is not None, history)
         else:
-            mops = _mops(values[i], history.cite(i), False)
+            mops = _mops(values[i], i, False, history)
         out.invoke.append(i)
         out.complete.append(j)
         out.status.append(code if code in (OK, FAIL) else INFO)

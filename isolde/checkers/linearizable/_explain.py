@@ -112,6 +112,8 @@ def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
         "model": model.name,
         "op": {"invoke": bad.invoke, "complete": bad.complete, "process": bad.process,
                "f": bad.f, "value": bad.value, "output": bad.output, "status": bad.status},
+        # The same two ops as the file names them: its own index, and the line (0: unknown).
+        "file": {"invoke": list(origin(bad.invoke)), "complete": list(origin(bad.complete))},
         "window": [start, bad.complete],
         "concurrent": [o.invoke for o in conc],
         "prefix_length": len(prefix),

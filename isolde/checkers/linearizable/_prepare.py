@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from ..._errors import UsageError
+from ..._errors import BadInput, UsageError
 from ...histories import FAIL, INFO, OK, History
 from ._model import FAIL_, INFO_, OK_, LinOp, Model, ModelOptions, hashable
 from ._models import MODELS
@@ -68,11 +68,14 @@ def prepare(history: History, model: Model,
             continue
         output = hashable(values[j]) if status == OK_ else None
         op = LinOp(fs[i], hashable(values[i]), output, status, i, j, procs[i])
-        if not model.include(op):
-            continue
-        key, op = model.partition(op)
-        if nil_free and op.status == OK_ and op.output is None and op.f in model.read_fs:
-            continue  # Knossos: a read of nil constrains nothing
-        model.check_op(op, history.cite(i))
+        try:
+            if not model.include(op):
+                continue
+            key, op = model.partition(op)
+            if nil_free and op.status == OK_ and op.output is None and op.f in model.read_fs:
+                continue  # Knossos: a read of nil constrains nothing
+            model.check_op(op, "")
+        except BadInput as e:  # named as the file names the op (built only when needed)
+            raise BadInput(e.message, history.cite(i)) from None
         parts.setdefault(key, []).append(op)
     return list(parts.items())
