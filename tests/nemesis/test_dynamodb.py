@@ -81,9 +81,9 @@ def test_dynalite_persistent_survives_kill_and_pause(tmp_path: Path) -> None:
     assert out.results["checkers"]["linearizable"]["valid"] is True
 
 
-def _bank(tmp: Path, mode: str, total: int = 300) -> Any:
+def _bank(tmp: Path, mode: str, total: int = 300, seed: int = 2) -> Any:
     return _run(tmp, "dynamodb-local", ("duplicate",), concurrency=1, time_limit=3.0,
-                nemesis_interval=0.5, workload="bank",
+                nemesis_interval=0.5, workload="bank", seed=seed,
                 nemesis_options={"duplicate_p": 0.5, "duplicate_delay_ms": 100.0},
                 workload_options={"options": {"bank_mode": mode, "accounts": 3,
                                               "total": total}})
@@ -105,7 +105,13 @@ def test_bank_under_duplicate_requests_idempotent_vs_not(
         assert _ledger_mismatch(txn.history, initial) == {}  # each transfer applied once
     # The read-modify-write control writes absolute balances with plain PutItem, which has no
     # token: a copy landing after a later transfer puts an old balance back.
-    rmw = _bank(tmp_path / "rmw", "rmw")
-    bank = rmw.results["checkers"]["bank"]
+    # A copy does harm only if it lands after the next write of the same account: a race
+    # that a loaded machine (slow emulator, fewer transfers per 100 ms) can lose, so up to
+    # three seeds, as the kill tests do.
+    for seed in (2, 3, 4):
+        rmw = _bank(tmp_path / f"rmw{seed}", "rmw", seed=seed)
+        bank = rmw.results["checkers"]["bank"]
+        if bank["valid"] is False:
+            break
     assert bank["valid"] is False
     assert "wrong-total" in bank["anomaly_types"]
