@@ -249,8 +249,8 @@ def _adopt(maps: list[tuple[Any, int]], orphans: list[int], p: Path) -> list[tup
     """Give each op without ``:process`` a process of its own. A completion gets an invocation
     at the start of the history, so such ops are all concurrent: the file says nothing about
     their timing (as in Elle, which then infers no real-time or process order)."""
-    used = {d.get("process") for d, _ in maps if isinstance(d, dict)}
-    fresh = max([x for x in used if isinstance(x, int) and not isinstance(x, bool)],
+    fresh = max([p for d, _ in maps if isinstance(d, dict)
+                 and isinstance(p := d.get("process"), int) and not isinstance(p, bool)],
                 default=-1) + 1
     front: list[tuple[Any, int]] = []
     out = list(maps)
@@ -261,8 +261,8 @@ def _adopt(maps: list[tuple[Any, int]], orphans: list[int], p: Path) -> list[tup
             d["f"] = "txn"  # Elle's histories leave out :f of transactions
         fresh += 1
         out[i] = (d, line)
-        if d.get("type") != "invoke":
-            call = {k: v for k, v in d.items() if k not in ("index", "time")}
+        if d.get("type") != "invoke":  # cited as its completion is: same index, same line
+            call = {k: v for k, v in d.items() if k != "time"}
             front.append(({**call, "type": "invoke", "time": 0}, line))
     log.warning("%s: %d ops have no :process; each is taken as its own process%s", p,
                 len(orphans), ", invoked at the start of the history" if front else "")
@@ -330,11 +330,11 @@ def _op_value(op: Op) -> str:
 
 
 def op_to_edn(op: Op) -> str:
-    """One op map, Jepsen's way: type, f and a nemesis process as keywords."""
+    """One op map, Jepsen's way: type, f, an error name and a nemesis process as keywords."""
     d = op.to_dict()
     parts = []
     for k, x in d.items():
-        if k in ("type", "f") or (k == "process" and x == NEMESIS):
+        if k in ("type", "f", "error") or (k == "process" and x == NEMESIS):
             s = _kw(x)
         elif k == "value":
             s = _op_value(op)

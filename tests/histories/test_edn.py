@@ -155,3 +155,10 @@ def test_values_written_as_edn_read_back() -> None:
     assert _one(dumps_edn(v)) == v
     assert dumps_edn({"x": 0}) == "{:x 0}" and dumps_edn({"a b": 1}) == '{"a b" 1}'
     assert _one(dumps_edn([math.inf]))[0] == math.inf  # type: ignore[index]
+
+
+def test_a_bad_process_beside_ops_without_one_is_bad_input(tmp_path: Path) -> None:
+    p = tmp_path / "h.edn"
+    p.write_text("{:type :ok, :value [[:r :x []]]}\n{:process [1 2], :type :invoke, :f :read}\n")
+    with pytest.raises(BadInput, match=r"h\.edn:2: field 'process' must be"):
+        read_edn(p)
