@@ -67,16 +67,18 @@ class BankChecker:
             missing = [a for a in want if v.get(a) is None]
             if missing:
                 self._add(found, counts, Anomaly("missing-account", (i,),
-                          f"op {i} read {v}, which lacks account(s) {', '.join(missing)}",
+                          f"{history.cite(i)} read {v}, which lacks account(s) "
+                          f"{', '.join(missing)}",
                           {"missing": missing, "value": v}))
             neg = {a: b for a, b in v.items() if isinstance(b, (int, float)) and b < 0}
             if neg and not negative_ok:
                 self._add(found, counts, Anomaly("negative-value", (i,),
-                          f"op {i} read negative balance(s) {neg}", {"negative": neg,
+                          f"{history.cite(i)} read negative balance(s) {neg}", {"negative": neg,
                                                                       "value": v}))
             if total is not None and s != total:
                 self._add(found, counts, Anomaly("wrong-total", (i,),
-                          f"op {i} read balances summing to {s}, not the total {total}: {v}",
+                          f"{history.cite(i)} read balances summing to {s}, not the total "
+                          f"{total}: {v}",
                           {"total": s, "expected": total, "value": v}))
             bad += sum(counts.values()) > before
         valid: Validity = False if counts else (True if reads else UNKNOWN)

@@ -56,7 +56,7 @@ class CausalChecker:
             model = from_list_append(history)
             order = "version order from the longest read (exact)"
         elif is_register_history(history):
-            model = from_registers(decode(history))
+            model = from_registers(decode(history), history.cite)
             order = "definitely older (real time)"
         else:
             return Result(UNKNOWN, [], {"reason": "no register or list-append ops to check"})
@@ -101,6 +101,6 @@ def judge(model: CausalModel, order: str = "", deadline: float | None = None) ->
 
 def _incompatible(m: CausalModel, k: Any, r: int) -> Anomaly:
     return Anomaly("incompatible-order", (m.r_op[r],),
-                   f"op {m.r_op[r]} read {k!r} = {m.r_value[r]!r}, which is not a prefix of the "
-                   "longest read of that key: processes saw the appends in different orders",
+                   f"{m.cite(m.r_op[r])} read {k!r} = {m.r_value[r]!r}, which is not a prefix "
+                   "of the longest read of that key: processes saw the appends in different orders",
                    {"key": k, "read": m.r_op[r]})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +44,8 @@ class RegisterView:
     """
 
     keyed: bool = False
+    # How explanations name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=lambda i: f"op {i}")
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_inv: list[int] = field(default_factory=list)
@@ -120,7 +122,7 @@ _CACHE: weakref.WeakKeyDictionary[History, RegisterView] = weakref.WeakKeyDictio
 
 
 def _decode(history: History, where: str) -> RegisterView:
-    view = RegisterView(keyed=_is_keyed(history))
+    view = RegisterView(keyed=_is_keyed(history), cite=history.cite)
     keyed = view.keyed
     values, fs, times, types, procs = (history.values, history.fs, history.times,
                                        history.types, history.processes)

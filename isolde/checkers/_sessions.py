@@ -181,8 +181,8 @@ def _older(m: CausalModel, s: int, than: int) -> str:
         return "the initial value is older than any write"
     if m.exact:
         return (f"{m.w_value[s]!r} comes before {m.w_value[than]!r} in the key's version order")
-    return (f"the write of {m.w_value[s]!r} (op {m.w_op[s]}) completed before the write of "
-            f"{m.w_value[than]!r} (op {m.w_op[than]}) began")
+    return (f"the write of {m.w_value[s]!r} ({m.cite(m.w_op[s])}) completed before the write of "
+            f"{m.w_value[than]!r} ({m.cite(m.w_op[than])}) began")
 
 
 def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
@@ -190,8 +190,8 @@ def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
     k = _key(m, m.w_key[w])
     return Anomaly(
         "read-your-writes", (m.w_op[w], m.r_op[r]),
-        f"process {q!r} wrote {k}={m.w_value[w]!r} (op {m.w_op[w]}) and later read {k} "
-        f"(op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"process {q!r} wrote {k}={m.w_value[w]!r} ({m.cite(m.w_op[w])}) and later read {k} "
+        f"({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, w)}",
         {"process": q, "key": m.w_key[w], "write": m.w_op[w], "read": m.r_op[r]})
 
@@ -201,8 +201,8 @@ def _mr(m: CausalModel, q: Any, r0: int, r: int) -> Anomaly:
     k = _key(m, m.r_key[r])
     return Anomaly(
         "monotonic-reads", (m.r_op[r0], m.r_op[r]),
-        f"process {q!r} read {k} (op {m.r_op[r0]}) getting {m.describe(s0)}, then read {k} "
-        f"again (op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"process {q!r} read {k} ({m.cite(m.r_op[r0])}) getting {m.describe(s0)}, then read {k} "
+        f"again ({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, s0)}",
         {"process": q, "key": m.r_key[r], "reads": [m.r_op[r0], m.r_op[r]]})
 
@@ -214,10 +214,11 @@ def _mw(m: CausalModel, a: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.w_key[a]), _key(m, m.w_key[b])
     return Anomaly(
         "monotonic-writes", (m.w_op[a], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} wrote {kx}={m.w_value[a]!r} (op {m.w_op[a]}) and then "
-        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw the second write (op "
-        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which is "
-        f"definitely older than the first: it saw an effect without its cause ({_older(m, s, a)})",
+        f"process {p!r} wrote {kx}={m.w_value[a]!r} ({m.cite(m.w_op[a])}) and then "
+        f"{ky}={m.w_value[b]!r} ({m.cite(m.w_op[b])}); process {q!r} saw the second write "
+        f"({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
+        f"{m.describe(s)}, which is definitely older than the first: it saw an effect without "
+        f"its cause ({_older(m, s, a)})",
         {"writer": p, "reader": q, "first_write": m.w_op[a], "second_write": m.w_op[b],
          "saw_second": m.r_op[via], "stale_read": m.r_op[r]})
 
@@ -230,9 +231,10 @@ def _wfr(m: CausalModel, ra: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.r_key[ra]), _key(m, m.w_key[b])
     return Anomaly(
         "writes-follow-reads", (m.r_op[ra], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} read {kx} (op {m.r_op[ra]}) getting {m.describe(a)} and then wrote "
-        f"{ky}={m.w_value[b]!r} (op {m.w_op[b]}); process {q!r} saw that write (op "
-        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which "
-        f"is definitely older than what the writer had read ({_older(m, s, a) if a >= 0 else ''})",
+        f"process {p!r} read {kx} ({m.cite(m.r_op[ra])}) getting {m.describe(a)} and then wrote "
+        f"{ky}={m.w_value[b]!r} ({m.cite(m.w_op[b])}); process {q!r} saw that write "
+        f"({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
+        f"{m.describe(s)}, which is definitely older than what the writer had read "
+        f"({_older(m, s, a) if a >= 0 else ''})",
         {"writer": p, "reader": q, "read_before_write": m.r_op[ra], "write": m.w_op[b],
          "saw_write": m.r_op[via], "stale_read": m.r_op[r]})

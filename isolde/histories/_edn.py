@@ -249,8 +249,8 @@ def _adopt(maps: list[tuple[Any, int]], orphans: list[int], p: Path) -> list[tup
     """Give each op without ``:process`` a process of its own. A completion gets an invocation
     at the start of the history, so such ops are all concurrent: the file says nothing about
     their timing (as in Elle, which then infers no real-time or process order)."""
-    fresh = max([p for d, _ in maps if isinstance(d, dict)
-                 and isinstance(p := d.get("process"), int) and not isinstance(p, bool)],
+    fresh = max([proc for d, _ in maps if isinstance(d, dict)
+                 and isinstance(proc := d.get("process"), int) and not isinstance(proc, bool)],
                 default=-1) + 1
     front: list[tuple[Any, int]] = []
     out = list(maps)

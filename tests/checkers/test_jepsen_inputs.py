@@ -122,3 +122,20 @@ def test_convert_refuses_bad_arguments(tmp_path: Path) -> None:
         r = run_cli("convert", *args)
         assert r.returncode == 254 and msg in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_other_checkers_cite_the_files_index_too(tmp_path: Path) -> None:
+    p = tmp_path / "bank.edn"
+    p.write_text("; a bank excerpt: indices from 40\n"
+                 "{:index 40, :process 0, :type :invoke, :f :read, :value nil}\n"
+                 "{:index 41, :process 0, :type :ok, :f :read, :value {:a 50 :b 40}}\n"
+                 "{:index 42, :process 1, :type :invoke, :f :transfer, "
+                 ":value {:from :a, :to :b, :amount 1}}\n"
+                 "{:index 43, :process 1, :type :ok, :f :transfer, "
+                 ":value {:from :a, :to :b, :amount 1}}\n"
+                 "{:index 44, :process 0, :type :invoke, :f :read, :value nil}\n"
+                 "{:index 45, :process 0, :type :ok, :f :read, :value {:a 49 :b 40}}\n")
+    r = run_cli("check", "--json", "--checker", "bank", str(p))
+    assert r.returncode == 1, r.stdout + r.stderr
+    (a,) = json.loads(r.stdout)["checkers"]["bank"]["anomalies"]
+    assert a["explanation"].startswith("op 45 (line 7) read balances summing to 89")
