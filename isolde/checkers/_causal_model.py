@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..histories import FAIL, INVOKE, NEMESIS, OK, History
+from ..histories import FAIL, INVOKE, NEMESIS, OK, History, cite_position
 from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
 
@@ -62,7 +62,7 @@ class CausalModel:
 
     exact: bool = False
     # How explanations name a history index: the file's own index and line (History.cite).
-    cite: Callable[[int], str] = field(default=lambda i: f"op {i}")
+    cite: Callable[[int], str] = field(default=cite_position)
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_lo: list[int] = field(default_factory=list)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import BadInput
-from ..histories import FAIL, INFO, NEMESIS, OK, History, hashable
+from ..histories import FAIL, INFO, NEMESIS, OK, History, cite_position, hashable
 
 # Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
 NEG = -(1 << 62)
@@ -45,7 +45,7 @@ class RegisterView:
 
     keyed: bool = False
     # How explanations name a history index: the file's own index and line (History.cite).
-    cite: Callable[[int], str] = field(default=lambda i: f"op {i}")
+    cite: Callable[[int], str] = field(default=cite_position)
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_inv: list[int] = field(default_factory=list)

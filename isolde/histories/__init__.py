@@ -4,7 +4,7 @@ from ._convert import convert
 from ._dsl import parse_txn, txn_history
 from ._edn import detect_edn, dumps_edn, iter_edn, read_edn, write_edn
 from ._formats import DETECTORS, READERS, detect_format, load_history
-from ._history import FAIL, INFO, INVOKE, OK, History, hashable
+from ._history import FAIL, INFO, INVOKE, OK, History, cite_position, hashable
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
@@ -22,6 +22,7 @@ __all__ = [
     "HistoryWriter",
     "Op",
     "Process",
+    "cite_position",
     "convert",
     "detect_edn",
     "detect_format",

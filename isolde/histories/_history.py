@@ -224,6 +224,12 @@ class History(Sequence[Op]):
         return History(ops, source="subhistory")
 
 
+def cite_position(i: int) -> str:
+    """``op i``: how to name history index ``i`` when no file says otherwise (a default for
+    the views that carry a History's ``cite``)."""
+    return f"op {i}"
+
+
 def hashable(k: Any) -> Any:
     """JSON values made hashable: lists as tuples, dicts as sorted item tuples (recursively)."""
     if isinstance(k, list):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, hashable
+from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, cite_position, hashable
 
 MOP_KINDS = frozenset({"r", "append", "w"})
 
@@ -32,7 +32,7 @@ class Txns:
     process: list[Any] = field(default_factory=list)
     mops: list[list[Mop]] = field(default_factory=list)
     # How reports name a history index: the file's own index and line (History.cite).
-    cite: Callable[[int], str] = field(default=lambda i: f"op {i}")
+    cite: Callable[[int], str] = field(default=cite_position)
 
     def __len__(self) -> int:
         return len(self.status)
