@@ -26,20 +26,25 @@ from ._op import NEMESIS, Op
 
 log = logging.getLogger("isolde.histories")
 
+# One token, after any whitespace, commas and comments; the groups are numbered for speed.
 _TOKEN = re.compile(
     r"""
-    (?P<ws>[\s,]+|;[^\n]*)
-  | (?P<str>"(?:[^"\\]|\\.)*")
-  | (?P<open>\#\{|[\[({])
-  | (?P<close>[\])}])
-  | (?P<discard>\#_)
-  | (?P<symbolic>\#\#(?:Inf|-Inf|NaN))
-  | (?P<tag>\#[A-Za-z:][^\s,\[\](){}"]*)
-  | (?P<char>\\(?:newline|space|tab|return|u[0-9a-fA-F]{4}|.))
-  | (?P<atom>[^\s,\[\](){}"]+)
+    (?:[\s,]++|;[^\n]*+)*+     # possessive: a comment is never given back to a token
+    (?:
+      ([^\s,\[\](){}"\#\\;][^\s,\[\](){}"]*)   # 1 atom: nil, 12, :kw, symbol...
+    | (\#\{|[\[({])                               # 2 open
+    | ([\])}])                                     # 3 close
+    | ("(?:[^"\\]|\\.)*")                         # 4 string
+    | (\#_)                                        # 5 discard
+    | (\#\#(?:Inf|-Inf|NaN))                       # 6 symbolic value
+    | (\#[A-Za-z:][^\s,\[\](){}"]*)                 # 7 tag
+    | (\\(?:newline|space|tab|return|u[0-9a-fA-F]{4}|.))  # 8 character
+    )
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
+_ATOM, _OPEN, _CLOSE, _STR, _DISCARD, _SYMBOLIC_VALUE, _TAG, _CHAR = range(1, 9)
+_BLANK = re.compile(r"(?:[\s,]+|;[^\n]*)*")
 _INT = re.compile(r"[+-]?\d+N?$")
 _FLOAT = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?$")
 _RATIO = re.compile(r"[+-]?\d+/\d+$")
@@ -58,23 +63,24 @@ class EdnError(ValueError):
         self.top = offset if top is None else top  # where the top-level value being read began
 
 
+_WORDS = {"nil": None, "true": True, "false": False}
+
+
 def _atom(tok: str) -> Any:
-    if tok == "nil":
-        return None
-    if tok == "true":
-        return True
-    if tok == "false":
-        return False
-    if tok.startswith(":"):
+    c = tok[0]
+    if c == ":":
         return tok[1:]
-    if _INT.match(tok):
-        return int(tok.rstrip("N"))
-    if _FLOAT.match(tok):
-        return float(tok.rstrip("M"))
-    if _RATIO.match(tok):
-        num, den = tok.split("/")
-        return int(num) / int(den)
-    return tok  # a symbol: keep its name
+    if c.isdigit() or (c in "+-" and len(tok) > 1 and tok[1].isdigit()):
+        if tok.isdigit():
+            return int(tok)
+        if _INT.match(tok):
+            return int(tok.rstrip("N"))
+        if _FLOAT.match(tok):
+            return float(tok.rstrip("M"))
+        if _RATIO.match(tok):
+            num, den = tok.split("/")
+            return int(num) / int(den)
+    return _WORDS.get(tok, tok)  # nil, true, false; a symbol keeps its name
 
 
 def _unescape(s: str) -> str:
@@ -123,54 +129,62 @@ def parse_located(text: str) -> Iterator[tuple[Any, int, list[int]]]:
     stack: list[_Frame] = []
     discard: list[int] = []  # stack depths at which the next complete value is discarded
     pos, n = 0, len(text)
-    while pos < n:
-        m = _TOKEN.match(text, pos)
+    match = _TOKEN.match
+    while True:
+        m = match(text, pos)
         if m is None:
+            pos = _BLANK.match(text, pos).end()  # type: ignore[union-attr]  # always matches
+            if pos == n:
+                break
             raise EdnError(f"unexpected character {text[pos]!r}", pos,
                            stack[0].start if stack else pos)
-        start, pos = pos, m.end()
-        kind = m.lastgroup
-        if kind == "ws" or kind == "tag":
-            continue  # a tag applies to the next value, which is kept as it is
-        if kind == "discard":
-            discard.append(len(stack))
-            continue
-        if kind == "open":
-            stack.append(_Frame(m.group(), start))
-            continue
+        kind = m.lastindex
+        start, pos = m.start(kind), m.end()
         value: Any
         children: list[int] = []
-        if kind == "close":
-            if not stack:
-                raise EdnError(f"unbalanced {m.group()!r}", start)
-            frame = stack.pop()
-            if _CLOSER[frame.opener] != m.group():
-                raise EdnError(f"{frame.opener!r} closed by {m.group()!r}", start,
-                               stack[0].start if stack else frame.start)
-            value = _collection(frame.opener, frame.items, start)
-            start, children = frame.start, frame.children
-        elif kind == "str":
-            value = _unescape(m.group())
-        elif kind == "char":
-            c = m.group()[1:]
-            value = chr(int(c[1:], 16)) if len(c) == 5 and c[0] == "u" else _CHARS.get(c, c)
-        elif kind == "symbolic":
-            value = _SYMBOLIC[m.group()]
+        if kind == _ATOM:
+            value = _atom(m.group(kind))
+        elif kind == _OPEN:
+            stack.append(_Frame(m.group(kind), start))
+            continue
+        elif kind == _CLOSE:
+            value, start, children = _close(stack, m.group(kind), start)
+        elif kind == _STR:
+            value = _unescape(m.group(kind))
+        elif kind == _TAG:
+            continue  # a tag applies to the next value, which is kept as it is
+        elif kind == _DISCARD:
+            discard.append(len(stack))
+            continue
+        elif kind == _SYMBOLIC_VALUE:
+            value = _SYMBOLIC[m.group(kind)]
         else:
-            value = _atom(m.group())
+            c = m.group(kind)[1:]
+            value = chr(int(c[1:], 16)) if len(c) == 5 and c[0] == "u" else _CHARS.get(c, c)
         if discard and discard[-1] == len(stack):
             discard.pop()
-            continue
-        if not stack:
+        elif not stack:
             yield value, start, children
-            continue
-        stack[-1].items.append(value)
-        if len(stack) == 1:
-            stack[0].children.append(start)
+        else:
+            stack[-1].items.append(value)
+            if len(stack) == 1:
+                stack[0].children.append(start)
     if stack:
         raise EdnError("unexpected end of input inside a collection", stack[0].start)
     if discard:
         raise EdnError("#_ with nothing to discard at the end of input", n)
+
+
+def _close(stack: list[_Frame], closer: str, at: int) -> tuple[Any, int, list[int]]:
+    """The collection ``closer`` (at offset ``at``) ends: (its value, where it began, where
+    its items began)."""
+    if not stack:
+        raise EdnError(f"unbalanced {closer!r}", at)
+    frame = stack.pop()
+    if _CLOSER[frame.opener] != closer:
+        raise EdnError(f"{frame.opener!r} closed by {closer!r}", at,
+                       stack[0].start if stack else frame.start)
+    return _collection(frame.opener, frame.items, at), frame.start, frame.children
 
 
 def iter_edn(text: str) -> Iterator[Any]:
