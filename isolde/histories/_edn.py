@@ -138,7 +138,7 @@ def parse_located(text: str) -> Iterator[tuple[Any, int, list[int]]]:
                 break
             raise EdnError(f"unexpected character {text[pos]!r}", pos,
                            stack[0].start if stack else pos)
-        kind = m.lastindex
+        kind = m.lastindex or 0  # a match always sets one of the token groups
         start, pos = m.start(kind), m.end()
         value: Any
         children: list[int] = []
