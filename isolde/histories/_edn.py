@@ -286,16 +286,25 @@ def _adopt(maps: list[tuple[Any, int]], orphans: list[int], p: Path) -> list[tup
 _LEADING = re.compile(rb"(?:[\s,]+|;[^\n]*|\#_)*")
 
 
+_STRING_KEY = re.compile(rb'"(?:[^"\\]|\\.)*"[ \t\r\n,]*')
+
+
 def detect_edn(head: bytes) -> str | None:
-    """``edn`` when the file's first bytes, after comments, discards and blank lines, open an
-    EDN map with a keyword key, a vector or a list (JSON Lines open a map with a string)."""
+    """``edn`` when the file's first bytes, after comments, discards and blank lines, open a
+    vector, a list, or a map whose first key is a keyword, or a string not followed by ``:``
+    (JSON Lines open a map with ``"key":``)."""
     s = head[_LEADING.match(head).end():]  # type: ignore[union-attr]  # always matches
     if s.startswith((b"[", b"(")):
         return "edn"
-    if s.startswith(b"{"):
-        rest = s[1:].lstrip(b" \t\r\n,")
-        return "edn" if rest.startswith(b":") or s != head.lstrip() else None
-    return None
+    if not s.startswith(b"{"):
+        return None
+    if s != head.lstrip():
+        return "edn"  # JSON has no comments
+    rest = s[1:].lstrip(b" \t\r\n,")
+    if rest.startswith(b":"):
+        return "edn"
+    key = _STRING_KEY.match(rest)
+    return "edn" if key and key.end() < len(rest) and rest[key.end()] != ord(":") else None
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -27,9 +27,11 @@ DETECTORS: list[Callable[[bytes], str | None]] = [detect_porcupine]
 
 def _detect_builtin(head: bytes) -> str | None:
     s = head.lstrip()
+    if detect_edn(head):  # first: an EDN map may open with a string key too
+        return "edn"
     if s.startswith(b'{"') or s.startswith(b"{ \""):
         return "jsonl"
-    return detect_edn(head)
+    return None
 
 
 def detect_format(path: Path) -> str:

@@ -162,3 +162,13 @@ def test_a_bad_process_beside_ops_without_one_is_bad_input(tmp_path: Path) -> No
     p.write_text("{:type :ok, :value [[:r :x []]]}\n{:process [1 2], :type :invoke, :f :read}\n")
     with pytest.raises(BadInput, match=r"h\.edn:2: field 'process' must be"):
         read_edn(p)
+
+
+def test_string_keys_are_edn_when_no_colon_follows(tmp_path: Path) -> None:
+    assert detect_edn(b'{"type" "invoke", "f" "read", "process" 0}') == "edn"
+    assert detect_edn(b'{"type": "invoke"}') is None and detect_edn(b'{ "type" : 1}') is None
+    p = tmp_path / "h.edn"
+    p.write_text('{"type" "invoke", "f" "read", "process" 0, "value" nil}\n'
+                 '{"type" :ok, :f "read", "process" 0, :value 3}\n')
+    assert [(op.type, op.f, op.value) for op in load_history(p)] == [
+        ("invoke", "read", None), ("ok", "read", 3)]
