@@ -52,6 +52,9 @@ def test_initial_value_and_knossos_nil_reads() -> None:
                  ("invoke", 0, "read", ["b", None]), ("ok", 0, "read", ["b", None]))
     assert check(keyed, "multi-register", initial=({"a": 5},)).valid is True
     assert check(keyed, "multi-register", initial=(5,)).valid is False  # b starts at 5 too
+    # Forked workers get the model with its options, and each key its initial value.
+    assert check(keyed, "multi-register", initial=({"a": 5},), workers=2).valid is True
+    assert check(keyed, "multi-register", initial=(5,), workers=2).valid is False
 
 
 def test_initial_from_the_cli_json_or_edn(tmp_path: Path) -> None:
