@@ -142,3 +142,12 @@ def test_other_checkers_cite_the_files_index_too(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stdout + r.stderr
     (a,) = json.loads(r.stdout)["checkers"]["bank"]["anomalies"]
     assert a["explanation"].startswith("op 45 (line 7) read balances summing to 89")
+
+
+def test_the_result_says_how_the_history_was_read() -> None:
+    r = run_cli("check", "--json", "--failed-cas", "ignore", "--initial", "{:x 0}",
+                "--nil-reads", "unconstrained", "--model", "multi-register-txn",
+                str(FIXTURES / "multi-register-valid.edn"))
+    lin = json.loads(r.stdout)["checkers"]["linearizable"]
+    assert lin["reading"] == {"failed_cas": "ignore", "nil_reads": "unconstrained",
+                              "initial": {"x": 0}}

@@ -118,6 +118,9 @@ class LinearizableChecker:
                               time.monotonic() - t0, set(todo))
         if todo:
             result.data["stopped_after_violation"] = [parts[i][0] for i in todo]
+        # How the history was read, since the verdict depends on it.
+        result.data["reading"] = {"failed_cas": cfg.failed_cas, "nil_reads": cfg.nil_reads,
+                                  "initial": cfg.initial[0] if cfg.initial else None}
         return result
 
     def _result(self, history: History, model: Model, parts: Sequence[Part],
