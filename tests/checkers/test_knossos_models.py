@@ -55,6 +55,8 @@ def test_multi_register_txn_from_a_map_of_initial_values() -> None:
     assert r.returncode == 1, r.stdout + r.stderr
     r = run_cli(*args, "--initial", "0", ok)
     assert r.returncode == 254 and "takes a map as --initial" in r.stderr
+    r = run_cli("check", "--model", "multi-register", ok)  # Knossos's name for it
+    assert r.returncode == 254 and "are model multi-register-txn" in r.stderr
 
 
 def test_initial_is_refused_by_models_without_one() -> None:

@@ -102,6 +102,9 @@ class MultiRegister(CasRegister):
     name = "multi-register"
 
     def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
+        if op.f == "txn":  # what Knossos calls its multi-register
+            raise BadInput("txn ops over a map of registers are model multi-register-txn "
+                           "(--model multi-register takes [key, value] tuples)")
         return split_key(op)
 
     def initial(self, key: Hashable) -> State:
