@@ -28,9 +28,10 @@ class History(Sequence[Op]):
     """
 
     __slots__ = ("__weakref__", "_errors", "_extras", "_file_index", "_lines", "_pairs", "fs",
-                 "processes", "times", "types", "values")
+                 "processes", "source", "times", "types", "values")
 
     def __init__(self, ops: Iterable[Op] = (), *, source: str = "<history>") -> None:
+        self.source = source  # where the ops came from (a file's path), for error messages
         self.times = array("q")
         self.types = bytearray()
         self.processes: list[Process] = []
@@ -140,6 +141,10 @@ class History(Sequence[Op]):
         """``op N`` with N the file's own index of op ``i``, and its line when known."""
         index, line = self.origin(i)
         return f"op {index}" + (f" (line {line})" if line > 0 else "")
+
+    def where(self, i: int) -> str:
+        """Op ``i`` for an error message: the file, then :meth:`cite`."""
+        return f"{self.source}: {self.cite(i)}"
 
     # --- pairing and views -------------------------------------------------------------------
     def pair(self, i: int) -> int:

@@ -52,13 +52,13 @@ def _mops(value: Any, at: int, reads_known: bool, history: History) -> list[Mop]
     must change (a list key becomes a tuple; a read whose value is unknown becomes None). Read
     values are the datatype checker's to judge."""
     if type(value) is not list and not isinstance(value, (list, tuple)):
-        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", history.cite(at))
+        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", history.where(at))
     copy = False
     for m in value:
         if (type(m) is not list and not isinstance(m, tuple)) or len(m) != 3 \
                 or m[0] not in MOP_KINDS:
             raise BadInput(f"bad micro-op {m!r} (expected [f, key, value], f in r/append/w)",
-                           history.cite(at))
+                           history.where(at))
         k = m[1]
         if type(k) is list or type(k) is dict or (
                 not reads_known and m[0] == "r" and m[2] is not None):

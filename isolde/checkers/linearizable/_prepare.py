@@ -76,6 +76,6 @@ def prepare(history: History, model: Model,
                 continue  # Knossos: a read of nil constrains nothing
             model.check_op(op, "")
         except BadInput as e:  # named as the file names the op (built only when needed)
-            raise BadInput(e.message, history.cite(i)) from None
+            raise BadInput(e.message, history.where(i)) from None
         parts.setdefault(key, []).append(op)
     return list(parts.items())
