@@ -16,10 +16,15 @@ import orjson
 from rich.console import Console
 
 from ._errors import BadInput, IsoldeError, UsageError
-from .checkers import CheckConfig, compose, exit_code, run_checkers
-from .checkers._auto import default_checkers
+from .checkers import (
+    CheckConfig,
+    default_checkers,
+    exit_code,
+    op_kinds,
+    refuse_unjudgeable,
+    run_checkers,
+)
 from .histories import READERS, load_history
-from .nemesis import fault_summary
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -150,6 +155,8 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
         staleness_sla=a.staleness_sla,
         details=a.details,
         out_dir=out_dir,
+        # the bound bounded reads promised, for the read-promises checker
+        options={"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms},
     )
 
 
@@ -236,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write full results JSON here (a list when several paths)")
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
+    c.add_argument("--bounded-versions", type=_positive_int, default=10,
+                   help="the bound bounded reads promised: versions behind (default 10)")
+    c.add_argument("--bounded-ms", type=_positive_float, default=100.0,
+                   help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
     v = sub.add_parser("convert", help="convert a history: JSONL <-> Jepsen EDN, Porcupine logs")
@@ -337,7 +348,7 @@ def _default_checkers(history: Any, model: str | None) -> list[str]:
 
 
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
-    from .report import render_summary, write_junit
+    from .report import check_results, render_summary, write_junit
 
     worst = 0
     collected: list[dict[str, Any]] = []
@@ -346,12 +357,13 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else _default_checkers(history, a.model)
+            # A named model judges the ops itself (and refuses those it cannot interpret).
+            refuse_unjudgeable([n for n in names if not (a.model and n == "linearizable")],
+                               op_kinds(history), str(path))
             # Detail files go beside --out (one path checked) or else beside the history.
             out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
-            results = compose(run_checkers(history, names, _check_config(a, out_dir)))
-            faults = fault_summary(history)
-            if faults is not None:  # fault windows, for the report
-                results["faults"] = faults
+            results = check_results(
+                history, run_checkers(history, names, _check_config(a, out_dir)))
             code = exit_code(results["valid"])
         except BadInput as e:
             err.print(f"isolde: error: {e}", markup=False)
@@ -359,8 +371,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
         record = {"path": str(path), "valid": results["valid"],
                   "anomaly_types": results.get("anomaly_types", []),
                   "checkers": results.get("checkers", {})}
-        if "error" in results:
-            record["error"] = results["error"]
+        for k in ("anomaly_counts", "faults", "error"):  # anomalies' fault_windows index faults
+            if k in results:
+                record[k] = results[k]
         collected.append(record)
         if a.json:
             sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")

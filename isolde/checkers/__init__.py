@@ -1,14 +1,26 @@
 """Checkers: read a history, return a Result of anomalies."""
 
+from ._auto import KINDS, default_checkers, op_kinds, refuse_unjudgeable
 from ._base import CHECKERS, CheckConfig, Checker, make_checker, run_checkers
 from ._causal import CausalChecker
-from ._result import UNKNOWN, Anomaly, Result, Validity, compose, exit_code, merge_validity
+from ._result import (
+    UNKNOWN,
+    Anomaly,
+    Result,
+    Validity,
+    compose,
+    exit_code,
+    merge_validity,
+    true_counts,
+)
 from ._sla import parse_sla
 from ._staleness import StalenessChecker
 from ._stats import StatsChecker, nearest_rank
+from ._values import show_value
 
 __all__ = [
     "CHECKERS",
+    "KINDS",
     "UNKNOWN",
     "Anomaly",
     "CausalChecker",
@@ -19,10 +31,15 @@ __all__ = [
     "StatsChecker",
     "Validity",
     "compose",
+    "default_checkers",
     "exit_code",
     "make_checker",
     "merge_validity",
     "nearest_rank",
+    "op_kinds",
     "parse_sla",
+    "refuse_unjudgeable",
     "run_checkers",
+    "show_value",
+    "true_counts",
 ]

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .._errors import BadInput
 from ..histories import INVOKE, NEMESIS, OK, History
 from ._base import CheckConfig
 from ._result import UNKNOWN, Anomaly, Result, Validity
+from ._values import show_value
 
 MAX_EXAMPLES = 20  # rendered anomalies per type; all are counted
 
@@ -47,7 +49,10 @@ class BankChecker:
                     total, source = sum(values[i].values()), "init"
                 if accounts is None:
                     accounts = list(values[i])
-            elif types[i] == OK and f == "read" and isinstance(values[i], dict):
+            elif types[i] == OK and f == "read":
+                if not isinstance(values[i], dict):
+                    raise BadInput("a bank read's value must be a map {account: balance}, got "
+                                   f"{show_value(values[i])}", f"op {i}")
                 reads.append(i)
         if total is None and reads:
             total, source = sum(_balances(values[reads[0]])), "first read"
@@ -67,18 +72,18 @@ class BankChecker:
             missing = [a for a in want if v.get(a) is None]
             if missing:
                 self._add(found, counts, Anomaly("missing-account", (i,),
-                          f"{history.cite(i)} read {v}, which lacks account(s) "
+                          f"{history.cite(i)} read {show_value(v)}, which lacks account(s) "
                           f"{', '.join(missing)}",
                           {"missing": missing, "value": v}))
             neg = {a: b for a, b in v.items() if isinstance(b, (int, float)) and b < 0}
             if neg and not negative_ok:
                 self._add(found, counts, Anomaly("negative-value", (i,),
-                          f"{history.cite(i)} read negative balance(s) {neg}", {"negative": neg,
-                                                                      "value": v}))
+                          f"{history.cite(i)} read negative balance(s) {show_value(neg)}",
+                          {"negative": neg, "value": v}))
             if total is not None and s != total:
                 self._add(found, counts, Anomaly("wrong-total", (i,),
                           f"{history.cite(i)} read balances summing to {s}, not the total "
-                          f"{total}: {v}",
+                          f"{total}: {show_value(v)}",
                           {"total": s, "expected": total, "value": v}))
             bad += sum(counts.values()) > before
         valid: Validity = False if counts else (True if reads else UNKNOWN)

@@ -49,6 +49,7 @@ CHECKERS: dict[str, str] = {
     "stats": "isolde.checkers._stats:StatsChecker",
     "staleness": "isolde.checkers._staleness:StalenessChecker",
     "causal": "isolde.checkers._causal:CausalChecker",
+    "read-promises": "isolde.checkers._read_promises:ReadPromisesChecker",
     "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
     "list-append": "isolde.checkers.isolation:ListAppendChecker",
     "bank": "isolde.checkers._bank:BankChecker",

@@ -34,6 +34,7 @@ from ._causal_patterns import CC_TYPES, check_patterns, check_thin_air
 from ._registers import decode, is_register_history, paused_gc
 from ._result import UNKNOWN, Anomaly, Result, Validity
 from ._sessions import SESSION_TYPES, check_sessions
+from ._values import show_value
 
 MAX_LISTED = 100  # anomalies listed per type; ``counts`` says how many were found
 
@@ -56,7 +57,7 @@ class CausalChecker:
             model = from_list_append(history)
             order = "version order from the longest read (exact)"
         elif is_register_history(history):
-            model = from_registers(decode(history), history.cite)
+            model = from_registers(decode(history))
             order = "definitely older (real time)"
         else:
             return Result(UNKNOWN, [], {"reason": "no register or list-append ops to check"})
@@ -101,6 +102,7 @@ def judge(model: CausalModel, order: str = "", deadline: float | None = None) ->
 
 def _incompatible(m: CausalModel, k: Any, r: int) -> Anomaly:
     return Anomaly("incompatible-order", (m.r_op[r],),
-                   f"{m.cite(m.r_op[r])} read {k!r} = {m.r_value[r]!r}, which is not a prefix "
-                   "of the longest read of that key: processes saw the appends in different orders",
+                   f"{m.cite(m.r_op[r])} read {show_value(k)} = {show_value(m.r_value[r])}, "
+                   "which is not a prefix of the longest read of that key: processes saw the "
+                   "appends in different orders",
                    {"key": k, "read": m.r_op[r]})

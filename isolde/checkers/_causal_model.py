@@ -18,6 +18,7 @@ from typing import Any
 from ..histories import FAIL, INVOKE, NEMESIS, OK, History, cite_position
 from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
+from ._values import show_value
 
 __all__ = ["INIT", "NEG", "POS", "READ", "THIN", "UNPLACED", "WRITE", "CausalModel",
            "Findings", "OutOfTime", "from_list_append", "from_registers", "is_list_append"]
@@ -92,7 +93,7 @@ class CausalModel:
         if src == INIT:
             return "the initial (absent) value"
         v = self.w_value[src]
-        return f"{v!r} (written by {self.cite(self.w_op[src])})"
+        return f"{show_value(v)} (written by {self.cite(self.w_op[src])})"
 
     def _finish(self) -> None:
         w_pos = [0] * len(self.w_key)
@@ -106,19 +107,18 @@ class CausalModel:
         self.w_pos, self.r_pos = w_pos, r_pos
 
 
-def from_registers(view: RegisterView, cite: Callable[[int], str]) -> CausalModel:
-    """A register history's events; keys whose written values repeat are left out. ``cite``
-    names a history index in explanations (History.cite)."""
+def from_registers(view: RegisterView) -> CausalModel:
+    """A register history's events; keys whose written values repeat are left out."""
     skip = view.ambiguous_keys
     if not skip:  # share the view's columns: the model reads them, never changes them
-        m = CausalModel(exact=False, cite=cite, w_key=view.w_key, w_value=view.w_value,
+        m = CausalModel(exact=False, cite=view.cite, w_key=view.w_key, w_value=view.w_value,
                         w_lo=view.w_inv, w_hi=view.w_comp, w_op=view.w_op, w_proc=view.w_proc,
                         w_prev=[-1] * len(view.w_key), r_key=view.r_key,
                         r_value=view.r_value, r_src=view.r_src, r_op=view.r_op,
                         r_proc=view.r_proc, events=view.events)
         m._finish()
         return m
-    m = CausalModel(exact=False, cite=cite)
+    m = CausalModel(exact=False, cite=view.cite)
     if skip:
         m.notes.append(f"{len(skip)} key(s) with repeated written values were not checked")
     wmap: dict[int, int] = {}

@@ -29,6 +29,7 @@ from typing import Any
 
 from ._causal_model import INIT, READ, THIN, WRITE, CausalModel, Findings
 from ._result import Anomaly
+from ._values import show_value
 
 CC_TYPES = ("CyclicCO", "WriteCOInitRead", "ThinAirRead", "WriteCORead", "CyclicCF")
 MAX_CF_CYCLES = 20
@@ -172,7 +173,7 @@ def _propagate(m: CausalModel, procs: list[Any], col: dict[Any, int], n: int,
 
 
 def _kv(m: CausalModel, k: Hashable, v: Any) -> str:
-    return f"{v!r}" if k is None else f"{k!r}={v!r}"
+    return f"{show_value(v)}" if k is None else f"{show_value(k)}={show_value(v)}"
 
 
 def _thin_air(m: CausalModel, r: int) -> Anomaly:
@@ -187,7 +188,7 @@ def _init_read(m: CausalModel, w: int, r: int) -> Anomaly:
     return Anomaly(
         "WriteCOInitRead", (m.w_op[w], m.r_op[r]),
         f"{m.cite(m.r_op[r])} (process {m.r_proc[r]!r}) read the initial value of "
-        f"{m.r_key[r]!r} although the write {_kv(m, m.w_key[w], m.w_value[w])} "
+        f"{show_value(m.r_key[r])} although the write {_kv(m, m.w_key[w], m.w_value[w])} "
         f"({m.cite(m.w_op[w])}) is causally before it (through program order and reads)",
         {"write": m.w_op[w], "read": m.r_op[r], "key": m.r_key[r]})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -62,15 +63,44 @@ def merge_validity(values: Iterable[Validity]) -> Validity:
     return out
 
 
+def true_counts(r: Result) -> dict[str, int]:
+    """Anomalies found per type: a checker that lists only a sample of each type gives the
+    totals in ``data["anomaly_counts"]`` (which may also count types its models allow)."""
+    listed = Counter(a.type for a in r.anomalies)
+    totals = r.data.get("anomaly_counts") or {}
+    allowed = set(r.data.get("allowed_anomalies") or ())
+    types = {*listed, *(t for t in totals if t not in allowed)}
+    return {t: max(listed.get(t, 0), totals.get(t, 0)) for t in sorted(types)}
+
+
+def _counted(r: Result) -> dict[str, Any]:
+    """A checker's results.json entry, with its true counts and, when its anomaly list is a
+    sample, per type how many are listed of how many found."""
+    d = r.to_json()
+    counts = true_counts(r)
+    d.setdefault("anomaly_counts", counts)  # an isolation checker's also counts allowed types
+    listed = Counter(a.type for a in r.anomalies)
+    sample = {t: {"listed": listed.get(t, 0), "found": n} for t, n in counts.items()
+              if n > listed.get(t, 0)}
+    if sample:
+        d["anomalies_sample"] = sample
+    return d
+
+
 def compose(results: Mapping[str, Result]) -> dict[str, Any]:
-    """The results.json shape: overall verdict, union of anomaly types, each checker's result.
+    """The results.json shape: overall verdict, union of anomaly types, the true count of each
+    type over all checkers, and each checker's result.
 
     The ``stats`` checker is reported under the top-level ``stats`` key as well.
     """
-    checkers = {name: r.to_json() for name, r in results.items()}
+    checkers = {name: _counted(r) for name, r in results.items()}
+    total: Counter[str] = Counter()
+    for r in results.values():
+        total.update(true_counts(r))
     out: dict[str, Any] = {
         "valid": merge_validity(r.valid for r in results.values()),
         "anomaly_types": sorted({t for r in results.values() for t in r.anomaly_types}),
+        "anomaly_counts": dict(sorted(total.items())),
         "checkers": checkers,
     }
     if "stats" in results:

@@ -19,11 +19,12 @@ check is a binary search: O(events · P · log n) for P processes.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ._causal_model import INIT, NEG, READ, CausalModel, Findings
 from ._result import Anomaly
+from ._values import show_value
 
 SESSION_TYPES = ("read-your-writes", "monotonic-reads", "monotonic-writes",
                  "writes-follow-reads")
@@ -67,8 +68,12 @@ def _dep_indexes(m: CausalModel) -> _Deps:
     return deps
 
 
-def check_sessions(m: CausalModel, out: Findings) -> None:
-    """All session-guarantee violations, at most one per type per read."""
+def check_sessions(m: CausalModel, out: Findings,
+                   judged: Callable[[int], bool] | None = None) -> None:
+    """All session-guarantee violations, at most one per type per read. With ``judged``, only
+    reads it accepts (model read ids) are judged; the others still count as what their process
+    saw (a session's guarantees cover everything it read, whatever mode the earlier reads
+    asked for)."""
     deps = _dep_indexes(m)
     r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
                                                       m.w_key, m.w_pos, m.w_proc)
@@ -93,29 +98,31 @@ def check_sessions(m: CausalModel, out: Findings) -> None:
                 continue  # thin air or unplaced: judged elsewhere
             k = r_key[x]
             hs, ls = (w_hi[s], w_lo[s]) if s >= 0 else (NEG, NEG)
+            report = judged is None or judged(x)
             w = ryw.get(k)
-            if w is not None and hs < w_lo[w]:
+            if report and w is not None and hs < w_lo[w]:
                 out.add("read-your-writes", _ryw, m, q, w, x)
             r0 = mr.get(k)
             if r0 is not None:
                 s0 = r_src[r0]
                 l0 = w_lo[s0] if s0 >= 0 else NEG
-                if hs < l0:
+                if report and hs < l0:
                     out.add("monotonic-reads", _mr, m, q, r0, x)
                 if ls > l0:
                     mr[k] = x
             else:
                 mr[k] = x
             if srcs:
-                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out)
+                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out if report else None)
             if s >= 0 and _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x):
                 changes.append(w_proc[s])
 
 
 def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], changes: list[Any],
                   floors: dict[Hashable, list[int]], k: Hashable, hs: int, r: int,
-                  out: Findings) -> None:
-    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs).
+                  out: Findings | None) -> None:
+    """Monotonic-writes and writes-follow-reads for read ``r`` of ``k`` (value ``hi`` = hs);
+    with ``out`` None the floors are brought up to date but nothing is reported.
 
     ``floors[k]`` = [changes seen, greatest lo of a write dependency on k, that write, the read
     that brought it, greatest lo of a read dependency on k, that read, the read that brought
@@ -146,6 +153,8 @@ def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], chang
             i = bisect_left(rpos, ent[0]) - 1
             if i >= 0 and rlo[i] > f[4]:
                 f[4], f[5], f[6] = rlo[i], rid[i], ent[2]
+    if out is None:
+        return
     if hs < f[1]:
         out.add("monotonic-writes", _mw, m, f[2], f[3], r)
     if hs < f[4]:
@@ -173,16 +182,18 @@ def _note_source(srcs: dict[Any, list[Any]], p: Any, pos: int, key: Hashable, r:
 
 
 def _key(m: CausalModel, k: Hashable) -> str:
-    return "" if k is None else f"{k!r}"
+    return "" if k is None else f"{show_value(k)}"
 
 
 def _older(m: CausalModel, s: int, than: int) -> str:
     if s == INIT:
         return "the initial value is older than any write"
     if m.exact:
-        return (f"{m.w_value[s]!r} comes before {m.w_value[than]!r} in the key's version order")
-    return (f"the write of {m.w_value[s]!r} ({m.cite(m.w_op[s])}) completed before the write of "
-            f"{m.w_value[than]!r} ({m.cite(m.w_op[than])}) began")
+        return (f"{show_value(m.w_value[s])} comes before {show_value(m.w_value[than])} in "
+                "the key's version order")
+    return (f"the write of {show_value(m.w_value[s])} ({m.cite(m.w_op[s])}) completed before the "
+            "write of "
+            f"{show_value(m.w_value[than])} ({m.cite(m.w_op[than])}) began")
 
 
 def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
@@ -190,8 +201,8 @@ def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
     k = _key(m, m.w_key[w])
     return Anomaly(
         "read-your-writes", (m.w_op[w], m.r_op[r]),
-        f"process {q!r} wrote {k}={m.w_value[w]!r} ({m.cite(m.w_op[w])}) and later read {k} "
-        f"({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
+        f"process {q!r} wrote {k}={show_value(m.w_value[w])} ({m.cite(m.w_op[w])}) and later "
+        f"read {k} ({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, w)}",
         {"process": q, "key": m.w_key[w], "write": m.w_op[w], "read": m.r_op[r]})
 
@@ -214,9 +225,9 @@ def _mw(m: CausalModel, a: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.w_key[a]), _key(m, m.w_key[b])
     return Anomaly(
         "monotonic-writes", (m.w_op[a], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} wrote {kx}={m.w_value[a]!r} ({m.cite(m.w_op[a])}) and then "
-        f"{ky}={m.w_value[b]!r} ({m.cite(m.w_op[b])}); process {q!r} saw the second write "
-        f"({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
+        f"process {p!r} wrote {kx}={show_value(m.w_value[a])} ({m.cite(m.w_op[a])}) and then "
+        f"{ky}={show_value(m.w_value[b])} ({m.cite(m.w_op[b])}); process {q!r} saw the second "
+        f"write ({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
         f"{m.describe(s)}, which is definitely older than the first: it saw an effect without "
         f"its cause ({_older(m, s, a)})",
         {"writer": p, "reader": q, "first_write": m.w_op[a], "second_write": m.w_op[b],
@@ -232,7 +243,7 @@ def _wfr(m: CausalModel, ra: int, via: int, r: int) -> Anomaly:
     return Anomaly(
         "writes-follow-reads", (m.r_op[ra], m.w_op[b], m.r_op[via], m.r_op[r]),
         f"process {p!r} read {kx} ({m.cite(m.r_op[ra])}) getting {m.describe(a)} and then wrote "
-        f"{ky}={m.w_value[b]!r} ({m.cite(m.w_op[b])}); process {q!r} saw that write "
+        f"{ky}={show_value(m.w_value[b])} ({m.cite(m.w_op[b])}); process {q!r} saw that write "
         f"({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
         f"{m.describe(s)}, which is definitely older than what the writer had read "
         f"({_older(m, s, a) if a >= 0 else ''})",

@@ -41,6 +41,7 @@ from ._registers import (
 from ._result import UNKNOWN, Anomaly, Result, Validity
 from ._sla import Limit, parse_sla, sla_figure
 from ._stats import nearest_rank
+from ._values import show_value
 
 DETAILS_FILE = "staleness.jsonl"
 GRID_MS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000,
@@ -240,14 +241,15 @@ def thin_air_anomaly(view: RegisterView, r: int) -> Anomaly:
     """A read of a value no (ok or info) write produced."""
     k, v = view.r_key[r], view.r_value[r]
     failed = view.failed_values.get((k, hashable(v)))
-    where = f" of key {k!r}" if view.keyed else ""
+    where = f" of key {show_value(k)}" if view.keyed else ""
     why = (f"; the only write of it ({view.cite(failed)}) failed, so it certainly did not happen"
            if failed is not None else "")
     ops = (view.r_op[r],) if failed is None else (view.r_op[r], failed)
     return Anomaly(
         "thin-air-read", ops,
-        f"{view.cite(view.r_op[r])} (process {view.r_proc[r]!r}) read {v!r}{where}, a value no "
-        f"write produced{why}",
+        f"{view.cite(view.r_op[r])} (process {view.r_proc[r]!r}) read {show_value(v)}{where}, "
+        "a value "
+        f"no write produced{why}",
         {"key": k, "value": v, "process": view.r_proc[r]})
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..checkers import CheckConfig, compose, run_checkers
+from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
-from ..nemesis import Nemesis, NemesisOptions, fault_summary, make_nemesis
+from ..nemesis import Nemesis, NemesisOptions, make_nemesis
+from ..report import check_results, verdict_word
 from ..workloads._base import WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._results import link_latest, new_run_dir, write_json
@@ -93,6 +94,8 @@ def run_scenario(
            if k in WorkloadOptions.__dataclass_fields__},
     )
     workload = make_workload(s.workload, wopts)
+    names = list(s.checkers or workload.checkers)
+    refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, workload.needs, workload.name)
     nemesis = build_nemesis(s, store)  # refuses a fault the store cannot take before anything runs
@@ -135,18 +138,14 @@ def run_scenario(
 
         history = asyncio.run(go())
         log.info("recorded %d ops; checking", len(history))
-        names = list(s.checkers or workload.checkers)
         cfg = dataclasses.replace(
             s.check, out_dir=run_dir,
             options={**workload.checker_options(), **s.check.options},
             model=s.check.model or workload.checker_options().get("model"),
         )
-        results = compose(run_checkers(history, names, cfg))
-        faults = fault_summary(history)
-        if faults is not None:
-            results["faults"] = faults
+        results = check_results(history, run_checkers(history, names, cfg))
         write_json(run_dir / "results.json", results)
-        log.info("verdict: %s", results["valid"])
+        log.info("verdict: %s", verdict_word(results["valid"]))
         return Outcome(run_dir, history_path, history, results)
     finally:
         logging.getLogger("isolde").removeHandler(handler)

@@ -1,6 +1,8 @@
 """Rendering results: terminal summaries and JUnit XML (results.json is written by the harness)."""
 
 from ._junit import junit_xml, write_junit
-from ._terminal import render_summary, verdict_text
+from ._results import check_results
+from ._terminal import render_summary, verdict_text, verdict_word
 
-__all__ = ["junit_xml", "render_summary", "verdict_text", "write_junit"]
+__all__ = ["check_results", "junit_xml", "render_summary", "verdict_text", "verdict_word",
+           "write_junit"]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from ..checkers import show_value
 from ._staleness import render_staleness
 
 VERDICT = {True: "[bold green]VALID[/]", False: "[bold red]INVALID[/]"}
+
+
+def verdict_word(valid: Any) -> str:
+    """VALID, INVALID or UNKNOWN (for logs and plain text)."""
+    return "VALID" if valid is True else "INVALID" if valid is False else "UNKNOWN"
 
 
 def verdict_text(valid: Any) -> str:
@@ -20,32 +26,21 @@ def verdict_text(valid: Any) -> str:
 
 def render_summary(results: dict[str, Any], console: Console, title: str = "",
                    max_anomalies: int = 5) -> None:
-    """Print the verdict, each checker's verdict and anomaly counts, and the stats figures."""
-    console.print(f"{title}{verdict_text(results['valid'])}")
+    """Print the verdict, each checker's verdict and true anomaly counts, examples of every
+    anomaly type found, what the checkers add (models ruled out, whole-history
+    linearizability), and the stats figures."""
+    console.print(f"{escape(title)}{verdict_text(results['valid'])}")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("checker")
     table.add_column("verdict")
     table.add_column("anomalies")
     for name, r in results.get("checkers", {}).items():
-        counts = Counter(a["type"] for a in r.get("anomalies", []))
-        # A checker that lists only some anomalies per type gives the totals in anomaly_counts.
-        totals = r.get("anomaly_counts") or {}
-        counts = Counter({t: max(n, totals.get(t, 0)) for t, n in counts.items()})
+        counts = _counts(r)
         table.add_row(name, verdict_text(r["valid"]),
-                      ", ".join(f"{t} x{n}" for t, n in sorted(counts.items())) or "-")
+                      escape(", ".join(f"{t} x{n}" for t, n in counts.items()) or "-"))
     console.print(table)
     for name, r in results.get("checkers", {}).items():
-        for a in r.get("anomalies", [])[:max_anomalies]:
-            console.print(f"  [red]{a['type']}[/] ({name}) ops {a.get('ops', [])[:10]}: "
-                          f"{a.get('explanation', '')}", highlight=False)
-        for u in r.get("unknown", [])[:max_anomalies]:  # why a search gave up, and how far
-            where = "" if u.get("key") is None else f"key {u['key']!r}: "
-            console.print(f"  [yellow]unknown[/] ({name}) {where}{u.get('reason', '')}; "
-                          f"longest partial linearization {u.get('longest_length', 0)} of "
-                          f"{u.get('ops', '?')} ops", highlight=False)
-        extra = len(r.get("anomalies", [])) - max_anomalies
-        if extra > 0:
-            console.print(f"  ... and {extra} more {name} anomalies (see results.json)")
+        _render_checker(name, r, console, max_anomalies)
     render_staleness(results, console)
     faults = results.get("faults")
     if faults:
@@ -68,3 +63,84 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
                           str(counts.get("info", 0)), f"{q.get('p50', 0):.3f}",
                           f"{q.get('p99', 0):.3f}")
             console.print(t)
+
+
+def _counts(r: dict[str, Any]) -> dict[str, int]:
+    """True anomaly counts per type (``anomaly_counts`` may also count allowed types)."""
+    listed: dict[str, int] = {}
+    for a in r.get("anomalies", []):
+        listed[a["type"]] = listed.get(a["type"], 0) + 1
+    sample = r.get("anomalies_sample", {})
+    return {t: sample[t]["found"] if t in sample else n for t, n in sorted(listed.items())} | {
+        t: s["found"] for t, s in sorted(sample.items()) if t not in listed}
+
+
+def examples(anomalies: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """Up to ``n`` anomalies (more if there are more types), the first of every type first."""
+    firsts: dict[str, dict[str, Any]] = {}
+    for a in anomalies:
+        firsts.setdefault(a["type"], a)
+    chosen = list(firsts.values())
+    ids = {id(a) for a in chosen}
+    chosen += [a for a in anomalies if id(a) not in ids][:max(0, n - len(chosen))]
+    return chosen
+
+
+def _render_checker(name: str, r: dict[str, Any], console: Console, n: int) -> None:
+    say = _plain(console)
+    shown = examples(r.get("anomalies", []), n)
+    for a in shown:
+        console.print(f"  [red]{escape(a['type'])}[/] ({escape(name)}) "
+                      f"{escape(_ops(a))}{escape(_window(a))}: {escape(a.get('explanation', ''))}",
+                      highlight=False)
+    for u in r.get("unknown", [])[:n]:  # why a search gave up, and how far
+        where = "" if u.get("key") is None else f"key {show_value(u['key'])}: "
+        console.print(f"  [yellow]unknown[/] ({escape(name)}) {escape(where)}"
+                      f"{escape(str(u.get('reason', '')))}; longest partial linearization "
+                      f"{u.get('longest_length', 0)} of {u.get('ops', '?')} ops", highlight=False)
+    if r.get("valid") not in (True, False) and r.get("reason"):
+        say(f"  unknown ({name}): {r['reason']}")
+    extra = sum(_counts(r).values()) - len(shown)
+    if extra > 0:
+        say(f"  ... and {extra} more {name} anomalies (see results.json)")
+    sample = r.get("anomalies_sample", {})
+    if sample:
+        say(f"  results.json lists a sample of each {name} type: "
+            + ", ".join(f"{t} {s['listed']} of {s['found']}" for t, s in sample.items()))
+    if r.get("models") is not None and "may_satisfy" in r:
+        say(f"  {name}: {_models(r)}")
+    whole = r.get("whole_history")
+    if whole is not None:
+        verdict = {True: "linearizable", False: "not linearizable"}.get(
+            whole.get("linearizable"), "linearizability unknown")
+        say(f"  whole history: {verdict} (information: each read is judged by the "
+            "consistency it asked for)")
+
+
+def _ops(a: dict[str, Any]) -> str:
+    ops = a.get("ops", [])
+    return f"ops {ops[:10]}" + (" ..." if len(ops) > 10 else "")
+
+
+def _window(a: dict[str, Any]) -> str:
+    """Where an anomaly fell relative to the fault windows (when the history had faults)."""
+    ws = a.get("fault_windows")
+    if ws is None:
+        return ""
+    if not ws:
+        return " [outside fault windows]"
+    return " [during " + ", ".join(f"{w['fault']} #{w['window']}" for w in ws) + "]"
+
+
+def _models(r: dict[str, Any]) -> str:
+    """The strongest models the history is consistent with, and those it rules out."""
+    strongest = r.get("may_satisfy")
+    ruled = r.get("ruled_out", [])
+    head = ("strongest model it is consistent with: " + ", ".join(strongest) if strongest
+            else "no model it is consistent with was established" if strongest is None
+            else "consistent with no model")
+    return head + ("; ruled out: " + ", ".join(ruled) if ruled else "; ruled out: none")
+
+
+def _plain(console: Console) -> Any:
+    return lambda text: console.print(text, markup=False, highlight=False)

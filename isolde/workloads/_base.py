@@ -29,6 +29,8 @@ class Workload(Protocol):
     name: str
     needs: frozenset[str]
     checkers: tuple[str, ...]
+    op_kind: str  # the kind of ops it produces (isolde.checkers.KINDS), so a checker
+    # that cannot judge them is refused before the run
 
     def generator(self) -> Generator: ...
 

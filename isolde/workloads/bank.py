@@ -31,6 +31,7 @@ MAX_TRANSFER = 5
 
 class BankWorkload:
     name = "bank"
+    op_kind = "bank"
     needs = frozenset({"bank"})
     checkers: tuple[str, ...] = ("bank", "stats")
 

@@ -32,8 +32,8 @@ def comment_key(n: int) -> str:
 
 class CausalWorkload:
     name = "causal"
+    op_kind = "register"
     needs = frozenset({"register"})
-    checkers: tuple[str, ...] = ("causal", "staleness", "stats")
 
     def __init__(self, options: WorkloadOptions) -> None:
         self.options = options
@@ -42,6 +42,10 @@ class CausalWorkload:
             raise UsageError(
                 f"unknown --read-consistency {rc!r} (known: {', '.join((*READ_MODES, MIXED))})"
             )
+        # Weak reads are judged by the promise of their mode; the old judgement of the whole
+        # history is one --checker away.
+        self.checkers: tuple[str, ...] = (
+            ("causal" if rc == "strong" else "read-promises"), "staleness", "stats")
         self.pairs = 0  # pairs started (picture written or being written)
         self.recent: deque[int] = deque(maxlen=RECENT)  # pairs whose comment was issued
         # A third of the workers write (at least one); with one worker it does both.

@@ -30,6 +30,7 @@ READS_PER_FINAL_TXN = 5
 
 class ListAppendWorkload:
     name = "list-append"
+    op_kind = "list-append"
     needs = frozenset({"txn"})
     checkers: tuple[str, ...] = ("list-append", "stats")
     write = "append"  # the micro-op that changes a key
@@ -87,5 +88,6 @@ class RwRegisterWorkload(ListAppendWorkload):
     unique per key); reads return the key's value. Judged by the ``rw-register`` checker."""
 
     name = "rw-register"
+    op_kind = "rw-register"
     checkers: tuple[str, ...] = ("rw-register", "stats")
     write = "w"

@@ -273,8 +273,7 @@ def test_vector_clock_budget_gives_unknown() -> None:
     b.w(0, "x", 1, 0, 1)
     b.r(1, "x", 1, 2, 3)
     found = Findings()
-    h = b.build()
-    notes = check_patterns(from_registers(decode(h), h.cite), found, max_vc_cells=1)
+    notes = check_patterns(from_registers(decode(b.build())), found, max_vc_cells=1)
     assert notes and "skipped" in notes[0] and not found.counts
 
 

@@ -50,7 +50,7 @@ def test_multi_register_txn_from_a_map_of_initial_values() -> None:
     r = run_cli(*args, "--initial", '{"x": 0, "y": 0}', bad)  # JSON names the same keys
     assert r.returncode == 1, r.stdout + r.stderr
     assert "op 2 (line 5: process 1 txn" in r.stdout  # the torn read, cited by its :index
-    assert "could only be {x 1, y 1}" in r.stdout
+    assert 'could only be {"x" 1, "y" 1}' in r.stdout
     r = run_cli(*args, ok)  # from nil, the reads of 0 are impossible
     assert r.returncode == 1, r.stdout + r.stderr
     r = run_cli(*args, "--initial", "0", ok)

@@ -123,7 +123,7 @@ def test_multi_register_is_checked_per_key() -> None:
     assert r.valid is False and r.data["partitions"] == 2
     (a,) = r.anomalies
     assert a.data["key"] == "b" and a.ops[:2] == (6, 7)
-    assert "key 'b'" in a.explanation
+    assert 'key "b"' in a.explanation
 
 
 def test_kv_model_get_put_append() -> None:
@@ -138,7 +138,7 @@ def test_kv_model_get_put_append() -> None:
                ("invoke", 0, "append", ["k", "y"]), ("ok", 0, "append", ["k", "y"]),
                ("invoke", 1, "get", ["k", None]), ("ok", 1, "get", ["k", "yx"]))
     r = check(bad, None)
-    assert r.valid is False and "'xy'" in r.anomalies[0].explanation
+    assert r.valid is False and '"xy"' in r.anomalies[0].explanation
 
 
 def test_model_must_understand_the_ops() -> None:

@@ -55,9 +55,13 @@ def test_bounded_staleness_is_bounded(tmp_path: Path) -> None:
 
 
 def test_causal_workload_flags_comment_without_picture(tmp_path: Path) -> None:
+    # By default each read is judged by its mode: eventual reads promise no causality.
+    code, res, _ = run(tmp_path / "default", "--workload", "causal", "--read-consistency",
+                       "eventual")
+    assert set(res["checkers"]) == {"read-promises", "staleness", "stats"}
+    assert code == 0 and res["checkers"]["read-promises"]["valid"] is True
     code, res, run_dir = run(tmp_path, "--workload", "causal", "--read-consistency",
-                             "eventual")
-    assert set(res["checkers"]) == {"causal", "staleness", "stats"}
+                             "eventual", "--checker", CHECKERS)
     mw = [a for a in res["checkers"]["causal"]["anomalies"] if a["type"] == "monotonic-writes"]
     assert code == 1 and mw
     assert "photo-" in mw[0]["explanation"] and "comment-" in mw[0]["explanation"]
@@ -69,7 +73,8 @@ def test_causal_workload_flags_comment_without_picture(tmp_path: Path) -> None:
     rows = (tmp_path / "recheck" / "staleness.jsonl").read_text().splitlines()
     assert len(rows) == res["checkers"]["staleness"]["reads"]
     # Under session reads a reader that saw the comment always sees the picture.
-    code, res, _ = run(tmp_path / "s", "--workload", "causal", "--read-consistency", "session")
+    code, res, _ = run(tmp_path / "s", "--workload", "causal", "--read-consistency", "session",
+                       "--checker", CHECKERS)
     assert code == 0 and res["checkers"]["causal"]["counts"]["monotonic-writes"] == 0
 
 

@@ -67,6 +67,7 @@ class Judge:
             "models": list(self.models),
             "not": not_,
             "also_not": also_not,
+            "ruled_out": sorted([*not_, *also_not]),
             "may_satisfy": strongest_allowed(counts, needs_process(self.models),
                                              needs_realtime(self.models)),
             "anomaly_counts": dict(sorted(counts.items())),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from .._result import Anomaly
+from .._values import show_value
 from ._model import INFO_, LinOp, Model
 from ._wgl import SearchResult
 
@@ -52,13 +53,7 @@ def _n(k: int, word: str) -> str:
 
 
 def _v(v: Any) -> str:
-    s = "nil" if v is None else repr(_lists(v))
-    return s if len(s) <= 60 else s[:57] + "..."
-
-
-def _lists(v: Any) -> Any:
-    """Values as the history wrote them: the search's tuples back to lists."""
-    return [_lists(x) for x in v] if isinstance(v, tuple) else v
+    return show_value(v, 60)
 
 
 def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:

@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from ..._errors import BadInput, UsageError
+from .._values import show_value
 from ._model import INFO_, OK_, LinOp, Model, ModelOptions, State, hashable
 
 
@@ -64,11 +65,9 @@ class SetModel(Model):
         return (state,) if _members(op.output, "") == state else ()
 
     def describe(self, state: State) -> str:
-        return "#{" + " ".join(sorted(map(_show, state))) + "}"  # type: ignore[call-overload]
+        return "#{" + " ".join(sorted(map(show_value, state))) + "}"  # type: ignore[call-overload]
 
 
-def _show(v: Any) -> str:
-    return "nil" if v is None else repr(list(v) if isinstance(v, tuple) else v)
 
 
 def _order(v: Any) -> tuple[str, str]:
@@ -101,7 +100,7 @@ class FifoQueue(_Queue):
         return (q[1:],)
 
     def describe(self, state: State) -> str:
-        return "[" + " ".join(map(_show, state)) + "]"  # type: ignore[call-overload]
+        return "[" + " ".join(map(show_value, state)) + "]"  # type: ignore[call-overload]
 
 
 class UnorderedQueue(_Queue):
@@ -123,7 +122,7 @@ class UnorderedQueue(_Queue):
         return ()
 
     def describe(self, state: State) -> str:
-        return "{" + " ".join(map(_show, state)) + "}"  # type: ignore[call-overload]
+        return "{" + " ".join(map(show_value, state)) + "}"  # type: ignore[call-overload]
 
 
 _READ, _WRITE = frozenset({"read", "r"}), frozenset({"write", "w"})
@@ -134,7 +133,7 @@ def _micro_ops(v: Any, where: str) -> tuple[tuple[str, Hashable, Any], ...]:
             isinstance(m, tuple) and len(m) == 3 and (m[0] in _READ or m[0] in _WRITE)
             for m in v):
         raise BadInput(f"a multi-register txn must be [[:read k v] [:write k v] ...], got "
-                       f"{_show(v)}", where)
+                       f"{show_value(v)}", where)
     return v
 
 
@@ -186,9 +185,7 @@ class MultiRegisterTxn(Model):
         return (_freeze(regs),)
 
     def describe(self, state: State) -> str:
-        regs: tuple[tuple[Any, Any], ...] = state  # type: ignore[assignment]
-        return "{" + ", ".join(f"{k if isinstance(k, str) else _show(k)} {_show(v)}"
-                               for k, v in regs) + "}"
+        return show_value(dict(state))  # type: ignore[call-overload]
 
 
 def _freeze(regs: dict[Any, Any]) -> State:

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ..._errors import BadInput, UsageError
 from ...histories import hashable as _hashable
+from .._values import show_value
 
 State = Hashable
 OK_, INFO_, FAIL_ = "ok", "info", "fail"
@@ -108,7 +109,7 @@ class Model:
 
     def describe(self, state: State) -> str:
         """A short human description of a state, for explanations."""
-        return "nil" if state is None else repr(state)
+        return show_value(state)
 
     def include(self, op: LinOp) -> bool:
         """Whether ``op`` constrains the history at all (see ``read_fs``, ``evidence_fs``)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from ..._errors import BadInput
+from .._values import show_value
 from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
 from ._model import FAIL_, LinOp, Model, State, hashable, initial_of
 
@@ -145,7 +146,7 @@ class KV(Model):
         return lambda s: (s,) if s == out else _NONE
 
     def describe(self, state: State) -> str:
-        s = repr(state)
+        s = show_value(state, limit=1 << 62)
         return s if len(s) <= 80 else f"{s[:38]}...{s[-38:]} ({len(str(state))} chars)"
 
 
