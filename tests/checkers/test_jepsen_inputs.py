@@ -25,7 +25,7 @@ def test_failed_cas_as_evidence_cites_the_files_index_and_line() -> None:
     assert r.returncode == 1, r.stdout + r.stderr
     (a,) = json.loads(r.stdout)["checkers"]["linearizable"]["anomalies"]
     # The failed cas is :index 12 on line 9 of the file (its 3rd op); it completed at :index 13.
-    assert a["explanation"].startswith("op 12 (line 9: process 1 cas [0, 1], fail), "
+    assert a["explanation"].startswith("op 12 (line 9: process 1 cas [0 1], fail), "
                                        "completed at op 13 (line 10)")
     assert "ending with op 10 (line 7)" in a["explanation"]
     assert a["file"] == {"invoke": [12, 9], "complete": [13, 10]}
