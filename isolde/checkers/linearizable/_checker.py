@@ -74,8 +74,7 @@ class LinearizableChecker:
         t0 = time.monotonic()
         cfg = self.config
         model_name = cfg.model or choose_model(history)
-        model = make_model(model_name, ModelOptions(
-            cfg.initial[0] if cfg.initial else None, bool(cfg.initial), cfg.nil_reads))
+        model = make_model(model_name, ModelOptions.of(cfg.initial, cfg.nil_reads))
         parts = prepare(history, model, cfg.failed_cas)
         deadline = t0 + cfg.time_limit if cfg.time_limit else None
         workers = self._workers(parts, False)

@@ -68,6 +68,11 @@ class ModelOptions:
     has_initial: bool = False
     nil_reads: str = "value"
 
+    @classmethod
+    def of(cls, initial: tuple[Any, ...], nil_reads: str) -> ModelOptions:
+        """From check options: ``initial`` is ``(value,)`` when given, else ``()``."""
+        return cls(initial[0] if initial else None, bool(initial), nil_reads)
+
 
 class Model:
     """Base class of models: override ``init`` and ``step``; the rest has sensible defaults."""
