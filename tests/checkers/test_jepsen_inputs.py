@@ -4,7 +4,10 @@ the file's own :index in explanations, ops without :process, Elle's anomalies.""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
+
+import pytest
 
 from isolde.histories import load_history
 
@@ -151,3 +154,20 @@ def test_the_result_says_how_the_history_was_read() -> None:
     lin = json.loads(r.stdout)["checkers"]["linearizable"]
     assert lin["reading"] == {"failed_cas": "ignore", "nil_reads": "unconstrained",
                               "initial": {"x": 0}}
+
+
+def _readme_jepsen_commands() -> list[tuple[str, int]]:
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    section = text[text.index("## Coming from Jepsen"):]
+    out = []
+    for line in section.splitlines():
+        if line.startswith("isolde check") and "# " in line:
+            command, comment = line.split("# ", 1)
+            out.append((command, 0 if comment.startswith("valid") else 1))
+    return out
+
+
+@pytest.mark.parametrize(("command", "code"), _readme_jepsen_commands())
+def test_readme_coming_from_jepsen_commands(command: str, code: int) -> None:
+    r = run_cli(*shlex.split(command)[1:])
+    assert r.returncode == code, r.stdout + r.stderr
