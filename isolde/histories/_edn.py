@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import logging
 import math
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,8 +22,10 @@ from typing import Any
 
 from .._errors import BadInput
 from ._history import History
-from ._jsonl import op_from_dict
+from ._input import HistoryInput, as_input
+from ._jsonl import MAX_DEPTH, op_from_dict
 from ._op import NEMESIS, Op
+from ._sanity import OpWatch
 
 log = logging.getLogger("isolde.histories")
 
@@ -63,6 +66,10 @@ class EdnError(ValueError):
         self.top = offset if top is None else top  # where the top-level value being read began
 
 
+class EdnLimit(EdnError):
+    """Well-formed text isolde refuses (too deep, a lone surrogate): never a torn line."""
+
+
 _WORDS = {"nil": None, "true": True, "false": False}
 
 
@@ -83,13 +90,17 @@ def _atom(tok: str) -> Any:
     return _WORDS.get(tok, tok)  # nil, true, false; a symbol keeps its name
 
 
-def _unescape(s: str) -> str:
+def _unescape(s: str, at: int) -> str:
     body = s[1:-1]
     if "\\" not in body:
         return body
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", lambda m: (
+    out = re.sub(r"\\(u[0-9a-fA-F]{4}|.)", lambda m: (
         chr(int(m.group(1)[1:], 16)) if m.group(1).startswith("u") and len(m.group(1)) == 5
         else _ESCAPES.get(m.group(1), m.group(1))), body)
+    try:  # \u escapes may spell a surrogate pair: join it; a lone one is no character at all
+        return out.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise EdnLimit(f"string with a lone surrogate: {s[:40]!r}", at) from None
 
 
 def _freeze(x: Any) -> Any:
@@ -145,12 +156,14 @@ def parse_located(text: str) -> Iterator[tuple[Any, int, list[int]]]:
         if kind == _ATOM:
             value = _atom(m.group(kind))
         elif kind == _OPEN:
+            if len(stack) >= MAX_DEPTH:  # the checkers recurse on values: refuse hostile depth
+                raise EdnLimit(f"value nested more than {MAX_DEPTH} levels deep", start)
             stack.append(_Frame(m.group(kind), start))
             continue
         elif kind == _CLOSE:
             value, start, children = _close(stack, m.group(kind), start)
         elif kind == _STR:
-            value = _unescape(m.group(kind))
+            value = _unescape(m.group(kind), start)
         elif kind == _TAG:
             continue  # a tag applies to the next value, which is kept as it is
         elif kind == _DISCARD:
@@ -211,7 +224,8 @@ def _top_values(text: str, p: Path, lines: _Lines) -> list[tuple[Any, int, list[
         values.extend(parse_located(text))
     except EdnError as e:
         last_line = lines(len(text.rstrip()))
-        torn = not text.endswith("\n") and lines(e.top) == last_line
+        torn = (not text.endswith("\n") and lines(e.top) == last_line
+                and not isinstance(e, EdnLimit))
         if not torn:
             raise BadInput(f"invalid EDN: {e}", f"{p}:{lines(e.offset)}") from None
         log.warning("%s:%d: last line is incomplete (torn write?); ignoring it", p, last_line)
@@ -236,25 +250,26 @@ def _op_maps(text: str, p: Path) -> list[tuple[Any, int]]:
     return out
 
 
-def read_edn(path: str | Path) -> History:
+def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Jepsen history: one vector (or list) of op maps, or op maps one after another.
 
     Explanations cite the file's own ``:index`` and line of each op. Ops without ``:process``
     (Elle's illustrative histories) are accepted with one warning, each as its own process.
     """
-    p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput("not a text history (binary data)", str(p)) from None
+    with as_input(path) as src:
+        p, text = Path(src.name), src.text()
     if not text.strip():
         raise BadInput("empty history (no ops)", str(p))
     maps = _op_maps(text, p)
     orphans = [i for i, (d, _) in enumerate(maps) if isinstance(d, dict) and "process" not in d]
     if orphans:
         maps = _adopt(maps, orphans, p)
-    h = History((op_from_dict(d, f"{p}:{line}", n) for n, (d, line) in enumerate(maps)),
-                source=str(p))
+    watch = OpWatch()
+    ops = []
+    for n, (d, line) in enumerate(maps):
+        ops.append(op_from_dict(d, f"{p}:{line}", n))
+        watch.see(d, ops[-1], f"{p}:{line}")
+    h = History(ops, source=str(p))
     h.set_lines([line for _, line in maps])
     return h
 
