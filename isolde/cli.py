@@ -139,6 +139,23 @@ def _sla(s: str) -> str:
     return s
 
 
+def _literal(s: str) -> tuple[Any, ...]:
+    """``--initial``: a JSON or EDN literal (``0``, ``{"x": 0}``, ``{:x 0, :y 0}``)."""
+    from .histories import iter_edn
+
+    try:
+        return (orjson.loads(s),)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        values = list(iter_edn(s))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a JSON or EDN value: {s!r} ({e})") from None
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"expected one JSON or EDN value, got {s!r}")
+    return (values[0],)
+
+
 def _time_budget(s: str) -> float | None:
     """Seconds, or ``none`` for no limit."""
     return None if s.strip().lower() in ("none", "0", "unlimited") else positive_float(s)
@@ -157,6 +174,15 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
     g.add_argument("--model", default=None,
                    help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
                    "chosen by the workload or the history)")
+    g.add_argument("--failed-cas", choices=("evidence", "ignore"), default="auto",
+                   help="a failed CAS that gives no reason: evidence that the value differed "
+                        "(Porcupine), or ignored like every failed op (default: evidence only "
+                        "when its error is precondition-failed)")
+    g.add_argument("--initial", type=_literal, default=(), metavar="VALUE",
+                   help="register models' initial value, JSON or EDN (e.g. 0, '{:x 0 :y 0}'; "
+                        "default nil)")
+    g.add_argument("--nil-reads", choices=("value", "unconstrained"), default="value",
+                   help="an ok read of nil: saw nil (default) or says nothing (Knossos)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
                    help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
@@ -176,6 +202,9 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
         time_limit=a.check_time_limit,
         memory_limit=a.memory_limit,
         model=a.model,
+        failed_cas=a.failed_cas,
+        initial=a.initial,
+        nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
         details=a.details,
@@ -257,6 +286,15 @@ def build_parser(store: str | None = None,
 
     sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
                    "installed")
+
+    v = sub.add_parser("convert", help="convert a history: JSONL <-> Jepsen EDN, Porcupine logs")
+    v.add_argument("input", type=Path, metavar="IN")
+    v.add_argument("output", type=Path, metavar="OUT")
+    v.add_argument("--format", default="auto",
+                   help=f"IN's format: auto|{'|'.join(sorted(READERS))} (default auto)")
+    v.add_argument("--to", choices=("jsonl", "edn"), default=None,
+                   help="OUT's format (default: from OUT's suffix, .jsonl or .edn)")
+
     from .harness.emulators._cli import add_parser as add_emulator_parser
     from .report import add_report_parser
     from .serve import add_parser as add_serve_parser
@@ -390,6 +428,13 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _default_checkers(history: Any, model: str | None) -> list[str]:
+    """The checkers the history's content calls for; a ``--model`` asks for linearizability
+    instead, whatever the content (mutex, set and queue ops, or a multi-register's ``txn``
+    ops, which the content would give to Elle's checker)."""
+    return default_checkers(history) if model is None else ["linearizable", "stats"]
+
+
 def _history_file(path: Path) -> Path:
     """A run directory (``store/latest``) stands for the history it holds."""
     try:
@@ -447,6 +492,14 @@ def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Names
     return parser, a
 
 
+def cmd_convert(a: argparse.Namespace, console: Console) -> int:
+    from .histories import convert
+
+    n = convert(a.input, a.output, a.format, a.to)
+    _say(console)(f"{a.input} -> {a.output}: {n} ops")
+    return 0
+
+
 def _check_path(
     path: Path, a: argparse.Namespace, names: list[str] | None
 ) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -501,8 +554,10 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
                            {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})
     if deadline is not None:
         config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
-    names = names or default_checkers(history)
-    refuse_unjudgeable(names, op_kinds(history), str(path))
+    names = names or _default_checkers(history, a.model)
+    # A named model judges the ops itself (and refuses those it cannot interpret).
+    refuse_unjudgeable([n for n in names if not (a.model and n == "linearizable")],
+                       op_kinds(history), str(path))
     return check_results(history, run_checkers(history, names, config))
 
 
@@ -598,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(a, console)
         if a.command == "stores":
             return cmd_stores(_say(console))
+        if a.command == "convert":
+            return cmd_convert(a, console)
         if a.command == "emulator":
             from .harness.emulators._cli import run as run_emulator_command
 

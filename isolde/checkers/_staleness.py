@@ -247,12 +247,13 @@ def thin_air_anomaly(view: RegisterView, r: int) -> Anomaly:
     k, v = view.r_key[r], view.r_value[r]
     failed = view.failed_values.get((k, hashable(v)))
     where = f" of key {show_value(k)}" if view.keyed else ""
-    why = (f"; the only write of it (op {failed}) failed, so it certainly did not happen"
+    why = (f"; the only write of it ({view.cite(failed)}) failed, so it certainly did not happen"
            if failed is not None else "")
     ops = (view.r_op[r],) if failed is None else (view.r_op[r], failed)
     return Anomaly(
         "thin-air-read", ops,
-        f"op {view.r_op[r]} (process {view.r_proc[r]!r}) read {show_value(v)}{where}, a value "
+        f"{view.cite(view.r_op[r])} (process {view.r_proc[r]!r}) read {show_value(v)}{where}, "
+        "a value "
         f"no write produced{why}",
         {"key": k, "value": v, "process": view.r_proc[r]})
 
