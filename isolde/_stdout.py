@@ -21,24 +21,28 @@ class SafeStdout(io.TextIOBase):
     def __init__(self) -> None:
         super().__init__()
         self.broken = False
+        # The stream as it is now: while rich's progress display runs it replaces sys.stdout
+        # with a proxy that writes to the console, which writes here; following sys.stdout
+        # then would loop forever.
+        self._out = sys.stdout
 
     def writable(self) -> bool:
         return True
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
-        return sys.stdout.encoding or "utf-8"
+        return self._out.encoding or "utf-8"
 
     def isatty(self) -> bool:
-        return sys.stdout.isatty()
+        return self._out.isatty()
 
     def fileno(self) -> int:
-        return sys.stdout.fileno()
+        return self._out.fileno()
 
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                sys.stdout.write(text)
+                self._out.write(text)
             except (BrokenPipeError, ValueError):  # ValueError: stdout already closed
                 self._gone()
         return len(text)
@@ -46,16 +50,16 @@ class SafeStdout(io.TextIOBase):
     def write_bytes(self, data: bytes) -> None:
         if not self.broken:
             try:
-                sys.stdout.flush()
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
+                self._out.flush()
+                self._out.buffer.write(data)
+                self._out.buffer.flush()
             except (BrokenPipeError, ValueError):
                 self._gone()
 
     def flush(self) -> None:
         if not self.broken:
             try:
-                sys.stdout.flush()
+                self._out.flush()
             except (BrokenPipeError, ValueError):
                 self._gone()
 
@@ -63,7 +67,7 @@ class SafeStdout(io.TextIOBase):
         self.broken = True
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, self._out.fileno())
             os.close(devnull)
         except (OSError, ValueError):
             pass  # stdout has no descriptor left to redirect: nothing will flush into it

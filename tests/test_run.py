@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -91,3 +92,36 @@ def test_signals_stop_gracefully_and_say_so(tmp_path: Path, sig: signal.Signals)
     assert results["faults"]["healed"] is True  # the partition was healed on the way out
     assert f"interrupted by {sig.name}" in out
     assert (tmp_path / "latest" / "junit.xml").exists()
+
+
+def test_run_on_a_terminal_shows_progress_and_finishes(tmp_path: Path) -> None:
+    # On a terminal the progress bar replaces sys.stdout with a proxy writing to the console;
+    # the console's own stream once followed sys.stdout back into that proxy and hung forever.
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "isolde", "run", "--time-limit", "1", "--store-dir",
+         str(tmp_path)], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([master], [], [], 1.0)[0]:
+            continue  # nothing shown for a second: wait on, up to the deadline
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the run ended
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    try:
+        code = proc.wait(timeout=max(deadline - time.monotonic(), 1))
+    except subprocess.TimeoutExpired:
+        code = None  # hung
+    finally:
+        proc.kill()
+    assert code == 0, out[-2000:]
+    assert b"VALID" in out and b"report:" in out
