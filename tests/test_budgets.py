@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,13 @@ class Hog:
 
 @pytest.fixture
 def misbehaving(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(checker_base.CHECKERS, "sleeper", f"{__name__}:Sleeper")
-    monkeypatch.setitem(checker_base.CHECKERS, "hog", f"{__name__}:Hog")
+    # Registered as a plugin would be: entry points of the checkers' group.
+    registry = checker_base.CHECKERS
+    points = dict(registry.points())
+    for name, cls in (("sleeper", "Sleeper"), ("hog", "Hog")):
+        points[name] = EntryPoint(name=name, value=f"{__name__}:{cls}", group=registry.group)
+    monkeypatch.setattr(registry, "_points", points)
+    monkeypatch.setattr(registry, "_loaded", {})
 
 
 def _history() -> History:
