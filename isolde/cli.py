@@ -220,15 +220,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
+    from .soak import add_soak_options
+
+    add_soak_options(sub.add_parser(
+        "soak", help="run for hours in segments, checking each closed segment as the load goes on",
+        description="A long run in segments, each checked while the load goes on. Takes every "
+        "`isolde run` option as well (see isolde run --help)."))
+
     from .harness.emulators._cli import add_parser as add_emulator_parser
 
     add_emulator_parser(sub)
     return p
 
 
-def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import Scenario, build_nemesis, run_scenario
-    from .report import render_summary, write_junit
+def _scenario(a: argparse.Namespace) -> Any:
+    """The Scenario the ``run`` options describe."""
+    from .harness import Scenario
 
     store_options = {
         "replicas": a.replicas,
@@ -242,7 +249,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
         "table": a.table, "keep": a.keep, "persistent": a.persistent,
     }
-    scenario = Scenario(
+    return Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
         nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
@@ -257,12 +264,19 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
                                       "bank_mode": a.bank_mode}},
         checkers=a.checker, check=_check_config(a),
     )
+
+
+def cmd_run(a: argparse.Namespace, console: Console) -> int:
+    from .harness._scenario import build_nemesis, run_scenario
+    from .report import render_summary, write_junit
+
+    scenario = _scenario(a)
     audit = None
     if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
         from .harness.stores import make_store
         from .harness.stores.dynamodb import _audit
 
-        audit = make_store(a.store, {"seed": a.seed, **store_options})
+        audit = make_store(a.store, {"seed": a.seed, **scenario.store_options})
         build_nemesis(scenario, audit)  # a fault it cannot take is refused before the plan
         scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
@@ -280,6 +294,17 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     if a.junit:
         write_junit(a.junit, [record])
     return exit_code(outcome.valid)
+
+
+def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
+    from .soak import soak_command
+
+    def scenario_of(run_argv: list[str]) -> Any:
+        run = build_parser().parse_args(["run", *run_argv])
+        run.prog = "isolde soak"
+        return _scenario(run)
+
+    return soak_command(a, extra, scenario_of, _say(console))
 
 
 def _say(console: Console) -> Any:
@@ -361,7 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
     try:
-        a = build_parser().parse_args(argv)
+        parser = build_parser()
+        a, extra = parser.parse_known_args(argv)
+        if a.command == "soak":  # the options it does not know are `isolde run`'s
+            return cmd_soak(a, extra, console)
+        if extra:
+            parser.parse_args(argv)  # argparse's own error for what it does not know
         if a.command == "run":
             return cmd_run(a, console)
         if a.command == "emulator":

@@ -102,6 +102,15 @@ class Runner:
         self.stopping.set()
 
     async def run(self) -> History:
+        """Record the run, then return its history (read back from the file, if any)."""
+        await self.record()
+        if self.history_path is not None:
+            return read_jsonl(self.history_path)
+        return History(self.recorder.ops if self.recorder else [], source="run")
+
+    async def record(self) -> None:
+        """Run all phases, streaming every op to ``history_path`` (a soak checks the file in
+        another process, so the history is not read back here)."""
         writer = HistoryWriter(self.history_path) if self.history_path else None
         # With a file, the file is the history: ops are not also kept in memory, so a long soak
         # runs in flat memory; the history is read back from disk for checking.
@@ -145,9 +154,6 @@ class Runner:
                 writer.close()
             if self.on_progress:
                 self.on_progress(rec.counters, rec.now() / 1e9)
-        if self.history_path is not None:
-            return read_jsonl(self.history_path)
-        return History(rec.ops, source="run")
 
     def _on_sigint(self) -> None:
         if self.stopping.is_set():

@@ -46,7 +46,7 @@ class CausalWorkload:
         # history is one --checker away.
         self.checkers: tuple[str, ...] = (
             ("causal" if rc == "strong" else "read-promises"), "staleness", "stats")
-        self.pairs = 0  # pairs started (picture written or being written)
+        self.pairs = options.first_key  # pairs started (picture written or being written)
         self.recent: deque[int] = deque(maxlen=RECENT)  # pairs whose comment was issued
         # A third of the workers write (at least one); with one worker it does both.
         self.writers = max(1, options.concurrency // 3)

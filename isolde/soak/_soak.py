@@ -1,0 +1,192 @@
+"""Running a soak: segments recorded one after another against one store, each closed segment
+checked in a worker process while the next one runs."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import multiprocessing
+import os
+import shlex
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from ..checkers import CheckConfig, refuse_unjudgeable
+from ..harness import RunLimits, Runner, Scenario, Store, make_store, require, write_json
+from ..harness._scenario import build_generator, build_nemesis
+from ..workloads._base import Workload, WorkloadOptions, make_workload
+from ._check import check_segment, init_worker
+from ._plan import KEY_STRIDE
+from ._state import SoakState
+
+log = logging.getLogger("isolde.soak")
+Say = Callable[[str], None]
+
+
+def segment_workload(s: Scenario, index: int) -> Workload:
+    """Segment ``index``'s workload: its own seed and its own key range."""
+    wopts = WorkloadOptions(
+        seed=s.seed + index, concurrency=s.concurrency, first_key=index * KEY_STRIDE,
+        **{k: v for k, v in s.workload_options.items()
+           if k in WorkloadOptions.__dataclass_fields__ and k != "first_key"},
+    )
+    return make_workload(s.workload, wopts)
+
+
+def checker_names(s: Scenario, workload: Workload) -> list[str]:
+    """The run's checkers, plus ``stats`` (the summary's ops and latencies) and, for weak reads
+    of registers, ``staleness`` (its percentiles), unless --checker chose."""
+    if s.checkers:
+        return list(s.checkers)
+    names = list(workload.checkers)
+    weak = s.workload_options.get("read_consistency", "strong") != "strong"
+    if weak and workload.op_kind == "register" and "staleness" not in names:
+        names.append("staleness")
+    return names if "stats" in names else [*names, "stats"]
+
+
+def prepare(s: Scenario) -> tuple[list[str], Store]:
+    """The checkers and the store of a soak of ``s``; what cannot run (a checker that cannot
+    judge the workload, a capability or a fault the store lacks) is refused here, before any
+    file is written or any load sent."""
+    first = segment_workload(s, 0)
+    names = checker_names(s, first)
+    refuse_unjudgeable(names, {first.op_kind}, f"workload {first.name!r}")
+    store = make_store(s.store, {"seed": s.seed, **s.store_options})
+    require(store, first.needs, first.name)
+    build_nemesis(s, store)
+    return names, store
+
+
+class Soak:
+    """One process's share of a soak (the first run, or a resume)."""
+
+    def __init__(self, state: SoakState, names: list[str], store: Store, say: Say) -> None:
+        self.state, self.plan, self.say = state, state.plan, say
+        self.names, self.store = names, store
+        self.log_path = self.plan.run_dir / "soak.log"
+
+    def run(self, start: int, to_check: list[int]) -> None:
+        """Check ``to_check`` (left by a killed soak) and record segments ``start``... to the
+        end of the plan, checking each as it closes."""
+        pool = ProcessPoolExecutor(self.plan.check_workers,
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=init_worker, initargs=(os.getpid(),))
+        with pool:
+            asyncio.run(self._main(pool, start, to_check))
+
+    async def _main(self, pool: ProcessPoolExecutor, start: int, to_check: list[int]) -> None:
+        checks = [asyncio.create_task(self._check(pool, i)) for i in to_check]
+        checks += [asyncio.create_task(self._on_anomaly(i)) for i, e in
+                   self.state.segments.items() if e.get("valid") is False and "on_anomaly" not in e]
+        attach = getattr(self.store, "attach_run_dir", None)
+        if attach is not None:  # stores that start processes keep their logs in the run
+            attach(self.plan.run_dir)
+        await self.store.setup()
+        try:
+            for i in range(start, self.plan.segments):
+                stopped = await self._record(i, first=i == start)
+                checks.append(asyncio.create_task(self._check(pool, i)))
+                if stopped:
+                    self.state.status = "interrupted"
+                    break
+        finally:
+            await self.store.teardown()
+        await asyncio.gather(*checks)
+        if self.state.status == "running":
+            self.state.status = "finished"
+        self.state.save()
+
+    async def _record(self, index: int, first: bool) -> bool:
+        """Record segment ``index``; True when Ctrl-C stopped it."""
+        s = dataclasses.replace(self.plan.scenario, seed=self.plan.scenario.seed + index,
+                                time_limit=self.plan.segment_length(index))
+        workload = segment_workload(s, index)
+        nemesis = build_nemesis(s, self.store)
+        seg_dir = self.plan.segment_dir(index)
+        seg_dir.mkdir(parents=True, exist_ok=True)
+        self.state.entry(index)["status"] = "running"
+        self.state.save()
+        # A resumed soak's store may have lost its state with the killed process: the setup
+        # ops (the bank's balances) run again in the first segment each process records.
+        setup = getattr(workload, "setup_generator", lambda: None)() if first else None
+        runner = Runner(
+            store=self.store, generator=build_generator(s, workload.generator()),
+            final=workload.final_generator(), setup=setup,
+            limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
+            history_path=seg_dir / "history.jsonl",
+            background=[nemesis.run] if nemesis else [],
+        )
+        if nemesis is not None:
+            await nemesis.setup()
+        try:
+            await runner.record()
+        finally:
+            if nemesis is not None:
+                await nemesis.teardown()
+        write_json(seg_dir / "segment.json", {"index": index, "seconds": s.time_limit,
+                                              "checkers": self.names})
+        self.state.entry(index)["status"] = "recorded"
+        self.state.save()
+        return runner.stopping.is_set()
+
+    def _config(self, index: int) -> CheckConfig:
+        s = self.plan.scenario
+        opts = segment_workload(s, index).checker_options()
+        return dataclasses.replace(s.check, out_dir=self.plan.segment_dir(index),
+                                   options={**opts, **s.check.options},
+                                   model=s.check.model or opts.get("model"))
+
+    async def _check(self, pool: ProcessPoolExecutor, index: int) -> None:
+        loop = asyncio.get_running_loop()
+        e = self.state.entry(index)
+        try:
+            summary = await loop.run_in_executor(
+                pool, check_segment, self.plan.segment_dir(index), index, self.names,
+                self._config(index), self.log_path)
+        except Exception as err:  # a check that crashed: that segment's verdict is unknown
+            log.error("segment %d: check failed: %r", index, err)
+            summary = {"valid": "unknown", "error": f"{type(err).__name__}: {err}"}
+        e.update(summary)
+        e["status"] = "checked"
+        self.state.save()
+        self.say(segment_line(e))
+        if e["valid"] is False:
+            await self._on_anomaly(index)
+
+    async def _on_anomaly(self, index: int) -> None:
+        """Run the --on-anomaly command once for a newly invalid segment, with the path of its
+        results.json as the last argument."""
+        cmd = self.plan.on_anomaly
+        e = self.state.entry(index)
+        if cmd is None or "on_anomaly" in e:
+            return
+        results = self.plan.segment_dir(index) / "results.json"
+        e["on_anomaly"] = {"command": cmd}
+        self.state.save()  # before it runs: a crash must not page twice
+        proc = await asyncio.create_subprocess_shell(f"{cmd} {shlex.quote(str(results))}")
+        e["on_anomaly"]["exit"] = await proc.wait()
+        self.state.save()
+
+
+def segment_line(e: dict[str, Any]) -> str:
+    """One terminal line per checked segment."""
+    verdict = {True: "VALID", False: "INVALID"}.get(e["valid"], "UNKNOWN")
+    parts = [f"segment {e['index']:>4}: {verdict:<8} {e.get('ops', 0):>8} ops"]
+    if e.get("ops_per_s"):
+        parts.append(f"{e['ops_per_s']:,.0f} ops/s")
+    for f, q in sorted((e.get("latency_ms") or {}).items()):
+        parts.append(f"{f} p50 {q['p50']:.1f} ms p99 {q['p99']:.1f} ms")
+    if "staleness_ms" in e:
+        st = e["staleness_ms"]
+        parts.append(f"staleness p50 {st['p50']:.1f} ms p99 {st['p99']:.1f} ms")
+    counts = e.get("anomaly_counts") or {}
+    if counts:
+        parts.append("anomalies: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    if e.get("interrupted"):
+        parts.append("(cut short by a kill)")
+    if "error" in e:
+        parts.append(e["error"])
+    return "  ".join(parts)
