@@ -74,7 +74,8 @@ class CausalWorkload:
                     return OpSpec("write", [comment_key(n), f"nice picture {n}!"])
                 step -= 2
             if step == 0:
-                n = state["n"] = ctx.rng.choice(self.recent) if self.recent else 0
+                n = ctx.rng.choice(self.recent) if self.recent else self.options.first_key
+                state["n"] = n
                 return OpSpec("read", [comment_key(n), None], {"consistency": self._mode(ctx)})
             return OpSpec("read", [photo_key(state["n"]), None],
                           {"consistency": self._mode(ctx)})
