@@ -296,15 +296,15 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     return exit_code(outcome.valid)
 
 
+def scenario_from_argv(run_argv: list[str]) -> Any:
+    """The Scenario ``isolde run RUN_ARGV`` would run (a UsageError for a bad option)."""
+    return _scenario(build_parser().parse_args(["run", *run_argv]))
+
+
 def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
     from .soak import soak_command
 
-    def scenario_of(run_argv: list[str]) -> Any:
-        run = build_parser().parse_args(["run", *run_argv])
-        run.prog = "isolde soak"
-        return _scenario(run)
-
-    return soak_command(a, extra, scenario_of, _say(console))
+    return soak_command(a, extra, scenario_from_argv, _say(console))
 
 
 def _say(console: Console) -> Any:
