@@ -115,3 +115,13 @@ def test_example_finds_the_bug_and_passes_the_fix() -> None:
     assert "report: " in buggy.stdout and "results.json" in buggy.stdout
     fixed = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "fixed"})
     assert fixed.returncode == 0 and "1 passed" in fixed.stdout, fixed.stdout + fixed.stderr
+
+
+def test_app_runs_refuse_what_they_cannot_take(tmp_path: Path) -> None:
+    from isolde._errors import UsageError
+
+    with pytest.raises(UsageError, match="cannot take fault 'partition'"):
+        isolde_run(workload="bank", app=DictBank, nemesis=["partition"], store_dir=tmp_path)
+    with pytest.raises(UsageError, match="cannot run workload 'register'"):
+        isolde_run(workload="register", app=DictBank, store_dir=tmp_path)
+    assert not list(tmp_path.iterdir())  # refused before anything ran
