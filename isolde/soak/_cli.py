@@ -92,7 +92,7 @@ def soak_command(a: argparse.Namespace, extra: list[str],
     total = a.time_limit or 3600.0
     scenario = dataclasses.replace(scenario_of(extra), time_limit=total)
     baseline = read_soak_json(a.baseline) if a.baseline is not None else None
-    names, store = prepare(scenario)
+    names, store, nemesis = prepare(scenario)
     if previous is None:
         run_dir = new_run_dir(scenario.store_dir, f"soak-{scenario.workload}", scenario.store)
     else:
@@ -102,7 +102,7 @@ def soak_command(a: argparse.Namespace, extra: list[str],
                     check_workers=a.check_workers)
     state = SoakState(plan)
     to_check = recover(state, previous) if previous is not None else []
-    soak = Soak(state, names, store, say)
+    soak = Soak(state, names, store, nemesis, say)
     handler = _log_to(run_dir / "soak.log")
     try:
         if previous is None:

@@ -16,6 +16,7 @@ from typing import Any
 from ..checkers import CheckConfig, refuse_unjudgeable
 from ..harness import RunLimits, Runner, Scenario, Store, make_store, require, write_json
 from ..harness._scenario import build_generator, build_nemesis
+from ..nemesis import Nemesis
 from ..workloads._base import Workload, WorkloadOptions, make_workload
 from ._check import check_segment, init_worker
 from ._plan import KEY_STRIDE
@@ -47,7 +48,7 @@ def checker_names(s: Scenario, workload: Workload) -> list[str]:
     return names if "stats" in names else [*names, "stats"]
 
 
-def prepare(s: Scenario) -> tuple[list[str], Store]:
+def prepare(s: Scenario) -> tuple[list[str], Store, Nemesis | None]:
     """The checkers and the store of a soak of ``s``; what cannot run (a checker that cannot
     judge the workload, a capability or a fault the store lacks) is refused here, before any
     file is written or any load sent."""
@@ -56,16 +57,16 @@ def prepare(s: Scenario) -> tuple[list[str], Store]:
     refuse_unjudgeable(names, {first.op_kind}, f"workload {first.name!r}")
     store = make_store(s.store, {"seed": s.seed, **s.store_options})
     require(store, first.needs, first.name)
-    build_nemesis(s, store)
-    return names, store
+    return names, store, build_nemesis(s, store)
 
 
 class Soak:
     """One process's share of a soak (the first run, or a resume)."""
 
-    def __init__(self, state: SoakState, names: list[str], store: Store, say: Say) -> None:
+    def __init__(self, state: SoakState, names: list[str], store: Store,
+                 nemesis: Nemesis | None, say: Say) -> None:
         self.state, self.plan, self.say = state, state.plan, say
-        self.names, self.store = names, store
+        self.names, self.store, self.nemesis = names, store, nemesis
         self.log_path = self.plan.run_dir / "soak.log"
 
     def run(self, start: int, to_check: list[int]) -> None:
@@ -86,6 +87,10 @@ class Soak:
             attach(self.plan.run_dir)
         await self.store.setup()
         try:
+            # Set up once (a fault proxy stays in front of the store for the whole soak); each
+            # segment runs the schedule, and its faults are healed when the segment ends.
+            if self.nemesis is not None:
+                await self.nemesis.setup()
             for i in range(start, self.plan.segments):
                 stopped = await self._record(i, first=i == start)
                 checks.append(asyncio.create_task(self._check(pool, i)))
@@ -93,6 +98,8 @@ class Soak:
                     self.state.status = "interrupted"
                     break
         finally:
+            if self.nemesis is not None:
+                await self.nemesis.teardown()
             await self.store.teardown()
         await asyncio.gather(*checks)
         if self.state.status == "running":
@@ -104,7 +111,9 @@ class Soak:
         s = dataclasses.replace(self.plan.scenario, seed=self.plan.scenario.seed + index,
                                 time_limit=self.plan.segment_length(index))
         workload = segment_workload(s, index)
-        nemesis = build_nemesis(s, self.store)
+        nemesis = self.nemesis
+        if nemesis is not None:  # the segment's own fault schedule, drawn from its seed
+            nemesis.options = dataclasses.replace(nemesis.options, seed=s.seed)
         seg_dir = self.plan.segment_dir(index)
         seg_dir.mkdir(parents=True, exist_ok=True)
         self.state.entry(index)["status"] = "running"
@@ -119,13 +128,7 @@ class Soak:
             history_path=seg_dir / "history.jsonl",
             background=[nemesis.run] if nemesis else [],
         )
-        if nemesis is not None:
-            await nemesis.setup()
-        try:
-            await runner.record()
-        finally:
-            if nemesis is not None:
-                await nemesis.teardown()
+        await runner.record()
         write_json(seg_dir / "segment.json", {"index": index, "seconds": s.time_limit,
                                               "checkers": self.names})
         self.state.entry(index)["status"] = "recorded"

@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from isolde.harness.emulators import EmulatorError, get_spec
 from isolde.histories import read_jsonl
 
 from ..conftest import ROOT, run_cli
@@ -139,3 +142,22 @@ def test_bad_soak_input_is_refused_before_any_load(tmp_path: Path) -> None:
         assert r.returncode == 254, (args, r.stdout, r.stderr)
         assert what in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
     assert not (tmp_path / "s").exists()
+
+
+def test_soak_on_dynamodb_local_keeps_one_fault_proxy(tmp_path: Path) -> None:
+    """The proxy is set up once for the soak: segments after the first still reach the store
+    through it (and each segment draws its own fault schedule)."""
+    try:
+        get_spec("dynamodb-local").require_installed()
+    except EmulatorError as e:
+        pytest.skip(f"DynamoDB Local not installed: {e}")
+    r = run_cli("soak", "--store", "dynamodb-local", "--time-limit", "6", "--segment", "3",
+                "--nemesis", "latency", "--nemesis-interval", "0.5", "--store-dir",
+                str(tmp_path), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    run_dir = (tmp_path / "soak-register-dynamodb-local" / "latest").resolve()
+    soak = json.loads((run_dir / "soak.json").read_text())
+    assert [e["valid"] for e in soak["segments"]] == [True, True]
+    for i in range(2):
+        h = read_jsonl(run_dir / "segments" / f"{i:04d}" / "history.jsonl")
+        assert any(op.f == "start-latency" and op.type == "ok" for op in h)
