@@ -1,13 +1,16 @@
 """The ``isolde`` command: ``run`` a scenario, ``check`` history files.
 
-Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error.
+Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error;
+a run cut short by a signal exits 128 + its number (130 for Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,8 +18,10 @@ from typing import Any, NoReturn
 import orjson
 from rich.console import Console
 
+from . import __version__
 from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import (
+    CHECKERS,
     CheckConfig,
     default_checkers,
     exit_code,
@@ -24,7 +29,14 @@ from .checkers import (
     refuse_unjudgeable,
     run_checkers,
 )
+from .checkers.isolation import DEFAULT_MODELS
+from .checkers.isolation import MODELS as ISOLATION_MODELS
+from .checkers.linearizable import MODELS as LINEARIZABLE_MODELS
+from .harness.stores import STORES
 from .histories import READERS, load_history
+from .nemesis import FAULT_NAMES
+from .workloads import WORKLOADS
+from .workloads.list_append import MAX_TXN_LEN
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -32,33 +44,88 @@ EXIT_INTERNAL = 255
 _SEVERITY = {0: 0, 2: 1, 1: 2, EXIT_BAD_INPUT: 3, EXIT_INTERNAL: 4}
 
 
+class _Help(argparse.HelpFormatter):
+    """Each option's help ends with its default, where it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if (not action.option_strings or d is None or d is False or d == () or d == ""
+                or d is argparse.SUPPRESS or "%(default)" in text):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _positive_int(s: str) -> int:
+# No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
+# hold them exactly; NaN and infinity are never a count, a duration or a rate. A positive
+# duration or rate below MIN_POSITIVE would overflow once inverted (1 / --rate, in ns).
+MAX_NUMBER = 2**53
+MIN_POSITIVE = 1e-6
+# Sizes a run sets up before its first op (clients, keys in play and their final reads, accounts
+# read in one snapshot, replicas): beyond these a run spends minutes or all memory on them.
+MAX_CONCURRENCY = 1000
+MAX_KEYS = 10_000
+MAX_ACCOUNTS = 1000
+MAX_REPLICAS = 100
+
+
+def _int(s: str) -> int:
     try:
         v = int(s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
+    if abs(v) > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53, got {s}")
+    return v
+
+
+def _positive_int(s: str) -> int:
+    v = _int(s)
     if v < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
 
 
-def _positive_float(s: str) -> float:
+def _int_up_to(most: int) -> Any:
+    def parse(s: str) -> int:
+        v = _positive_int(s)
+        if v > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {v}")
+        return v
+
+    return parse
+
+
+def _float(s: str) -> float:
     try:
         v = float(s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
+    if not math.isfinite(v) or abs(v) > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"expected a finite number up to 2**53, got {s!r}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    v = _float(s)
+    if v < MIN_POSITIVE:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_POSITIVE:g}, got {s}")
     return v
 
 
 def _nonneg_float(s: str) -> float:
-    v = _positive_float(s) if s not in ("0", "0.0") else 0.0
+    v = _float(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {s}")
     return v
 
 
@@ -72,7 +139,10 @@ def parse_size(s: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a size like 512M or 2G, got {s!r}")
     unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
     mult = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
-    return int(float(m.group(1)) * mult)
+    size = int(float(m.group(1)) * mult)
+    if size > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53 bytes, got {s!r}")
+    return size
 
 
 def _csv(s: str) -> tuple[str, ...]:
@@ -102,15 +172,18 @@ RUN_CHECK_TIME_LIMIT = 300.0
 def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = None) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
-                   help="checkers to run, comma-separated (default: chosen by workload/content)")
-    g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
+                   help=f"checkers to run, comma-separated: {', '.join(CHECKERS)} (default: "
+                   "chosen by workload, or by the history's content)")
+    g.add_argument("--model", default=None,
+                   help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
+                   "chosen by the workload or the history)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
-                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit;"
-                   f" default {time_limit or 'none'})")
+                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
-                   help="isolation models that must hold (default strict-serializable)")
+                   help="isolation models that must hold, comma-separated: "
+                   f"{', '.join(ISOLATION_MODELS)} (default: {', '.join(DEFAULT_MODELS)})")
     g.add_argument("--staleness-sla", type=_sla, default=None,
                    help="make staleness a gate, e.g. p99=500ms,max=2s")
     g.add_argument("--details", action="store_true",
@@ -134,50 +207,57 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckCo
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"isolde {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a workload against a store and check the history")
-    r.add_argument("--store", default="memory", help="store to test (default: memory)")
-    r.add_argument("--workload", default="register", help="workload (default: register)")
+    r.add_argument("--store", default="memory", help=f"store to test: {', '.join(STORES)}")
+    r.add_argument("--workload", default="register", help=f"workload: {', '.join(WORKLOADS)}")
     r.add_argument("--nemesis", type=_csv, default=(),
-                   help="faults, comma-separated (see README: Faults)")
+                   help=f"faults, comma-separated: {', '.join(FAULT_NAMES)} (which store takes "
+                   "which: README, Faults)")
     r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
-                   help="seconds each fault lasts, and between faults (default 3)")
+                   help="seconds each fault lasts, and between faults")
     r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
-                   help="seconds of load (default 10)")
-    r.add_argument("--concurrency", type=_positive_int, default=10,
-                   help="logical client processes (default 10)")
+                   help="seconds of load")
+    r.add_argument("--concurrency", type=_int_up_to(MAX_CONCURRENCY), default=10,
+                   help=f"logical client processes, at most {MAX_CONCURRENCY}")
     r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
-    r.add_argument("--max-ops", type=_positive_int, default=None, help="stop after N ops")
-    r.add_argument("--seed", type=int, default=0, help="random seed (same seed, same schedule)")
+    r.add_argument("--max-ops", type=_positive_int, default=None,
+                   help="stop after N ops (the cloud audit: 1000 unless given)")
+    r.add_argument("--seed", type=_int, default=0, help="random seed (same seed, same schedule)")
     r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
-                   help="an op not done by then is recorded as info (default 5)")
+                   help="an op not done by then is recorded as info")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
-                   help="where run directories go (default ./store)")
+                   help="where run directories go")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
     w = r.add_argument_group("workload")
-    w.add_argument("--keys", type=_positive_int, default=5, help="keys in play at once")
+    w.add_argument("--keys", type=_int_up_to(MAX_KEYS), default=5,
+                   help=f"keys in play at once, at most {MAX_KEYS}")
     w.add_argument("--ops-per-key", type=_positive_int, default=200,
                    help="ops on a key before moving to a fresh one")
     w.add_argument("--read-consistency", default="strong",
-                   help="strong|bounded|session|consistent-prefix|eventual|mixed")
+                   help="register, causal: strong, bounded, session, consistent-prefix, eventual "
+                   "or mixed")
     w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
-                   help="list-append: appends to a key before it retires (default 32)")
-    w.add_argument("--max-txn-length", type=_positive_int, default=4,
-                   help="list-append: micro-ops per transaction, at most 5 (default 4)")
-    w.add_argument("--accounts", type=_positive_int, default=5,
-                   help="bank: number of accounts (default 5)")
+                   help="list-append, rw-register: appends to a key before it retires")
+    w.add_argument("--max-txn-length", type=_int_up_to(MAX_TXN_LEN), default=4,
+                   help=f"list-append, rw-register: micro-ops per transaction, at most "
+                   f"{MAX_TXN_LEN}")
+    w.add_argument("--accounts", type=_int_up_to(MAX_ACCOUNTS), default=5,
+                   help=f"bank: number of accounts, at most {MAX_ACCOUNTS}")
     w.add_argument("--total", type=_positive_int, default=100,
-                   help="bank: total balance, spread evenly over the accounts (default 100)")
+                   help="bank: total balance, spread evenly over the accounts")
     w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
                    help="bank: transfers as transactions, or as a non-transactional "
-                        "read-modify-write control that must fail (default txn)")
+                        "read-modify-write control that must fail")
     m = r.add_argument_group("memory store")
-    m.add_argument("--replicas", type=_positive_int, default=3, help="primary + followers")
+    m.add_argument("--replicas", type=_int_up_to(MAX_REPLICAS), default=3,
+                   help=f"primary + followers, at most {MAX_REPLICAS}")
     m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
                    help="mean replication lag in ms (exponential)")
     m.add_argument("--latency-ms", type=_nonneg_float, default=0.5,
@@ -190,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bounded staleness: max ms behind")
     m.add_argument("--isolation", default="serializable",
                    choices=("serializable", "snapshot-isolation", "read-committed", "none"),
-                   help="transaction isolation of the memory store (default serializable)")
+                   help="transaction isolation of the memory store")
     d = r.add_argument_group("dynamodb stores (dynamodb, dynamodb-local, moto, dynalite)")
     d.add_argument("--region", default=None, help="AWS region (else from your AWS config)")
     d.add_argument("--profile", default=None, help="AWS named profile (else the standard chain)")
@@ -206,9 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
     c = sub.add_parser("check", help="check history files")
-    c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="history files, or run directories (their history.jsonl)")
     c.add_argument("--format", default="auto",
-                   help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
+                   help=f"auto|{'|'.join(sorted(READERS))}")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
     c.add_argument("--out", type=Path, default=None,
                    help="write full results JSON here (a list when several paths)")
@@ -266,45 +347,88 @@ def _scenario(a: argparse.Namespace) -> Any:
     )
 
 
+def _given(a: argparse.Namespace) -> set[str]:
+    """The ``run`` options set on the command line (those that differ from their defaults)."""
+    defaults = vars(build_parser().parse_args(["run"]))
+    return {k for k, v in vars(a).items() if v != defaults.get(k)}
+
+
+def _preflight(a: argparse.Namespace, scenario: Any) -> Any:
+    """Every check that needs nothing started, in one place, before anything runs; returns the
+    prepared scenario (workload, store, nemesis)."""
+    from . import _preflight as pf
+    from .harness import prepare_scenario
+
+    pf.check_applicable(a.store, a.workload, _given(a))
+    pf.check_nemesis(scenario.nemesis, scenario.nemesis_options)
+    pf.check_checking(scenario.checkers, scenario.check)
+    if a.endpoint_url:
+        pf.check_endpoint_url(a.endpoint_url)
+    prepared = prepare_scenario(scenario)
+    if a.junit:
+        pf.check_output_file("--junit", a.junit)
+    pf.check_store_dir(a.store_dir)
+    return prepared
+
+
 def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import build_nemesis, run_scenario
+    from .harness import forward_to_sigint, run_scenario, signal_exit_code
     from .report import render_summary, write_junit
 
     scenario = _scenario(a)
+    store = _preflight(a, scenario).store
     audit = None
     if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
-        from .harness.stores import make_store
         from .harness.stores.dynamodb import _audit
 
-        audit = make_store(a.store, {"seed": a.seed, **scenario.store_options})
-        build_nemesis(scenario, audit)  # a fault it cannot take is refused before the plan
-        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))  # type: ignore[arg-type]
+        audit = store
+        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
-    try:
-        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                               store=audit)
-    finally:
-        if progress:
-            progress[0].stop()
-        if audit is not None:
-            _audit.report(audit, _say(console))  # type: ignore[arg-type]
-    render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
-    record = {"path": str(outcome.history_path), **outcome.results}
-    write_junit(outcome.run_dir / "junit.xml", [record])
-    if a.junit:
-        write_junit(a.junit, [record])
+    with forward_to_sigint():
+        try:
+            outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
+                                   store=store)
+        finally:
+            if progress:
+                progress[0].stop()
+            if audit is not None:
+                _audit.report(audit, _say(console))
+        # Files before the console: a closed stdout (| head) must not cost a report.
+        record = {"path": str(outcome.history_path), **outcome.results}
+        write_junit(outcome.run_dir / "junit.xml", [record])
+        if a.junit:
+            write_junit(a.junit, [record])
+        render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+    interrupted = outcome.results.get("interrupted")
+    if interrupted is not None:
+        _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+        return signal_exit_code(signal.Signals[interrupted])
     return exit_code(outcome.valid)
 
 
-def scenario_from_argv(run_argv: list[str]) -> Any:
-    """The Scenario ``isolde run RUN_ARGV`` would run (a UsageError for a bad option)."""
-    return _scenario(build_parser().parse_args(["run", *run_argv]))
+def scenario_from_argv(run_argv: list[str], preflight: bool = True) -> Any:
+    """The Scenario ``isolde run RUN_ARGV`` would run; a bad option is a UsageError, and with
+    ``preflight`` so is everything ``isolde run`` refuses before any load."""
+    a = build_parser().parse_args(["run", *run_argv])
+    scenario = _scenario(a)
+    if preflight:
+        _preflight(a, scenario)
+    return scenario
 
 
 def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
+    from .harness import forward_to_sigint
     from .soak import soak_command
 
-    return soak_command(a, extra, scenario_from_argv, _say(console))
+    def soak_scenario(run_argv: list[str]) -> Any:
+        scenario = scenario_from_argv(run_argv)
+        if scenario.store == "dynamodb":  # a night of load on an account: not without a plan
+            raise UsageError("isolde soak: not against --store dynamodb (the cloud audit has its"
+                             " own op cap and plan); soak an emulator, or isolde run the audit")
+        return scenario
+
+    with forward_to_sigint():
+        return soak_command(a, extra, soak_scenario, _say(console))
 
 
 def _say(console: Console) -> Any:
@@ -328,13 +452,18 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _history_file(path: Path) -> Path:
+    """A run directory (``store/latest``) stands for the history it holds."""
+    return path / "history.jsonl" if path.is_dir() else path
+
+
 def cmd_check(a: argparse.Namespace, console: Console) -> int:
     from .report import check_results, render_summary, write_junit
 
     worst = 0
     collected: list[dict[str, Any]] = []
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for path in a.paths:
+    for path in map(_history_file, a.paths):
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
@@ -372,6 +501,9 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
 
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
+    # A log that cannot be written (disk full) must not print tracebacks over the one line
+    # that says what happened.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     if not any(getattr(h, "_isolde", False) for h in root.handlers):
         h = logging.StreamHandler()
@@ -388,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         a, extra = parser.parse_known_args(argv)
+        if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
+            parser.print_help()
+            return EXIT_BAD_INPUT
         if a.command == "soak":  # the options it does not know are `isolde run`'s
             return cmd_soak(a, extra, console)
         if extra:
@@ -402,9 +537,12 @@ def main(argv: list[str] | None = None) -> int:
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("isolde: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # outside the load (setup, checking): nothing to report
+        from .harness import claim, signal_exit_code
+
+        sig = claim()
+        print(f"isolde: interrupted by {sig.name}", file=sys.stderr)
+        return signal_exit_code(sig)
     except Exception as e:
         if debug:
             raise

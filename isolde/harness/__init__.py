@@ -21,7 +21,18 @@ from ._generators import (
 )
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
-from ._scenario import Outcome, Scenario, run_scenario
+from ._scenario import (
+    DiskFull,
+    Outcome,
+    Prepared,
+    Scenario,
+    build_generator,
+    check_config,
+    prepare_scenario,
+    run_scenario,
+    scenario_workload,
+)
+from ._signals import claim, forward_to_sigint, signal_exit_code
 from ._store import Client, ProcessControl, Redirectable, Store, require
 from .stores import STORES, make_store
 
@@ -30,6 +41,7 @@ __all__ = [
     "Client",
     "Context",
     "Counters",
+    "DiskFull",
     "EachWorker",
     "FnGen",
     "Generator",
@@ -42,6 +54,7 @@ __all__ = [
     "Ops",
     "Outcome",
     "Phases",
+    "Prepared",
     "ProcessControl",
     "Recorder",
     "Redirectable",
@@ -52,12 +65,19 @@ __all__ = [
     "Store",
     "TimeLimit",
     "Wait",
+    "build_generator",
+    "check_config",
+    "claim",
     "exponential_index",
+    "forward_to_sigint",
     "link_latest",
     "make_store",
     "new_run_dir",
+    "prepare_scenario",
     "rate",
     "require",
     "run_scenario",
+    "scenario_workload",
+    "signal_exit_code",
     "write_json",
 ]

@@ -69,7 +69,8 @@ def isolde_run(store: str = "memory", workload: str = "register",
             "--seed", str(seed), *args]
     if nemesis:
         argv += ["--nemesis", ",".join(nemesis)]
-    scenario = scenario_from_argv(argv)
+    # An app is no named store, so it skips the checks of store names and store options.
+    scenario = scenario_from_argv(argv, preflight=app is None)
     scenario = dataclasses.replace(
         scenario, store_dir=store_dir or Path(tempfile.mkdtemp(prefix="isolde-runs-")))
     outcome = run_scenario(scenario, store=AppStore(app) if app is not None else None)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .._errors import UsageError
 from ..checkers import exit_code
-from ..harness import Scenario, link_latest, new_run_dir, write_json
+from ..harness import Scenario, link_latest, new_run_dir, signal_exit_code, write_json
 from ._plan import SoakPlan, parse_duration
 from ._soak import Say, Soak, prepare
 from ._state import SoakState, compare_baseline, read_soak_json, recover
-
-EXIT_INTERRUPTED = 130
 
 
 def _duration(text: str) -> float:
@@ -47,9 +46,9 @@ def _workers(text: str) -> int:
 def add_soak_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("soak (every `isolde run` option is taken as well)")
     g.add_argument("--time-limit", type=_duration, default=None, metavar="DURATION",
-                   help="length of the soak: 8h, 10m, 30s or seconds (default 1h)")
-    g.add_argument("--segment", type=_duration, default=600.0, metavar="DURATION",
-                   help="length of a segment: 10m, 30s or seconds (default 10m)")
+                   help="length of the soak: 8h, 10m, 30s or seconds (default: 1h)")
+    g.add_argument("--segment", type=_duration, default="10m", metavar="DURATION",
+                   help="length of a segment: 10m, 30s or seconds")
     g.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="continue a killed soak from its run directory")
     g.add_argument("--on-anomaly", default=None, metavar="CMD",
@@ -57,10 +56,10 @@ def add_soak_options(p: argparse.ArgumentParser) -> None:
                    "its results.json as last argument")
     g.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                    help="a previous soak's run directory to compare with")
-    g.add_argument("--regression-threshold", type=_fraction, default=0.2, metavar="FRACTION",
-                   help="a p99 up by more than this is a regression (default 0.2 = 20%%)")
-    g.add_argument("--check-workers", type=_workers, default=1, metavar="N",
-                   help="processes checking closed segments (default 1)")
+    g.add_argument("--regression-threshold", type=_fraction, default="20%", metavar="FRACTION",
+                   help="a p99 up by more than this (0.2 or 20%%) is a regression")
+    g.add_argument("--check-workers", type=_workers, default="1", metavar="N",
+                   help="processes checking closed segments")
 
 
 def _resumed(a: argparse.Namespace, extra: list[str]) -> tuple[argparse.Namespace, list[str],
@@ -84,7 +83,7 @@ def _resumed(a: argparse.Namespace, extra: list[str]) -> tuple[argparse.Namespac
 def soak_command(a: argparse.Namespace, extra: list[str],
                  scenario_of: Callable[[list[str]], Scenario], say: Say) -> int:
     """Run (or resume) a soak; the exit code is the worst segment's verdict, 1 for a
-    regression against --baseline, 130 when interrupted."""
+    regression against --baseline, 128 + the signal's number when a signal cut it short."""
     previous = None
     if a.resume is not None:
         a, extra, previous = _resumed(a, extra)
@@ -156,8 +155,9 @@ def _finish(state: SoakState, baseline: dict[str, Any] | None, a: argparse.Names
         else:
             say(f"regression: {r['metric']} {r['now']:.2f} vs {r['baseline']:.2f} in the "
                 f"baseline (more than {a.regression_threshold:.0%} up)")
-    if state.status == "interrupted":
-        say(f"interrupted: continue with isolde soak --resume {state.plan.run_dir}")
-        return EXIT_INTERRUPTED
+    if state.interrupted_by is not None:
+        say(f"interrupted by {state.interrupted_by}: continue with isolde soak --resume "
+            f"{state.plan.run_dir}")
+        return signal_exit_code(signal.Signals[state.interrupted_by])
     code = exit_code(state.valid)
     return 1 if code == 0 and regressions else code

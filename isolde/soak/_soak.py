@@ -14,10 +14,19 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..checkers import CheckConfig, refuse_unjudgeable
-from ..harness import RunLimits, Runner, Scenario, Store, make_store, require, write_json
-from ..harness._scenario import build_generator, build_nemesis
+from ..harness import (
+    RunLimits,
+    Runner,
+    Scenario,
+    Store,
+    build_generator,
+    check_config,
+    prepare_scenario,
+    scenario_workload,
+    write_json,
+)
 from ..nemesis import Nemesis
-from ..workloads._base import Workload, WorkloadOptions, make_workload
+from ..workloads import Workload
 from ._check import check_segment, init_worker
 from ._plan import KEY_STRIDE
 from ._state import SoakState
@@ -28,12 +37,9 @@ Say = Callable[[str], None]
 
 def segment_workload(s: Scenario, index: int) -> Workload:
     """Segment ``index``'s workload: its own seed and its own key range."""
-    wopts = WorkloadOptions(
-        seed=s.seed + index, concurrency=s.concurrency, first_key=index * KEY_STRIDE,
-        **{k: v for k, v in s.workload_options.items()
-           if k in WorkloadOptions.__dataclass_fields__ and k != "first_key"},
-    )
-    return make_workload(s.workload, wopts)
+    return scenario_workload(dataclasses.replace(
+        s, seed=s.seed + index,
+        workload_options={**s.workload_options, "first_key": index * KEY_STRIDE}))
 
 
 def checker_names(s: Scenario, workload: Workload) -> list[str]:
@@ -49,15 +55,13 @@ def checker_names(s: Scenario, workload: Workload) -> list[str]:
 
 
 def prepare(s: Scenario) -> tuple[list[str], Store, Nemesis | None]:
-    """The checkers and the store of a soak of ``s``; what cannot run (a checker that cannot
-    judge the workload, a capability or a fault the store lacks) is refused here, before any
-    file is written or any load sent."""
-    first = segment_workload(s, 0)
-    names = checker_names(s, first)
-    refuse_unjudgeable(names, {first.op_kind}, f"workload {first.name!r}")
-    store = make_store(s.store, {"seed": s.seed, **s.store_options})
-    require(store, first.needs, first.name)
-    return names, store, build_nemesis(s, store)
+    """The checkers, store and nemesis of a soak of ``s``; what cannot run (a checker that
+    cannot judge the workload, a capability or a fault the store lacks) is refused here,
+    before any file is written or any load sent."""
+    prepared = prepare_scenario(s)
+    names = checker_names(s, prepared.workload)
+    refuse_unjudgeable(names, {prepared.workload.op_kind}, f"workload {s.workload!r}")
+    return names, prepared.store, prepared.nemesis
 
 
 class Soak:
@@ -92,10 +96,10 @@ class Soak:
             if self.nemesis is not None:
                 await self.nemesis.setup()
             for i in range(start, self.plan.segments):
-                stopped = await self._record(i, first=i == start)
+                signal_name = await self._record(i, first=i == start)
                 checks.append(asyncio.create_task(self._check(pool, i)))
-                if stopped:
-                    self.state.status = "interrupted"
+                if signal_name is not None:
+                    self.state.status, self.state.interrupted_by = "interrupted", signal_name
                     break
         finally:
             if self.nemesis is not None:
@@ -106,8 +110,8 @@ class Soak:
             self.state.status = "finished"
         self.state.save()
 
-    async def _record(self, index: int, first: bool) -> bool:
-        """Record segment ``index``; True when Ctrl-C stopped it."""
+    async def _record(self, index: int, first: bool) -> str | None:
+        """Record segment ``index``; returns the signal that cut it short, if one did."""
         s = dataclasses.replace(self.plan.scenario, seed=self.plan.scenario.seed + index,
                                 time_limit=self.plan.segment_length(index))
         workload = segment_workload(s, index)
@@ -133,14 +137,11 @@ class Soak:
                                               "checkers": self.names})
         self.state.entry(index)["status"] = "recorded"
         self.state.save()
-        return runner.stopping.is_set()
+        return runner.interrupted
 
     def _config(self, index: int) -> CheckConfig:
         s = self.plan.scenario
-        opts = segment_workload(s, index).checker_options()
-        return dataclasses.replace(s.check, out_dir=self.plan.segment_dir(index),
-                                   options={**opts, **s.check.options},
-                                   model=s.check.model or opts.get("model"))
+        return check_config(s, segment_workload(s, index), self.plan.segment_dir(index))
 
     async def _check(self, pool: ProcessPoolExecutor, index: int) -> None:
         loop = asyncio.get_running_loop()

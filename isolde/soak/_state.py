@@ -28,6 +28,7 @@ class SoakState:
     plan: SoakPlan
     segments: dict[int, dict[str, Any]] = field(default_factory=dict)
     status: str = "running"  # running | finished | interrupted
+    interrupted_by: str | None = None  # the signal's name (SIGINT, SIGTERM, SIGHUP)
     baseline: dict[str, Any] | None = None
 
     def entry(self, index: int) -> dict[str, Any]:
@@ -52,6 +53,8 @@ class SoakState:
             "scenario": p.scenario.to_json(),
             "segments": [self.segments[i] for i in sorted(self.segments)],
         }
+        if self.interrupted_by is not None:
+            out["interrupted_by"] = self.interrupted_by
         if self.baseline is not None:
             out["baseline"] = self.baseline
         return out

@@ -16,7 +16,14 @@ from ._anomaly import (
 from ._cycles import CYCLE_TYPES, SPECS, Budget, BudgetExceeded, Spec, classify, find_cycle
 from ._graph import Graph, process_edges, realtime_edges
 from ._list_append import ListAppendChecker
-from ._models import DEFAULT_MODELS, MODELS, forbidden, ruled_out, strongest_allowed
+from ._models import (
+    DEFAULT_MODELS,
+    MODELS,
+    check_names,
+    forbidden,
+    ruled_out,
+    strongest_allowed,
+)
 from ._rw_register import RwRegisterChecker
 from ._scc import components, scc_labels, scipy_labels, tarjan
 from ._txns import Txns, extract_txns, txn_checker
@@ -44,6 +51,7 @@ __all__ = [
     "Spec",
     "Step",
     "Txns",
+    "check_names",
     "classify",
     "components",
     "extract_txns",

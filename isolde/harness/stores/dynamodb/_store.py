@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...._errors import IsoldeError
+from ...._redact import redact_url, url_secrets
 from ....histories import Op
 from ....nemesis._client import ClientFaults
 from ...emulators import Emulator, make_emulator
@@ -50,6 +51,7 @@ class DynamoDBStore:
         self.table = check_table_name(self.options.table or new_table_name())
         self.usage = Usage()
         self.secrets = Secrets()
+        self.secrets.add(*url_secrets(self.options.endpoint_url))
         self.admin: Api | None = None
         self.data_api: Api | None = None
         self.run_dir: Path | None = None
@@ -114,9 +116,8 @@ class DynamoDBStore:
                              self.seed, admin=True)
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
-                     self.admin.region, self._endpoint_url() or "AWS")
-            self._created = True  # from here on, teardown tries to delete it
-            await create_table(self.admin, self.table)
+                     self.admin.region, redact_url(self._endpoint_url() or "AWS"))
+            await create_table(self.admin, self.table, created=self._mark_created)
         except BaseException as e:  # failed or interrupted (Ctrl-C) part way: undo it all
             try:
                 await self._teardown(quiet=True)
@@ -127,6 +128,11 @@ class DynamoDBStore:
                 detail = self.secrets.redact(f"{classify(e).kind}: {e}")
                 raise StoreError(f"{self.name}: setup failed: {detail}") from None
             raise
+
+    def _mark_created(self) -> None:
+        """This run's CreateTable succeeded: the table is ours, so teardown deletes it. Nothing
+        else sets this: a table found in place (refused as existing) is never deleted."""
+        self._created = True
 
     async def teardown(self) -> None:
         """Close clients, delete the table unless ``keep``, stop the emulator. Never raises for
