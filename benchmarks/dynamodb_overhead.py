@@ -32,8 +32,8 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
 from isolde.harness import RunLimits, Runner, TimeLimit
-from isolde.harness.emulators import DYNAMODB_LOCAL, ProcessEmulator
-from isolde.harness.stores.dynamodb import DynamoDBStore, DynamoOptions
+from isolde.harness.emulators import ProcessEmulator
+from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL, DynamoDBStore, DynamoOptions
 from isolde.workloads import WorkloadOptions, make_workload
 
 

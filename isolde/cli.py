@@ -7,8 +7,8 @@ a run cut short by a signal exits 128 + its number (130 for Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
-import math
 import re
 import signal
 import sys
@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, NoReturn, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import orjson
 from rich.console import Console
@@ -38,11 +38,42 @@ from .checkers import (
 from .checkers.isolation import DEFAULT_MODELS
 from .checkers.isolation import MODELS as ISOLATION_MODELS
 from .checkers.linearizable import MODELS as LINEARIZABLE_MODELS
+from .harness import (
+    MAX_NUMBER,
+    MIXED,
+    READ_MODES,
+    Audited,
+    Scenario,
+    at_most,
+    check_read_consistency,
+    positive_float,
+    positive_int,
+    prepare_audit,
+    whole_number,
+)
+from .harness._plugin_cli import (
+    check_applicable,
+    describe_stores,
+    option_defaults,
+    plugin_flags,
+    store_options,
+    unrecognized,
+    workload_common,
+    workload_options,
+)
 from .harness.stores import STORES
 from .histories import DEFAULT_MAX_LINE, READERS, STDIN, LoadLimits, load_history
 from .nemesis import FAULT_NAMES
-from .workloads import WORKLOADS
-from .workloads.list_append import MAX_TXN_LEN
+from .workloads import WORKLOADS, WorkloadOptions
+
+# Sizes a run sets up before its first op (clients, keys in play and their final reads): beyond
+# these a run spends minutes or all memory on them. (A store's or workload's own sizes are
+# bounded by its options: the memory store's --replicas, the bank's --accounts.)
+MAX_CONCURRENCY = 1000
+MAX_KEYS = 10_000
+
+if TYPE_CHECKING:
+    from .harness import Outcome, Scenario
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -69,70 +100,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
-
-
-# No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
-# hold them exactly; NaN and infinity are never a count, a duration or a rate. A positive
-# duration or rate below MIN_POSITIVE would overflow once inverted (1 / --rate, in ns).
-MAX_NUMBER = 2**53
-MIN_POSITIVE = 1e-6
-# Sizes a run sets up before its first op (clients, keys in play and their final reads, accounts
-# read in one snapshot, replicas): beyond these a run spends minutes or all memory on them.
-MAX_CONCURRENCY = 1000
-MAX_KEYS = 10_000
-MAX_ACCOUNTS = 1000
-MAX_REPLICAS = 100
-
-
-def _int(s: str) -> int:
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
-    if abs(v) > MAX_NUMBER:
-        raise argparse.ArgumentTypeError(f"must be at most 2**53, got {s}")
-    return v
-
-
-def _positive_int(s: str) -> int:
-    v = _int(s)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
-
-
-def _int_up_to(most: int) -> Any:
-    def parse(s: str) -> int:
-        v = _positive_int(s)
-        if v > most:
-            raise argparse.ArgumentTypeError(f"must be at most {most}, got {v}")
-        return v
-
-    return parse
-
-
-def _float(s: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-    if not math.isfinite(v) or abs(v) > MAX_NUMBER:
-        raise argparse.ArgumentTypeError(f"expected a finite number up to 2**53, got {s!r}")
-    return v
-
-
-def _positive_float(s: str) -> float:
-    v = _float(s)
-    if v < MIN_POSITIVE:
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_POSITIVE:g}, got {s}")
-    return v
-
-
-def _nonneg_float(s: str) -> float:
-    v = _float(s)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {s}")
-    return v
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.I)
@@ -172,9 +139,26 @@ def _sla(s: str) -> str:
     return s
 
 
+def _literal(s: str) -> tuple[Any, ...]:
+    """``--initial``: a JSON or EDN literal (``0``, ``{"x": 0}``, ``{:x 0, :y 0}``)."""
+    from .histories import iter_edn
+
+    try:
+        return (orjson.loads(s),)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        values = list(iter_edn(s))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a JSON or EDN value: {s!r} ({e})") from None
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"expected one JSON or EDN value, got {s!r}")
+    return (values[0],)
+
+
 def _time_budget(s: str) -> float | None:
     """Seconds, or ``none`` for no limit."""
-    return None if s.strip().lower() in ("none", "0", "unlimited") else _positive_float(s)
+    return None if s.strip().lower() in ("none", "0", "unlimited") else positive_float(s)
 
 
 # `isolde run` always ends with a verdict: a check that would outlast this (linearizability of a
@@ -190,6 +174,15 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
     g.add_argument("--model", default=None,
                    help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
                    "chosen by the workload or the history)")
+    g.add_argument("--failed-cas", choices=("evidence", "ignore"), default="auto",
+                   help="a failed CAS that gives no reason: evidence that the value differed "
+                        "(Porcupine), or ignored like every failed op (default: evidence only "
+                        "when its error is precondition-failed)")
+    g.add_argument("--initial", type=_literal, default=(), metavar="VALUE",
+                   help="register models' initial value, JSON or EDN (e.g. 0, '{:x 0 :y 0}'; "
+                        "default nil)")
+    g.add_argument("--nil-reads", choices=("value", "unconstrained"), default="value",
+                   help="an ok read of nil: saw nil (default) or says nothing (Knossos)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
                    help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
@@ -203,99 +196,73 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
                    help="write per-item detail files (e.g. staleness.jsonl) beside the results")
 
 
-def _check_config(a: argparse.Namespace, out_dir: Path | None = None) -> CheckConfig:
+def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
+                  options: dict[str, Any] | None = None) -> CheckConfig:
     return CheckConfig(
         time_limit=a.check_time_limit,
         memory_limit=a.memory_limit,
         model=a.model,
+        failed_cas=a.failed_cas,
+        initial=a.initial,
+        nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
         details=a.details,
         out_dir=out_dir,
-        # the bound bounded reads promised, for the read-promises checker
-        options={"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms},
+        options=options or {},
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(store: str | None = None,
+                 workload: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``isolde run`` gets the flags of ``store`` and ``workload`` when given."""
     p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     p.add_argument("--version", action="version", version=f"isolde {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run a workload against a store and check the history")
+    r = sub.add_parser(
+        "run", help="run a workload against a store and check the history",
+        epilog="The store and workload groups are those of --store and --workload: "
+               "`isolde run --store S --workload W --help` shows theirs; `isolde stores` lists "
+               "the stores.")
     r.add_argument("--store", default="memory", help=f"store to test: {', '.join(STORES)}")
     r.add_argument("--workload", default="register", help=f"workload: {', '.join(WORKLOADS)}")
     r.add_argument("--nemesis", type=_csv, default=(),
                    help=f"faults, comma-separated: {', '.join(FAULT_NAMES)} (which store takes "
-                   "which: README, Faults)")
-    r.add_argument("--nemesis-interval", type=_positive_float, default=3.0, metavar="SEC",
+                   "which: isolde stores)")
+    r.add_argument("--nemesis-interval", type=positive_float, default=3.0, metavar="SEC",
                    help="seconds each fault lasts, and between faults")
     r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
-    r.add_argument("--time-limit", type=_positive_float, default=10.0, metavar="SEC",
+    r.add_argument("--time-limit", type=positive_float, default=10.0, metavar="SEC",
                    help="seconds of load")
-    r.add_argument("--concurrency", type=_int_up_to(MAX_CONCURRENCY), default=10,
+    r.add_argument("--concurrency", type=at_most(MAX_CONCURRENCY), default=10,
                    help=f"logical client processes, at most {MAX_CONCURRENCY}")
-    r.add_argument("--rate", type=_positive_float, default=None, help="max ops/s overall")
-    r.add_argument("--max-ops", type=_positive_int, default=None,
-                   help="stop after N ops (the cloud audit: 1000 unless given)")
-    r.add_argument("--seed", type=_int, default=0, help="random seed (same seed, same schedule)")
-    r.add_argument("--op-timeout", type=_positive_float, default=5.0, metavar="SEC",
+    r.add_argument("--rate", type=positive_float, default=None, help="max ops/s overall")
+    r.add_argument("--max-ops", type=positive_int, default=None,
+                   help="stop after N ops (a cloud audit has a default cap)")
+    r.add_argument("--seed", type=whole_number, default=0,
+                   help="random seed (same seed, same schedule)")
+    r.add_argument("--op-timeout", type=positive_float, default=5.0, metavar="SEC",
                    help="an op not done by then is recorded as info")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
                    help="where run directories go")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
-    w = r.add_argument_group("workload")
-    w.add_argument("--keys", type=_int_up_to(MAX_KEYS), default=5,
-                   help=f"keys in play at once, at most {MAX_KEYS}")
-    w.add_argument("--ops-per-key", type=_positive_int, default=200,
-                   help="ops on a key before moving to a fresh one")
-    w.add_argument("--read-consistency", default="strong",
-                   help="register, causal: strong, bounded, session, consistent-prefix, eventual "
-                   "or mixed")
-    w.add_argument("--max-writes-per-key", type=_positive_int, default=32,
-                   help="list-append, rw-register: appends to a key before it retires")
-    w.add_argument("--max-txn-length", type=_int_up_to(MAX_TXN_LEN), default=4,
-                   help=f"list-append, rw-register: micro-ops per transaction, at most "
-                   f"{MAX_TXN_LEN}")
-    w.add_argument("--accounts", type=_int_up_to(MAX_ACCOUNTS), default=5,
-                   help=f"bank: number of accounts, at most {MAX_ACCOUNTS}")
-    w.add_argument("--total", type=_positive_int, default=100,
-                   help="bank: total balance, spread evenly over the accounts")
-    w.add_argument("--bank-mode", default="txn", choices=("txn", "rmw"),
-                   help="bank: transfers as transactions, or as a non-transactional "
-                        "read-modify-write control that must fail")
-    m = r.add_argument_group("memory store")
-    m.add_argument("--replicas", type=_int_up_to(MAX_REPLICAS), default=3,
-                   help=f"primary + followers, at most {MAX_REPLICAS}")
-    m.add_argument("--lag-ms", type=_nonneg_float, default=5.0,
-                   help="mean replication lag in ms (exponential)")
-    m.add_argument("--latency-ms", type=_nonneg_float, default=0.5,
-                   help="mean simulated client round trip in ms")
-    m.add_argument("--bounded-versions", type=_positive_int, default=10,
-                   help="bounded staleness: max versions behind")
-    m.add_argument("--writers", default="primary",
-                   help="primary (one writer) or lww (every replica writes, last writer wins)")
-    m.add_argument("--bounded-ms", type=_positive_float, default=100.0,
-                   help="bounded staleness: max ms behind")
-    m.add_argument("--isolation", default="serializable",
-                   choices=("serializable", "snapshot-isolation", "read-committed", "none"),
-                   help="transaction isolation of the memory store")
-    d = r.add_argument_group("dynamodb stores (dynamodb, dynamodb-local, moto, dynalite)")
-    d.add_argument("--region", default=None, help="AWS region (else from your AWS config)")
-    d.add_argument("--profile", default=None, help="AWS named profile (else the standard chain)")
-    d.add_argument("--endpoint-url", default=None,
-                   help="send DynamoDB requests here (e.g. an emulator you run)")
-    d.add_argument("--table", default=None,
-                   help="name of the table to create (must start with isolde-)")
-    d.add_argument("--keep", action="store_true", help="keep the table after the run")
-    d.add_argument("--yes", action="store_true",
-                   help="accept the cloud audit's plan and estimated cost (--store dynamodb)")
-    d.add_argument("--persistent", action="store_true",
-                   help="emulators keep data on disk, so it survives a kill -9")
+    # Options several workloads read (each says which: WorkloadSpec.reads); given only when set,
+    # so that one the workload does not read is refused rather than ignored.
+    w = r.add_argument_group("workload (common options; a workload reads some of them)")
+    w.add_argument("--keys", type=at_most(MAX_KEYS), default=argparse.SUPPRESS,
+                   help=f"keys in play at once, at most {MAX_KEYS} (default: 5)")
+    w.add_argument("--ops-per-key", type=positive_int, default=argparse.SUPPRESS,
+                   help="ops on a key before moving to a fresh one (default: 200)")
+    w.add_argument("--read-consistency", type=check_read_consistency,
+                   default=argparse.SUPPRESS,
+                   help=f"{', '.join((*READ_MODES, MIXED))} (default: strong)")
+    if store is not None and workload is not None:
+        plugin_flags(r, store, workload)
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
     c = sub.add_parser("check", help="check history files")
@@ -311,9 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write JUnit XML here (one testsuite per path)")
     c.add_argument("--max-line-length", type=_line_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
                    help="longest history line accepted (default 64M); longer is bad input")
-    c.add_argument("--bounded-versions", type=_positive_int, default=10,
+    c.add_argument("--bounded-versions", type=positive_int, default=10,
                    help="the bound bounded reads promised: versions behind (default 10)")
-    c.add_argument("--bounded-ms", type=_positive_float, default=100.0,
+    c.add_argument("--bounded-ms", type=positive_float, default=100.0,
                    help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
@@ -324,62 +291,86 @@ def build_parser() -> argparse.ArgumentParser:
         description="A long run in segments, each checked while the load goes on. Takes every "
         "`isolde run` option as well (see isolde run --help)."))
 
+    sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
+                   "installed")
+
+    v = sub.add_parser("convert", help="convert a history: JSONL <-> Jepsen EDN, Porcupine logs")
+    v.add_argument("input", type=Path, metavar="IN")
+    v.add_argument("output", type=Path, metavar="OUT")
+    v.add_argument("--format", default="auto",
+                   help=f"IN's format: auto|{'|'.join(sorted(READERS))} (default auto)")
+    v.add_argument("--to", choices=("jsonl", "edn"), default=None,
+                   help="OUT's format (default: from OUT's suffix, .jsonl or .edn)")
+
     from .harness.emulators._cli import add_parser as add_emulator_parser
+    from .report import add_report_parser
+    from .serve import add_parser as add_serve_parser
 
     add_emulator_parser(sub)
+    add_report_parser(sub)
+    add_serve_parser(sub)
     return p
 
 
-def _scenario(a: argparse.Namespace) -> Any:
-    """The Scenario the ``run`` options describe."""
-    from .harness import Scenario
+def run_defaults(store: str = "memory", workload: str = "register") -> dict[str, Any]:
+    """``isolde run``'s option defaults by destination, with the flags of ``store`` and
+    ``workload`` (a report's command omits them). The store and workload themselves keep the
+    command's own defaults, so a reproducing command still names a store that is not memory.
+    A store or workload not installed here contributes no flags."""
+    base = vars(build_parser().parse_args(["run"]))
+    common = WorkloadOptions()
+    base.update(keys=common.keys, ops_per_key=common.ops_per_key,
+                read_consistency=common.read_consistency)
+    try:
+        return {**base, **option_defaults(store, workload)}
+    except UsageError:  # a store or workload not installed here: no flags of its own
+        return base
 
-    store_options = {
-        "replicas": a.replicas,
-        "lag_ms": a.lag_ms,
-        "latency_ms": a.latency_ms,
-        "bounded_versions": a.bounded_versions,
-        "bounded_ms": a.bounded_ms,
-        "writers": a.writers,
-        "default_read": a.read_consistency if a.read_consistency != "mixed" else "strong",
-        "isolation": a.isolation,
-        "region": a.region, "profile": a.profile, "endpoint_url": a.endpoint_url,
-        "table": a.table, "keep": a.keep, "persistent": a.persistent,
-    }
+
+def _write_run_report(outcome: Outcome, scenario: Scenario) -> Path | None:
+    """report.html in the run directory (its path is the run's last line). A page that cannot
+    be drawn is a warning: the verdict and results.json stand without it."""
+    from .report.html import REPORT_FILE, ReportInput, write_report
+
+    inp = ReportInput(results=outcome.results, history=outcome.history,
+                      scenario=scenario.to_json(), source=str(outcome.run_dir),
+                      run_defaults=run_defaults(scenario.store, scenario.workload))
+    try:
+        return write_report(outcome.run_dir / REPORT_FILE, inp)
+    except Exception as e:
+        logging.getLogger("isolde").warning("report.html not written: %s: %s",
+                                            type(e).__name__, e)
+        return None
+
+
+def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
+    """The Scenario of an ``isolde run`` command line (options checked, defaults filled in)."""
+    common = workload_common(a)
+    check_applicable(a, set(common))
+    wo = dataclasses.replace(WorkloadOptions(), **common)
     return Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
         nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
         time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
-        store_options=store_options,
-        workload_options={"keys": a.keys, "ops_per_key": a.ops_per_key,
-                          "read_consistency": a.read_consistency,
-                          "options": {"max_writes_per_key": a.max_writes_per_key,
-                                      "max_txn_length": a.max_txn_length,
-                                      "accounts": a.accounts, "total": a.total,
-                                      "bank_mode": a.bank_mode}},
+        store_options=store_options(a),
+        workload_options={"keys": wo.keys, "ops_per_key": wo.ops_per_key,
+                          "read_consistency": wo.read_consistency,
+                          "options": workload_options(a)},
         checkers=a.checker, check=_check_config(a),
     )
 
 
-def _given(a: argparse.Namespace) -> set[str]:
-    """The ``run`` options set on the command line (those that differ from their defaults)."""
-    defaults = vars(build_parser().parse_args(["run"]))
-    return {k for k, v in vars(a).items() if v != defaults.get(k)}
-
-
-def _preflight(a: argparse.Namespace, scenario: Any) -> Any:
+def _preflight(a: argparse.Namespace, scenario: Scenario) -> Any:
     """Every check that needs nothing started, in one place, before anything runs; returns the
-    prepared scenario (workload, store, nemesis)."""
+    prepared scenario (workload, store, nemesis). (Which flags apply to which store and
+    workload is checked as the command line is read: the plugins declare it.)"""
     from . import _preflight as pf
     from .harness import prepare_scenario
 
-    pf.check_applicable(a.store, a.workload, _given(a))
     pf.check_nemesis(scenario.nemesis, scenario.nemesis_options)
     pf.check_checking(scenario.checkers, scenario.check)
-    if a.endpoint_url:
-        pf.check_endpoint_url(a.endpoint_url)
     prepared = prepare_scenario(scenario)
     if a.junit:
         pf.check_output_file("--junit", a.junit)
@@ -391,14 +382,11 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     from .harness import forward_to_sigint, run_scenario, signal_exit_code
     from .report import render_summary, write_junit
 
-    scenario = _scenario(a)
+    scenario = run_scenario_from_args(a)
     store = _preflight(a, scenario).store
-    audit = None
-    if a.store == "dynamodb":  # a real account, maybe: plan, estimate, --yes, cap
-        from .harness.stores.dynamodb import _audit
-
-        audit = store
-        scenario = _audit.prepare(scenario, audit, a.yes, _say(console))
+    audited = store if isinstance(store, Audited) else None
+    if audited is not None:  # it costs money: plan, estimate, --yes, cap
+        scenario = prepare_audit(scenario, audited, _say(console))
     progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
     with forward_to_sigint():
         try:
@@ -407,17 +395,21 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         finally:
             if progress:
                 progress[0].stop()
-            if audit is not None:
-                _audit.report(audit, _say(console))
+            if audited is not None:
+                _say(console)(audited.audit_report())
         # Files before the console: a closed stdout (| head) must not cost a report.
         record = {"path": str(outcome.history_path), **outcome.results}
         write_junit(outcome.run_dir / "junit.xml", [record])
         if a.junit:
             write_junit(a.junit, [record])
+        report = _write_run_report(outcome, scenario)
         render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     interrupted = outcome.results.get("interrupted")
     if interrupted is not None:
         _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+    if report is not None:
+        _say(console)(f"report: {report}")
+    if interrupted is not None:
         return signal_exit_code(signal.Signals[interrupted])
     return exit_code(outcome.valid)
 
@@ -425,8 +417,8 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
 def scenario_from_argv(run_argv: list[str], preflight: bool = True) -> Any:
     """The Scenario ``isolde run RUN_ARGV`` would run; a bad option is a UsageError, and with
     ``preflight`` so is everything ``isolde run`` refuses before any load."""
-    a = build_parser().parse_args(["run", *run_argv])
-    scenario = _scenario(a)
+    _, a = parse_args(["run", *run_argv])
+    scenario = run_scenario_from_args(a)
     if preflight:
         _preflight(a, scenario)
     return scenario
@@ -437,10 +429,12 @@ def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
     from .soak import soak_command
 
     def soak_scenario(run_argv: list[str]) -> Any:
-        scenario = scenario_from_argv(run_argv)
-        if scenario.store == "dynamodb":  # a night of load on an account: not without a plan
-            raise UsageError("isolde soak: not against --store dynamodb (the cloud audit has its"
-                             " own op cap and plan); soak an emulator, or isolde run the audit")
+        _, ra = parse_args(["run", *run_argv])
+        scenario = run_scenario_from_args(ra)
+        if isinstance(_preflight(ra, scenario).store, Audited):
+            raise UsageError(f"isolde soak: not against the cloud store {scenario.store!r} (a "
+                             "cloud audit has its own op cap and plan); soak an emulator, or "
+                             "isolde run the audit")
         return scenario
 
     with forward_to_sigint():
@@ -468,12 +462,25 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _default_checkers(history: Any, model: str | None) -> list[str]:
+    """The checkers the history's content calls for; a ``--model`` asks for linearizability
+    instead, whatever the content (mutex, set and queue ops, or a multi-register's ``txn``
+    ops, which the content would give to Elle's checker)."""
+    return default_checkers(history) if model is None else ["linearizable", "stats"]
+
+
 def _history_file(path: Path) -> Path:
     """A run directory (``store/latest``) stands for the history it holds."""
     try:
         return path / "history.jsonl" if path.is_dir() else path
     except OSError:  # a name too long...: the reader says so, naming it
         return path
+
+
+def cmd_stores(say: Any) -> int:
+    for line in describe_stores():
+        say(line)
+    return 0
 
 
 def cmd_check(a: argparse.Namespace, console: Console, out: SafeStdout) -> int:
@@ -503,6 +510,30 @@ def cmd_check(a: argparse.Namespace, console: Console, out: SafeStdout) -> int:
         data: Any = collected[0] if len(collected) == 1 else collected
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return worst
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse with the flags of the store and workload the command line names."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--store", default="memory")
+    pre.add_argument("--workload", default="register")
+    chosen, _ = pre.parse_known_args(argv)
+    # Only a run loads plugins: `isolde check` works without any store installed.
+    parser = build_parser(chosen.store, chosen.workload) if "run" in argv else build_parser()
+    a, rest = parser.parse_known_args(argv)
+    if a.command == "soak":  # the options soak does not know are `isolde run`'s
+        a.run_argv = rest
+    elif rest:
+        raise UsageError(unrecognized(a, rest))
+    return parser, a
+
+
+def cmd_convert(a: argparse.Namespace, console: Console) -> int:
+    from .histories import convert
+
+    n = convert(a.input, a.output, a.format, a.to)
+    _say(console)(f"{a.input} -> {a.output}: {n} ops")
+    return 0
 
 
 def _check_path(
@@ -553,11 +584,16 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
     deadline = time.monotonic() + a.check_time_limit if a.check_time_limit else None
     limits = LoadLimits(a.max_line_length, deadline, a.memory_limit)
     history = load_history(path, a.format, limits=limits)
-    config = _check_config(a, _details_dir(a, path))
+    # the bound bounded reads promised, for the read-promises checker (a run takes it from the
+    # store: Promising)
+    config = _check_config(a, _details_dir(a, path),
+                           {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})
     if deadline is not None:
         config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
-    names = names or default_checkers(history)
-    refuse_unjudgeable(names, op_kinds(history), str(path))
+    names = names or _default_checkers(history, a.model)
+    # A named model judges the ops itself (and refuses those it cannot interpret).
+    refuse_unjudgeable([n for n in names if not (a.model and n == "linearizable")],
+                       op_kinds(history), str(path))
     return check_results(history, run_checkers(history, names, config))
 
 
@@ -643,22 +679,32 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(file=cast(IO[str], out), highlight=False)  # a text file in all but name
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
+    args = sys.argv[1:] if argv is None else argv
     try:
-        parser = build_parser()
-        a, extra = parser.parse_known_args(argv)
+        parser, a = parse_args(args)
         if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
             parser.print_help(cast(IO[str], out))
             return EXIT_BAD_INPUT
-        if a.command == "soak":  # the options it does not know are `isolde run`'s
-            return cmd_soak(a, extra, console)
-        if extra:
-            parser.parse_args(argv)  # argparse's own error for what it does not know
+        if a.command == "soak":
+            return cmd_soak(a, a.run_argv, console)
         if a.command == "run":
             return cmd_run(a, console)
+        if a.command == "stores":
+            return cmd_stores(_say(console))
+        if a.command == "convert":
+            return cmd_convert(a, console)
         if a.command == "emulator":
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
+        if a.command == "report":
+            from .report import run_report
+
+            return run_report(a, run_defaults, _say(console))
+        if a.command == "serve":
+            from .serve import run as run_serve_command
+
+            return run_serve_command(a, _say(console))
         return cmd_check(a, console, out)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)

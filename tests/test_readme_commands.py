@@ -37,5 +37,5 @@ def test_the_readme_has_run_commands() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_run_command_passes_the_checks(command: str, tmp_path: Path) -> None:
     words = shlex.split(re.sub(r"\[[^]]*\]", "", command), comments=True)[1:]
-    a = cli.build_parser().parse_args([*words, "--store-dir", str(tmp_path / "store")])
-    cli._preflight(a, cli._scenario(a))
+    _parser, a = cli.parse_args([*words, "--store-dir", str(tmp_path / "store")])
+    cli._preflight(a, cli.run_scenario_from_args(a))

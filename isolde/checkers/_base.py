@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .._errors import UsageError
+from .._plugins import PluginError, Registry
 from ..histories import History
 from ._budget import run_within_budget
 from ._result import Result
@@ -21,6 +20,9 @@ class CheckConfig:
     time_limit: float | None = None  # seconds per check; exceeding it yields "unknown"
     memory_limit: int | None = None  # bytes per check; exceeding it yields "unknown"
     model: str | None = None  # linearizability model name
+    failed_cas: str = "auto"  # when a failed CAS is evidence: auto | evidence | ignore
+    initial: tuple[Any, ...] = ()  # (value,): the models' initial value (--initial); (): none
+    nil_reads: str = "value"  # an ok read of nil: "value" (saw nil) or "unconstrained"
     consistency_models: tuple[str, ...] = ()  # isolation models that must hold
     staleness_sla: str | None = None  # e.g. "p99=500ms,max=2s"
     details: bool = False  # write per-item detail files into out_dir
@@ -41,27 +43,24 @@ class Checker(Protocol):
 
 CheckerFactory = Callable[[CheckConfig], Checker]
 
-# name -> "module:attribute" of a factory taking a CheckConfig; imported lazily so that
-# `isolde check` pays only for the checkers it uses.
-CHECKERS: dict[str, str] = {
-    "stats": "isolde.checkers._stats:StatsChecker",
-    "staleness": "isolde.checkers._staleness:StalenessChecker",
-    "causal": "isolde.checkers._causal:CausalChecker",
-    "read-promises": "isolde.checkers._read_promises:ReadPromisesChecker",
-    "linearizable": "isolde.checkers.linearizable:LinearizableChecker",
-    "list-append": "isolde.checkers.isolation:ListAppendChecker",
-    "bank": "isolde.checkers._bank:BankChecker",
-    "rw-register": "isolde.checkers.isolation:RwRegisterChecker",
-}
+
+
+def _validate(name: str, obj: object) -> CheckerFactory:
+    if not callable(obj):
+        raise TypeError(f"expected a factory taking a CheckConfig, got {type(obj).__name__}")
+    return obj
+
+
+# Every ``isolde.checkers`` entry point (isolde's own included): name -> a factory taking a
+# CheckConfig, imported when first used so that `isolde check` pays only for what it runs.
+CHECKERS: Registry[CheckerFactory] = Registry("isolde.checkers", "checker", _validate)
 
 
 def make_checker(name: str, config: CheckConfig | None = None) -> Checker:
-    target = CHECKERS.get(name)
-    if target is None:
-        raise UsageError(f"unknown checker {name!r} (known: {', '.join(sorted(CHECKERS))})")
-    module, _, attr = target.partition(":")
-    factory: CheckerFactory = getattr(importlib.import_module(module), attr)
-    return factory(config or CheckConfig())
+    checker = CHECKERS.get_or_refuse(name)(config or CheckConfig())
+    if checker.name != name:  # results are keyed by the checker's own name
+        raise PluginError(f"checker plugin {name!r} makes a checker named {checker.name!r}")
+    return checker
 
 
 def run_checkers(

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import BadInput
-from ..histories import FAIL, INFO, NEMESIS, OK, History, hashable
+from ..histories import FAIL, INFO, NEMESIS, OK, History, cite_position, hashable
 
 # Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
 NEG = -(1 << 62)
@@ -44,6 +44,8 @@ class RegisterView:
     """
 
     keyed: bool = False
+    # How explanations name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=cite_position)
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_inv: list[int] = field(default_factory=list)
@@ -64,11 +66,6 @@ class RegisterView:
     ambiguous_keys: set[Hashable] = field(default_factory=set)
     failed_values: dict[tuple[Hashable, Hashable], int] = field(default_factory=dict)
 
-    def writes_by_key(self) -> dict[Hashable, list[int]]:
-        out: dict[Hashable, list[int]] = {}
-        for w, k in enumerate(self.w_key):
-            out.setdefault(k, []).append(w)
-        return out
 
 
 @contextmanager
@@ -120,34 +117,16 @@ _CACHE: weakref.WeakKeyDictionary[History, RegisterView] = weakref.WeakKeyDictio
 
 
 def _decode(history: History, where: str) -> RegisterView:
-    view = RegisterView(keyed=_is_keyed(history))
+    """The register view of ``history``: its writes and reads (a CAS is both), per process in
+    program order, and the write each read read from."""
+    view = RegisterView(keyed=_is_keyed(history), cite=history.cite)
     keyed = view.keyed
     values, fs, times, types, procs = (history.values, history.fs, history.times,
                                        history.types, history.processes)
     by_value: dict[tuple[Hashable, Hashable], int] = {}
-    w_key, w_value, w_inv, w_comp = view.w_key, view.w_value, view.w_inv, view.w_comp
-    w_op, w_ok, w_proc = view.w_op, view.w_ok, view.w_proc
-    r_key, r_value, r_inv, r_comp = view.r_key, view.r_value, view.r_inv, view.r_comp
-    r_op, r_mode, r_proc, r_cas = view.r_op, view.r_mode, view.r_proc, view.r_cas
+    add_write, add_read = _appenders(view, history, by_value)
     events = view.events
-    ambiguous = view.ambiguous_keys
     pair = history.pair
-    extra = history.extra
-
-    def add_write(k: Hashable, v: Any, i: int, comp_t: int, ok: bool, p: Any) -> int:
-        hv = v if v.__class__ in _SCALARS else hashable(v)
-        w = len(w_key)
-        if v is None or by_value.setdefault((k, hv), w) != w:
-            ambiguous.add(k)
-        w_key.append(k)
-        w_value.append(v)
-        w_inv.append(times[i])
-        w_comp.append(comp_t)
-        w_op.append(i)
-        w_ok.append(ok)
-        w_proc.append(p)
-        return w
-
     for i in range(len(history)):
         if types[i] or fs[i] not in REGISTER_FS or procs[i] == NEMESIS:
             continue  # types[i] == INVOKE is 0
@@ -170,47 +149,83 @@ def _decode(history: History, where: str) -> RegisterView:
         if ev is None:
             ev = events[p] = []
         if f == "read":
-            if code != OK:
-                continue  # an unfinished read observed nothing we know
-            out = values[j]
-            if keyed:
-                if not (isinstance(out, (list, tuple)) and len(out) == 2):
-                    raise BadInput(f"ok read value should be [key, value], got {out!r}",
-                                   f"{where}#{j}")
-                out = out[1]
-            reads = [(out, False)]
+            if code == OK:  # an unfinished read observed nothing we know
+                ev.append((READ, add_read(k, _read_value(values[j], keyed, where, j), False,
+                                          i, j, p)))
         elif f == "write":
             ok = code == OK
             ev.append((WRITE, add_write(k, arg, i, times[j] if ok else POS, ok, p)))
-            continue
         else:  # cas
             if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
                 raise BadInput(f"cas value should be [old, new], got {arg!r}", f"{where}#{i}")
-            if code != OK:
+            if code == OK:  # it read its old value, then wrote its new one
+                ev.append((READ, add_read(k, arg[0], True, i, j, p)))
+                ev.append((WRITE, add_write(k, arg[1], i, times[j], True, p)))
+            else:
                 ev.append((WRITE, add_write(k, arg[1], i, POS, False, p)))
-                continue
-            reads = [(arg[0], True)]
-        for out, cas in reads:
-            ev.append((READ, len(r_key)))
-            r_key.append(k)
-            r_value.append(out)
-            r_inv.append(times[i])
-            r_comp.append(times[j])
-            r_op.append(i)
-            r_proc.append(p)
-            r_cas.append(cas)
-            mode = extra(i).get("consistency") or extra(j).get("consistency")
-            r_mode.append(mode if mode.__class__ is str else
-                          "unspecified" if mode is None else str(mode))
-        if f == "cas":
-            ev.append((WRITE, add_write(k, arg[1], i, times[j], True, p)))
-    r_src = view.r_src = [THIN] * len(r_key)
-    for r, (k, v) in enumerate(zip(r_key, r_value, strict=True)):
+    _resolve_sources(view, by_value)
+    return view
+
+
+def _read_value(out: Any, keyed: bool, where: str, j: int) -> Any:
+    """The value an ok read returned (the second half of ``[key, value]`` when keyed)."""
+    if not keyed:
+        return out
+    if not (isinstance(out, (list, tuple)) and len(out) == 2):
+        raise BadInput(f"ok read value should be [key, value], got {out!r}", f"{where}#{j}")
+    return out[1]
+
+
+def _appenders(view: RegisterView, history: History,
+               by_value: dict[tuple[Hashable, Hashable], int]) -> tuple[Any, Any]:
+    """``add_write`` and ``add_read``: each appends one write or read to the view's columns and
+    returns its index (closures over the columns: this is the hot path of decoding)."""
+    times, extra = history.times, history.extra
+    w_key, w_value, w_inv, w_comp = view.w_key, view.w_value, view.w_inv, view.w_comp
+    w_op, w_ok, w_proc = view.w_op, view.w_ok, view.w_proc
+    r_key, r_value, r_inv, r_comp = view.r_key, view.r_value, view.r_inv, view.r_comp
+    r_op, r_mode, r_proc, r_cas = view.r_op, view.r_mode, view.r_proc, view.r_cas
+    ambiguous = view.ambiguous_keys
+
+    def add_write(k: Hashable, v: Any, i: int, comp_t: int, ok: bool, p: Any) -> int:
+        hv = v if v.__class__ in _SCALARS else hashable(v)
+        w = len(w_key)
+        if v is None or by_value.setdefault((k, hv), w) != w:
+            ambiguous.add(k)
+        w_key.append(k)
+        w_value.append(v)
+        w_inv.append(times[i])
+        w_comp.append(comp_t)
+        w_op.append(i)
+        w_ok.append(ok)
+        w_proc.append(p)
+        return w
+
+    def add_read(k: Hashable, out: Any, cas: bool, i: int, j: int, p: Any) -> int:
+        r = len(r_key)
+        r_key.append(k)
+        r_value.append(out)
+        r_inv.append(times[i])
+        r_comp.append(times[j])
+        r_op.append(i)
+        r_proc.append(p)
+        r_cas.append(cas)
+        mode = extra(i).get("consistency") or extra(j).get("consistency")
+        r_mode.append(mode if mode.__class__ is str else
+                      "unspecified" if mode is None else str(mode))
+        return r
+
+    return add_write, add_read
+
+
+def _resolve_sources(view: RegisterView, by_value: dict[tuple[Hashable, Hashable], int]) -> None:
+    """Each read's source: the write of its value, the initial value (None), or thin air."""
+    r_src = view.r_src = [THIN] * len(view.r_key)
+    for r, (k, v) in enumerate(zip(view.r_key, view.r_value, strict=True)):
         if v is None:
             r_src[r] = INIT
         else:
             r_src[r] = by_value.get((k, v if v.__class__ in _SCALARS else hashable(v)), THIN)
-    return view
 
 
 _SCALARS = frozenset({int, str, float, bool, type(None)})

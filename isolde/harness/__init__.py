@@ -1,5 +1,7 @@
 """The harness: generators, the runner, stores and scenarios."""
 
+from ._audit import prepare_audit
+from ._client_faults import CancelledAfterSend, ClientFaults, ClientTimeout
 from ._generators import (
     Context,
     EachWorker,
@@ -19,6 +21,16 @@ from ._generators import (
     exponential_index,
     rate,
 )
+from ._options import (
+    MAX_NUMBER,
+    at_most,
+    nonnegative_float,
+    option,
+    positive_float,
+    positive_int,
+    whole_number,
+)
+from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
 from ._scenario import (
@@ -33,21 +45,48 @@ from ._scenario import (
     scenario_workload,
 )
 from ._signals import claim, forward_to_sigint, signal_exit_code
-from ._store import Client, ProcessControl, Redirectable, Store, require
-from .stores import STORES, make_store
+from ._store import (
+    MIXED,
+    READ_MODES,
+    Audited,
+    AuditPlan,
+    Client,
+    ClientFaultable,
+    Managed,
+    ProcessControl,
+    Promising,
+    Redirectable,
+    RunDirAware,
+    Store,
+    check_read_consistency,
+    require,
+)
+from .stores import STORES, make_store, store_spec
 
 __all__ = [
+    "MAX_NUMBER",
+    "MIXED",
+    "READ_MODES",
     "STORES",
+    "AuditPlan",
+    "Audited",
+    "CancelledAfterSend",
     "Client",
+    "ClientFaultable",
+    "ClientFaults",
+    "ClientTimeout",
     "Context",
     "Counters",
     "DiskFull",
     "EachWorker",
+    "Emulator",
+    "EmulatorRecipe",
     "FnGen",
     "Generator",
     "Independent",
     "Lazy",
     "Limit",
+    "Managed",
     "Mix",
     "Once",
     "OpSpec",
@@ -56,28 +95,41 @@ __all__ = [
     "Phases",
     "Prepared",
     "ProcessControl",
+    "Promising",
     "Recorder",
     "Redirectable",
+    "RunDirAware",
     "RunLimits",
     "Runner",
     "Scenario",
     "Stagger",
     "Store",
+    "StoreContext",
+    "StoreSpec",
     "TimeLimit",
     "Wait",
+    "at_most",
     "build_generator",
     "check_config",
+    "check_read_consistency",
     "claim",
     "exponential_index",
     "forward_to_sigint",
     "link_latest",
     "make_store",
     "new_run_dir",
+    "nonnegative_float",
+    "option",
+    "positive_float",
+    "positive_int",
+    "prepare_audit",
     "prepare_scenario",
     "rate",
     "require",
     "run_scenario",
     "scenario_workload",
     "signal_exit_code",
+    "store_spec",
+    "whole_number",
     "write_json",
 ]

@@ -21,9 +21,10 @@ from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
 from ..workloads import Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
+from ._plugin import StoreContext
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Store, require
+from ._store import Promising, RunDirAware, Store, require
 from .stores import make_store
 
 log = logging.getLogger("isolde")
@@ -49,6 +50,10 @@ class Scenario:
     workload_options: dict[str, Any] = field(default_factory=dict)
     checkers: tuple[str, ...] | None = None  # None: the workload's own
     check: CheckConfig = field(default_factory=CheckConfig)
+
+    def store_context(self) -> StoreContext:
+        return StoreContext(seed=self.seed, read_consistency=self.workload_options.get(
+            "read_consistency", "strong"))
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -115,7 +120,7 @@ def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
     workload = scenario_workload(s)
     names = list(s.checkers or workload.checkers)
     refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
-    store = store or make_store(s.store, {"seed": s.seed, **s.store_options})
+    store = store or make_store(s.store, s.store_options, s.store_context())
     require(store, workload.needs, workload.name)
     return Prepared(workload, store, build_nemesis(s, store))
 
@@ -132,9 +137,8 @@ def run_scenario(
     """Run the scenario to completion and check it; nothing recorded is lost on error."""
     prepared = prepare_scenario(s, store)
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
-    attach_run_dir = getattr(prepared.store, "attach_run_dir", None)
-    if attach_run_dir is not None:  # stores that start processes keep their logs in the run
-        attach_run_dir(run_dir)
+    if isinstance(prepared.store, RunDirAware):  # stores that start processes keep logs there
+        prepared.store.attach_run_dir(run_dir)
     handler = logging.FileHandler(run_dir / "isolde.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("isolde").addHandler(handler)
@@ -146,7 +150,7 @@ def run_scenario(
         log.info("run %s: %s", run_dir, orjson.dumps(s.to_json()).decode())
         history, interrupted = _record(s, prepared, run_dir / "history.jsonl", on_progress)
         log.info("recorded %d ops; checking", len(history))
-        results = _judge(s, prepared.workload, history, run_dir)
+        results = _judge(s, prepared, history, run_dir)
         if interrupted is not None:  # cut short: the verdict covers only what ran
             results["interrupted"] = interrupted
         write_json(run_dir / "results.json", results)
@@ -171,7 +175,7 @@ def _record(s: Scenario, prepared: Prepared, history_path: Path,
         store=store,
         generator=build_generator(s, workload.generator()),
         final=workload.final_generator(),
-        setup=getattr(workload, "setup_generator", lambda: None)(),
+        setup=workload.setup_generator(),
         limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
         history_path=history_path,
         on_progress=on_progress,
@@ -195,16 +199,22 @@ def _record(s: Scenario, prepared: Prepared, history_path: Path,
     return history, runner.interrupted
 
 
-def _judge(s: Scenario, workload: Workload, history: History, run_dir: Path) -> dict[str, Any]:
+def _judge(s: Scenario, prepared: Prepared, history: History,
+           run_dir: Path) -> dict[str, Any]:
+    workload = prepared.workload
     names = list(s.checkers or workload.checkers)
-    cfg = check_config(s, workload, run_dir)
+    cfg = check_config(s, workload, run_dir, prepared.store)
     return check_results(history, run_checkers(history, names, cfg))
 
 
-def check_config(s: Scenario, workload: Workload, out_dir: Path) -> CheckConfig:
-    """How the scenario's history is checked: its check options, over the workload's."""
+def check_config(s: Scenario, workload: Workload, out_dir: Path,
+                 store: Store | None = None) -> CheckConfig:
+    """How the scenario's history is checked: its check options, over the store's read
+    promises (a Promising store's bounds) and the workload's."""
+    promises: dict[str, Any] = (dict(store.read_promises()) if isinstance(store, Promising)
+                                else {})
     return dataclasses.replace(
         s.check, out_dir=out_dir,
-        options={**workload.checker_options(), **s.check.options},
+        options={**workload.checker_options(), **promises, **s.check.options},
         model=s.check.model or workload.checker_options().get("model"),
     )

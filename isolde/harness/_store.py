@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from .._errors import UsageError
 from ..histories import Op
+from ._client_faults import ClientFaults
+
+# The read consistencies an op may ask for (its ``consistency`` field), strongest first. A store
+# declares which it offers (``StoreSpec.read_modes``); ``mixed`` asks a workload to draw one per
+# read.
+READ_MODES = ("strong", "bounded", "session", "consistent-prefix", "eventual")
+MIXED = "mixed"
+
+
+def check_read_consistency(mode: str) -> str:
+    """``mode`` if it names a read mode (or ``mixed``); UsageError otherwise."""
+    if mode != MIXED and mode not in READ_MODES:
+        raise UsageError(f"unknown --read-consistency {mode!r} "
+                         f"(known: {', '.join((*READ_MODES, MIXED))})")
+    return mode
 
 
 @runtime_checkable
@@ -52,10 +69,16 @@ def require(store: Store, needs: frozenset[str], workload: str) -> None:
 
 @runtime_checkable
 class ProcessControl(Protocol):
-    """Signals on the process behind a store (its ``process_control`` attribute, None when it
-    has no process of its own). ``persistent``: a restart keeps the data."""
+    """Signals on the process behind a store. ``persistent``: a restart keeps the data; ``pid``:
+    the process id (None when the server runs inside isolde, e.g. in a thread)."""
 
     persistent: bool
+
+    @property
+    def pid(self) -> int | None: ...
+
+    @property
+    def running(self) -> bool: ...
 
     def kill(self) -> None:
         """SIGKILL, and reap."""
@@ -75,12 +98,82 @@ class ProcessControl(Protocol):
         ...
 
 
+# --- optional capabilities: a store offers one by implementing its protocol -------------------
+@runtime_checkable
+class Managed(Protocol):
+    """A store that runs a server of its own (an emulator it starts in ``setup`` and stops in
+    ``teardown``): the nemesis may kill it (and pause it, when ``pausable``), and the
+    conformance suite checks its endpoint is closed after teardown. ``process_name`` labels it
+    in fault records; ``process_control`` is None until set up."""
+
+    process_name: str
+    pausable: bool
+
+    @property
+    def process_control(self) -> ProcessControl | None: ...
+
+    async def after_restart(self) -> None:
+        """After the nemesis restarted a killed server: restore what the run needs (e.g. a
+        table an in-memory server lost)."""
+        ...
+
+
 @runtime_checkable
 class Redirectable(Protocol):
     """A store with a network endpoint that lets its clients connect elsewhere (a fault proxy in
-    front of the store): ``set_client_endpoint`` must come before clients are opened."""
+    front of the store): ``set_client_endpoint`` must come before clients are opened.
+    ``endpoint`` is None when there is no local endpoint to stand in front of (a cloud
+    service)."""
 
     @property
     def endpoint(self) -> tuple[str, int] | None: ...
 
     def set_client_endpoint(self, host: str, port: int) -> None: ...
+
+
+@runtime_checkable
+class RunDirAware(Protocol):
+    """A store that keeps files in the run directory (e.g. its emulator's log)."""
+
+    def attach_run_dir(self, run_dir: Path) -> None: ...
+
+
+@runtime_checkable
+class ClientFaultable(Protocol):
+    """A store whose SDK client takes client-path faults: it consults ``client_faults`` (the
+    nemesis's switches, :class:`ClientFaults`) on every request, through its own
+    SDK's hooks, and runs every call through ``client_faults.call``."""
+
+    @property
+    def client_faults(self) -> ClientFaults: ...
+
+
+@runtime_checkable
+class Promising(Protocol):
+    """A store whose weaker reads promise a bound the checkers can hold them to (e.g. bounded
+    staleness: ``bounded_versions`` and ``bounded_ms`` behind), given to the checkers as
+    options."""
+
+    def read_promises(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    """What a store that costs money will do: lines to print (with an upper bound on requests
+    and cost), and whether the user accepted it (``--yes``)."""
+
+    lines: tuple[str, ...]
+    accepted: bool
+
+
+@runtime_checkable
+class Audited(Protocol):
+    """A cloud store: nothing is sent before its plan is printed and accepted, the run is capped
+    at ``default_max_ops`` unless the user gives a cap, and what it used is reported after (also
+    after an error or Ctrl-C). Its teardown deletes what it created."""
+
+    default_max_ops: int
+
+    def audit_plan(self, workload: str, max_ops: int) -> AuditPlan: ...
+
+    def audit_report(self) -> str: ...

@@ -7,12 +7,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..harness import Store
 from ..harness.stores._faulty import EmbeddedFaults
 from ..harness.stores.memory import MemoryStore
 from ._base import BaseFault, NemesisOptions, Unsupported
 
 
-def embedded(store: Any) -> MemoryStore | None:
+def embedded(store: Store) -> MemoryStore | None:
     return store if isinstance(store, MemoryStore) else None
 
 
@@ -206,9 +207,9 @@ EMBEDDED_FAULTS: dict[str, type[_EmbeddedFault]] = {
 NOT_EMBEDDED = {
     "kill": "the memory store lives inside the isolde process: there is no process to kill",
     "reset": "the memory store has no connections to reset",
-    "throttle": "throttling is injected through an SDK's event hooks (dynamodb stores)",
-    "client-timeout": "client-path faults need an SDK client (dynamodb stores)",
-    "cancel": "client-path faults need an SDK client (dynamodb stores)",
+    "throttle": "throttling is injected through an SDK's hooks (a store with an SDK client)",
+    "client-timeout": "client-path faults need an SDK client (a store with one)",
+    "cancel": "client-path faults need an SDK client (a store with one)",
 }
 
 

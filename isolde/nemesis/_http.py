@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-MAX_HEAD = 64 * 1024
-
 
 class FramingError(Exception):
     """The bytes are not an HTTP/1.1 message this reader can frame."""

@@ -11,29 +11,35 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..harness import Managed, Redirectable, Store
 from ._base import BaseFault, NemesisOptions, Unsupported
 from ._nft import NftPartition, nft_unavailable
-from ._process import managed_emulator
 from ._proxy import FaultProxy
 
 PROXY_KEY = "proxy"
 
 
-def _local_endpoint_reason(store: Any) -> str | None:
-    """Why a proxy cannot go in front of ``store`` (None: it can)."""
-    if not hasattr(store, "set_client_endpoint"):
-        return f"store {store.name!r} cannot route its clients through a proxy"
-    if managed_emulator(store) or getattr(store, "endpoint", None) is not None:
-        return None
-    return (f"store {store.name!r} has no local endpoint to put the fault proxy in front of "
-            "(against a cloud endpoint use client-path faults: throttle, client-timeout, "
-            "cancel)")
+def local_endpoint(store: Store) -> Redirectable:
+    """``store`` as one with a local endpoint (known now, or once its own server is started);
+    Unsupported, saying why, when it has none."""
+    if not isinstance(store, Redirectable):
+        raise Unsupported(f"store {store.name!r} cannot route its clients through a proxy")
+    if isinstance(store, Managed) or store.endpoint is not None:
+        return store
+    raise Unsupported(f"store {store.name!r} has no local endpoint to put the fault proxy in "
+                      "front of (against a cloud endpoint use client-path faults: throttle, "
+                      "client-timeout, cancel)")
+
+
+def link_name(store: Store) -> str:
+    """How fault records name the store's end of the link."""
+    return store.process_name if isinstance(store, Managed) else store.name
 
 
 class ProxyResource:
     """The run's fault proxy, shared by every proxy fault."""
 
-    def __init__(self, store: Any, seed: int) -> None:
+    def __init__(self, store: Redirectable, seed: int) -> None:
         self.store = store
         self.seed = seed
         self.proxy: FaultProxy | None = None
@@ -41,8 +47,8 @@ class ProxyResource:
     async def setup(self) -> None:
         ep = self.store.endpoint
         if ep is None:
-            raise RuntimeError(f"store {self.store.name!r} has no endpoint after setup")
-        self.proxy = FaultProxy(tuple(ep), seed=self.seed)
+            raise RuntimeError("the store has no endpoint after setup")
+        self.proxy = FaultProxy(ep, seed=self.seed)
         host, port = await self.proxy.start()
         self.store.set_client_endpoint(host, port)
 
@@ -57,25 +63,24 @@ class ProxyResource:
         return self.proxy
 
 
-def proxy_resource(store: Any, options: NemesisOptions, shared: dict[str, Any]) -> ProxyResource:
-    reason = _local_endpoint_reason(store)
-    if reason:
-        raise Unsupported(reason)
+def proxy_resource(store: Store, options: NemesisOptions,
+                   shared: dict[str, Any]) -> ProxyResource:
+    target = local_endpoint(store)
     res = shared.get(PROXY_KEY)
     if res is None:
-        res = shared[PROXY_KEY] = ProxyResource(store, options.seed)
+        res = shared[PROXY_KEY] = ProxyResource(target, options.seed)
     return res
 
 
 class _ProxyFault(BaseFault):
 
-    def __init__(self, store: Any, options: NemesisOptions, shared: dict[str, Any]) -> None:
+    def __init__(self, store: Store, options: NemesisOptions, shared: dict[str, Any]) -> None:
         self.store = store
         self.options = options
         self.res = proxy_resource(store, options, shared)
 
     def _link(self) -> str:
-        return f"client<->{managed_emulator(self.store) or self.store.name}"
+        return f"client<->{link_name(self.store)}"
 
     def stop_value(self) -> Any:
         return {"healed": [self._link()]}
@@ -158,23 +163,21 @@ class NftablesPartition:
 
     name = "partition"
 
-    def __init__(self, store: Any, options: NemesisOptions) -> None:
-        reason = _local_endpoint_reason(store) if not managed_emulator(store) else None
-        if reason:
-            raise Unsupported(reason)
+    def __init__(self, store: Store, options: NemesisOptions) -> None:
+        self.store = local_endpoint(store)
+        self.name_ = link_name(store)
         why = nft_unavailable()
         if why:
             raise Unsupported(f"--partition-via nftables: {why}")
-        self.store = store
         self.cut: NftPartition | None = None
 
     async def start(self, rng: random.Random) -> Any:
         ep = self.store.endpoint
         if ep is None:
-            raise RuntimeError(f"store {self.store.name!r} has no endpoint")
+            raise RuntimeError(f"store {self.name_!r} has no endpoint")
         self.cut = NftPartition([int(ep[1])])
         self.cut.apply()
-        return {"isolated": [f"{managed_emulator(self.store) or self.store.name}:{ep[1]}"],
+        return {"isolated": [f"{self.name_}:{ep[1]}"],
                 "via": "nftables", "table": self.cut.table}
 
     async def stop(self) -> Any:

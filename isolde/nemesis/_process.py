@@ -1,76 +1,34 @@
-"""Process faults on managed emulators: kill -9 then restart, and SIGSTOP / SIGCONT.
-
-They drive the store's ``process_control`` (the ``ProcessControl`` protocol: ``kill()``,
-``async restart()``, ``pause()``, ``resume()``). moto runs as a thread inside isolde, so its
-"kill" is :class:`MotoControl`: its state is wiped (``/moto-api/reset``, what a kill -9 of a
-memory-only server loses) and its server stopped; the restart serves again on the same port.
-An in-memory emulator loses every write on kill — the checkers then report lost writes; the
-persistent modes (DynamoDB Local ``-dbPath``, dynalite ``--path``) keep them.
+"""Process faults on stores that run a server of their own (the :class:`isolde.harness.Managed`
+protocol): kill -9 then restart, and SIGSTOP / SIGCONT, through the store's ``process_control``
+(the ``ProcessControl`` protocol: ``kill()``, ``async restart()``, ``pause()``, ``resume()``).
+An in-memory server loses every write on kill — the checkers then report lost writes; a
+persistent one keeps them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import random
-import urllib.request
 from typing import Any
 
-from ..harness._store import ProcessControl
+from ..harness import Managed, ProcessControl, Store
 from ._base import BaseFault, NemesisOptions, Unsupported
 
 log = logging.getLogger("isolde.nemesis")
 
 
-class MotoControl:
-    """kill / restart for moto's in-process server (no pause: a thread cannot be stopped)."""
-
-    persistent = False  # a reset wipes everything
-
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
-
-    def kill(self) -> None:
-        ep = self.emulator.endpoint
-        if ep is None:
-            return
-        req = urllib.request.Request(f"http://{ep[0]}:{ep[1]}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=5):  # the emulator, on loopback
-            pass
-        self.emulator.server.stop()
-        self.emulator.server = None
-
-    async def restart(self) -> None:
-        if self.emulator.server is None:
-            await self.emulator.start()  # its port is kept: clients and proxy find it again
-
-    def pause(self) -> None:
-        raise Unsupported("moto runs as a thread inside isolde: it cannot be paused")
-
-    def resume(self) -> None:
-        return None
+def managed(store: Store, fault: str) -> Managed:
+    if not isinstance(store, Managed):
+        raise Unsupported(f"store {store.name!r} runs no process isolde manages ({fault} needs "
+                          "a store that starts its own server)")
+    return store
 
 
-def managed_emulator(store: Any) -> str:
-    """The emulator a store starts itself ("" when it has none: a cloud or external endpoint)."""
-    return str(getattr(store, "emulator_name", "") or "")
-
-
-def process_control(store: Any) -> ProcessControl | None:
-    pc = getattr(store, "process_control", None)
-    if pc is not None:
-        return pc
-    emu = getattr(store, "emulator", None)
-    if emu is not None and getattr(emu, "name", "") == "moto":
-        return MotoControl(emu)
-    return None
-
-
-def _control(store: Any) -> ProcessControl:
-    pc = process_control(store)
+def _control(store: Managed) -> ProcessControl:
+    pc = store.process_control
     if pc is None:
-        raise RuntimeError(f"store {store.name!r} has no process running (set up?)")
+        raise RuntimeError(f"store {store.process_name!r} has no process running (set up?)")
     return pc
 
 
@@ -79,20 +37,15 @@ class Kill:
 
     name = "kill"
 
-    def __init__(self, store: Any, options: NemesisOptions) -> None:
-        if not managed_emulator(store):
-            raise Unsupported(f"store {store.name!r} runs no process isolde manages "
-                              "(kill needs a managed emulator: dynamodb-local, dynalite, moto)")
-        self.store = store
+    def __init__(self, store: Store, options: NemesisOptions) -> None:
+        self.store = managed(store, "kill")
         self.killed = False
 
     async def start(self, rng: random.Random) -> Any:
         pc = _control(self.store)
-        await asyncio.to_thread(pc.kill)  # reaping (or moto's shutdown) blocks briefly
+        await asyncio.to_thread(pc.kill)  # reaping (or an in-process server's shutdown) blocks
         self.killed = True
-        return {"killed": [managed_emulator(self.store)],
-                "persistent": bool(getattr(getattr(self.store, "options", None),
-                                           "persistent", False))}
+        return {"killed": [self.store.process_name], "persistent": pc.persistent}
 
     async def stop(self) -> Any:
         if not self.killed:
@@ -100,17 +53,13 @@ class Kill:
         pc = _control(self.store)
         await pc.restart()
         self.killed = False
-        after = getattr(self.store, "after_restart", None)
-        if after is not None:  # e.g. recreate the table an in-memory emulator lost
-            res = after()
-            if inspect.isawaitable(res):
-                await res
-        return {"restarted": [managed_emulator(self.store)]}
+        await self.store.after_restart()  # e.g. recreate the table an in-memory server lost
+        return {"restarted": [self.store.process_name]}
 
     def heal_now(self) -> None:
         # A process cannot be restarted synchronously; the store's teardown stops it anyway.
         if self.killed:
-            log.warning("%s left killed at teardown", managed_emulator(self.store))
+            log.warning("%s left killed at teardown", self.store.process_name)
 
 
 class Pause(BaseFault):
@@ -118,27 +67,24 @@ class Pause(BaseFault):
 
     name = "pause"
 
-    def __init__(self, store: Any, options: NemesisOptions) -> None:
-        emu = managed_emulator(store)
-        if not emu:
-            raise Unsupported(f"store {store.name!r} runs no process isolde manages "
-                              "(pause needs a managed emulator: dynamodb-local, dynalite)")
-        if emu == "moto":
-            raise Unsupported("moto runs as a thread inside isolde: it cannot be paused")
-        self.store = store
+    def __init__(self, store: Store, options: NemesisOptions) -> None:
+        self.store = managed(store, "pause")
+        if not self.store.pausable:
+            raise Unsupported(f"{self.store.process_name} runs inside isolde: it cannot be "
+                              "paused")
         self.paused = False
 
     async def start(self, rng: random.Random) -> Any:
         _control(self.store).pause()
         self.paused = True
-        return {"paused": [managed_emulator(self.store)]}
+        return {"paused": [self.store.process_name]}
 
     def stop_value(self) -> Any:
-        return {"resumed": [managed_emulator(self.store)]}
+        return {"resumed": [self.store.process_name]}
 
     def heal_now(self) -> None:
         if self.paused:
-            pc = process_control(self.store)
+            pc = self.store.process_control
             if pc is not None:
                 pc.resume()
             self.paused = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..harness import Store
 from ._base import Fault, NemesisOptions, Unsupported
 from ._client import CLIENT_FAULTS
 from ._network import PROXY_FAULTS, NftablesPartition
@@ -11,12 +12,12 @@ from ._process import Kill, Pause
 
 NOT_REMOTE = {
     "lag-spike": "replication lag spikes are for the embedded store (memory)",
-    "clock-skew": "clock skew is for the embedded store with --writers lww (a DynamoDB store "
-                  "stamps nothing with a client clock)",
+    "clock-skew": "clock skew is for the embedded store with --writers lww (a store reached "
+                  "over the network stamps nothing with isolde's clock)",
 }
 
 
-def remote_fault(name: str, store: Any, options: NemesisOptions,
+def remote_fault(name: str, store: Store, options: NemesisOptions,
                  shared: dict[str, Any]) -> Fault:
     """The fault ``name`` bound to ``store``; Unsupported (with the reason) if it cannot be."""
     if name == "kill":

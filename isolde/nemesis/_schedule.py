@@ -15,15 +15,19 @@ import asyncio
 import contextlib
 import logging
 import random
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .._errors import UsageError
 from ..histories import NEMESIS, Op
 from ._base import FAULT_NAMES, Fault, NemesisOptions, Unsupported
 
+if TYPE_CHECKING:  # the harness imports the nemesis: the name only, for annotations
+    from ..harness import Store
+
 log = logging.getLogger("isolde.nemesis")
 
 
+@runtime_checkable
 class Resource(Protocol):
     """Something faults share that lives for the run (e.g. the fault proxy)."""
 
@@ -139,7 +143,7 @@ async def _recorded(rec: _Recorder, f: str, action: Any) -> bool:
 
 
 # --- building a nemesis for a store -------------------------------------------------------------
-def _fault_for(name: str, store: Any, options: NemesisOptions, shared: dict[str, Any]) -> Fault:
+def _fault_for(name: str, store: Store, options: NemesisOptions, shared: dict[str, Any]) -> Fault:
     from ._embedded import embedded, embedded_fault
 
     mem = embedded(store)
@@ -150,7 +154,7 @@ def _fault_for(name: str, store: Any, options: NemesisOptions, shared: dict[str,
     return remote_fault(name, store, options, shared)
 
 
-def supported_faults(store: Any, options: NemesisOptions | None = None) -> list[str]:
+def supported_faults(store: Store, options: NemesisOptions | None = None) -> list[str]:
     """The fault names ``store`` can take."""
     out = []
     for name in FAULT_NAMES:
@@ -162,7 +166,7 @@ def supported_faults(store: Any, options: NemesisOptions | None = None) -> list[
     return out
 
 
-def make_nemesis(names: tuple[str, ...] | list[str], store: Any,
+def make_nemesis(names: tuple[str, ...] | list[str], store: Store,
                  options: NemesisOptions) -> Nemesis:
     """A nemesis running ``names`` against ``store``; refuses, in one line, a fault the store
     cannot take (UsageError, exit 254) and names the ones it can."""
@@ -180,5 +184,5 @@ def make_nemesis(names: tuple[str, ...] | list[str], store: Any,
             can = ", ".join(supported_faults(store, options)) or "none"
             raise UsageError(f"store {store.name!r} cannot take fault {name!r}: {e} "
                              f"(it supports: {can})") from None
-    resources = [r for r in shared.values() if hasattr(r, "setup")]
+    resources = [r for r in shared.values() if isinstance(r, Resource)]
     return Nemesis(faults, options, resources)

@@ -64,10 +64,6 @@ class WindowIndex:
         i = bisect.bisect_right(self.starts, t) - 1
         return i >= 0 and t <= self.ends[i]
 
-    def overlaps(self, a: int, b: int) -> bool:
-        """Whether [a, b] intersects a window."""
-        i = bisect.bisect_right(self.starts, b) - 1
-        return i >= 0 and self.ends[i] >= a
 
 
 def fault_summary(history: History) -> dict[str, Any] | None:

@@ -64,13 +64,16 @@ def isolde_run(store: str = "memory", workload: str = "register",
     run`` options (e.g. ``["--concurrency", "5"]``)."""
     from ..cli import scenario_from_argv
 
-    argv = ["--store", "app" if app is not None else store, "--workload", workload,
+    # An app is no registered store: its command line is read as the memory store's (none of
+    # whose flags are given), then the scenario names the app.
+    argv = ["--store", "memory" if app is not None else store, "--workload", workload,
             "--time-limit", str(time_limit),
             "--seed", str(seed), *args]
     if nemesis:
         argv += ["--nemesis", ",".join(nemesis)]
-    # An app is no named store, so it skips the checks of store names and store options.
     scenario = scenario_from_argv(argv, preflight=app is None)
+    if app is not None:
+        scenario = dataclasses.replace(scenario, store="app", store_options={})
     scenario = dataclasses.replace(
         scenario, store_dir=store_dir or Path(tempfile.mkdtemp(prefix="isolde-runs-")))
     outcome = run_scenario(scenario, store=AppStore(app) if app is not None else None)

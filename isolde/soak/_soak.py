@@ -15,6 +15,7 @@ from typing import Any
 
 from ..checkers import CheckConfig, refuse_unjudgeable
 from ..harness import (
+    RunDirAware,
     RunLimits,
     Runner,
     Scenario,
@@ -86,9 +87,8 @@ class Soak:
         checks = [asyncio.create_task(self._check(pool, i)) for i in to_check]
         checks += [asyncio.create_task(self._on_anomaly(i)) for i, e in
                    self.state.segments.items() if e.get("valid") is False and "on_anomaly" not in e]
-        attach = getattr(self.store, "attach_run_dir", None)
-        if attach is not None:  # stores that start processes keep their logs in the run
-            attach(self.plan.run_dir)
+        if isinstance(self.store, RunDirAware):  # stores that start processes keep logs there
+            self.store.attach_run_dir(self.plan.run_dir)
         await self.store.setup()
         try:
             # Set up once (a fault proxy stays in front of the store for the whole soak); each
@@ -124,7 +124,7 @@ class Soak:
         self.state.save()
         # A resumed soak's store may have lost its state with the killed process: the setup
         # ops (the bank's balances) run again in the first segment each process records.
-        setup = getattr(workload, "setup_generator", lambda: None)() if first else None
+        setup = workload.setup_generator() if first else None
         runner = Runner(
             store=self.store, generator=build_generator(s, workload.generator()),
             final=workload.final_generator(), setup=setup,
@@ -141,7 +141,8 @@ class Soak:
 
     def _config(self, index: int) -> CheckConfig:
         s = self.plan.scenario
-        return check_config(s, segment_workload(s, index), self.plan.segment_dir(index))
+        return check_config(s, segment_workload(s, index), self.plan.segment_dir(index),
+                            self.store)
 
     async def _check(self, pool: ProcessPoolExecutor, index: int) -> None:
         loop = asyncio.get_running_loop()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._errors import UsageError
+from .._plugins import Registry, named
 from ..harness._generators import Generator
+from ..harness._options import build
 
 
 @dataclass(frozen=True)
@@ -35,28 +37,45 @@ class Workload(Protocol):
     op_kind: str  # the kind of ops it produces (isolde.checkers.KINDS), so a checker
     # that cannot judge them is refused before the run
 
+    def setup_generator(self) -> Generator | None:
+        """Ops one worker runs before the load (e.g. the bank's initial balances); the runner
+        waits for them to complete. None: nothing to set up."""
+        ...
+
     def generator(self) -> Generator: ...
 
     def final_generator(self) -> Generator | None: ...
 
     def checker_options(self) -> dict[str, Any]: ...
 
-    # Optional: ``setup_generator() -> Generator | None``, ops run by one worker before the
-    # load (e.g. the bank's initial balances); the runner waits for them to complete.
+
+COMMON = frozenset({"keys", "ops_per_key", "read_consistency"})
 
 
-WORKLOADS: dict[str, str] = {
-    "register": "isolde.workloads.register:RegisterWorkload",
-    "causal": "isolde.workloads.causal:CausalWorkload",
-    "list-append": "isolde.workloads.list_append:ListAppendWorkload",
-    "bank": "isolde.workloads.bank:BankWorkload",
-    "rw-register": "isolde.workloads.list_append:RwRegisterWorkload",
-}
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """A workload plugin (entry point group ``isolde.workloads``): its name, a one-line summary,
+    ``make(options)`` building it, and ``options``: a dataclass whose
+    :func:`isolde.harness.option` fields are its own ``isolde run`` flags (their values reach
+    the workload as ``WorkloadOptions.options``, by field name). ``reads``: which of the common
+    options (``keys``, ``ops_per_key``, ``read_consistency``) it uses -- the others are refused
+    on its command line; ``needs``: the store capabilities its ops need."""
+
+    name: str
+    summary: str
+    make: Callable[[WorkloadOptions], Workload]
+    options: type | None = None
+    reads: frozenset[str] = COMMON
+    needs: frozenset[str] = frozenset()
+
+
+WORKLOADS: Registry[WorkloadSpec] = Registry("isolde.workloads", "workload",
+                                             named(WorkloadSpec, "isolde.workloads.WorkloadSpec"))
 
 
 def make_workload(name: str, options: WorkloadOptions) -> Workload:
-    target = WORKLOADS.get(name)
-    if target is None:
-        raise UsageError(f"unknown workload {name!r} (known: {', '.join(sorted(WORKLOADS))})")
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)(options)
+    spec = WORKLOADS.get_or_refuse(name)
+    if spec.options is not None:  # its own options, checked (and defaulted) by its dataclass
+        typed: Any = build(spec.options, options.options, f"workload {name!r}")
+        options = dataclasses.replace(options, options=dataclasses.asdict(typed))
+    return spec.make(options)

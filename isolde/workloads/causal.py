@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .._errors import UsageError
 from ..harness._generators import Context, EachWorker, FnGen, Generator, OpSpec
-from ..harness.stores._replicated import READ_MODES
-from ._base import WorkloadOptions
+from ..harness._store import MIXED, READ_MODES, check_read_consistency
+from ._base import WorkloadOptions, WorkloadSpec
 
-MIXED = "mixed"
 RECENT = 8  # readers pick among the last few pairs written
 
 
@@ -37,11 +35,7 @@ class CausalWorkload:
 
     def __init__(self, options: WorkloadOptions) -> None:
         self.options = options
-        rc = options.read_consistency
-        if rc != MIXED and rc not in READ_MODES:
-            raise UsageError(
-                f"unknown --read-consistency {rc!r} (known: {', '.join((*READ_MODES, MIXED))})"
-            )
+        rc = check_read_consistency(options.read_consistency)
         # Weak reads are judged by the promise of their mode; the old judgement of the whole
         # history is one --checker away.
         self.checkers: tuple[str, ...] = (
@@ -82,6 +76,9 @@ class CausalWorkload:
 
         return FnGen(op)
 
+    def setup_generator(self) -> Generator | None:
+        return None
+
     def generator(self) -> Generator:
         return EachWorker(self._role)
 
@@ -90,3 +87,8 @@ class CausalWorkload:
 
     def checker_options(self) -> dict[str, Any]:
         return {}
+
+
+SPEC = WorkloadSpec("causal", "a picture, then a comment on it: effects without their causes",
+                    CausalWorkload, reads=frozenset({"read_consistency"}),
+                    needs=CausalWorkload.needs)

@@ -11,6 +11,7 @@ stay short. After the load, final reads read every key the run touched.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..harness._generators import (
@@ -22,10 +23,18 @@ from ..harness._generators import (
     OpSpec,
     exponential_index,
 )
-from ._base import WorkloadOptions
+from ..harness._options import at_most, option, positive_int
+from ._base import WorkloadOptions, WorkloadSpec
 
 MAX_TXN_LEN = 5
 READS_PER_FINAL_TXN = 5
+
+
+@dataclass(frozen=True)
+class TxnOptions:
+    max_writes_per_key: int = option(32, "writes to a key before it retires", parse=positive_int)
+    max_txn_length: int = option(4, f"micro-ops per transaction, at most {MAX_TXN_LEN}",
+                                 parse=at_most(MAX_TXN_LEN))
 
 
 class ListAppendWorkload:
@@ -69,6 +78,9 @@ class ListAppendWorkload:
                 mops.append([self.write, k, self._append(k)])
         return OpSpec("txn", mops)
 
+    def setup_generator(self) -> Generator | None:
+        return None
+
     def generator(self) -> Generator:
         return FnGen(self.txn)
 
@@ -96,3 +108,11 @@ class RwRegisterWorkload(ListAppendWorkload):
     op_kind = "rw-register"
     checkers: tuple[str, ...] = ("rw-register", "stats")
     write = "w"
+
+
+LIST_APPEND = WorkloadSpec("list-append", "Elle's list-append transactions (needs txn)",
+                           ListAppendWorkload, TxnOptions, reads=frozenset({"keys"}),
+                           needs=ListAppendWorkload.needs)
+RW_REGISTER = WorkloadSpec("rw-register", "register transactions with unique writes (needs txn)",
+                           RwRegisterWorkload, TxnOptions, reads=frozenset({"keys"}),
+                           needs=RwRegisterWorkload.needs)

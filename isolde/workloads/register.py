@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import UsageError
 from ..harness._generators import Context, FnGen, Generator, Independent, OpSpec
-from ..harness.stores._replicated import READ_MODES
-from ._base import WorkloadOptions
-
-MIXED = "mixed"
+from ..harness._store import MIXED, READ_MODES, check_read_consistency
+from ._base import WorkloadOptions, WorkloadSpec
 
 
 class RegisterWorkload:
@@ -24,11 +21,7 @@ class RegisterWorkload:
 
     def __init__(self, options: WorkloadOptions) -> None:
         self.options = options
-        rc = options.read_consistency
-        if rc != MIXED and rc not in READ_MODES:
-            raise UsageError(
-                f"unknown --read-consistency {rc!r} (known: {', '.join((*READ_MODES, MIXED))})"
-            )
+        rc = check_read_consistency(options.read_consistency)
         # Weak reads are judged by the promise of their mode; the old judgement of the whole
         # history is one --checker away.
         self.checkers: tuple[str, ...] = (
@@ -56,6 +49,9 @@ class RegisterWorkload:
 
         return FnGen(op)
 
+    def setup_generator(self) -> Generator | None:
+        return None
+
     def generator(self) -> Generator:
         self.independent = Independent(self._key_gen, self.options.keys, self.options.ops_per_key,
                                        self.options.first_key)
@@ -66,3 +62,7 @@ class RegisterWorkload:
 
     def checker_options(self) -> dict[str, Any]:
         return {"model": "multi-register"}
+
+
+SPEC = WorkloadSpec("register", "read / write / compare-and-set on independent keys",
+                    RegisterWorkload, needs=RegisterWorkload.needs)

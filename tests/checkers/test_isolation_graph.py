@@ -11,25 +11,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isolde.checkers.isolation import (
+from isolde.checkers.isolation._anomaly import (
     PROCESS,
     REALTIME,
     RW,
     RW_PROCESS,
     RW_REALTIME,
     RWISH,
-    SPECS,
     WR,
     WW,
-    Budget,
-    Graph,
-    classify,
-    components,
-    find_cycle,
-    scipy_labels,
-    tarjan,
+    Step,
 )
-from isolde.checkers.isolation._cycles import satisfies
+from isolde.checkers.isolation._cycles import (
+    SPECS,
+    Budget,
+    BudgetExceeded,
+    classify,
+    find_cycle,
+    satisfies,
+)
+from isolde.checkers.isolation._graph import Graph
+from isolde.checkers.isolation._scc import components, scipy_labels, tarjan
 
 KINDS = [WW, WR, RW, PROCESS, REALTIME, RW_PROCESS, RW_REALTIME]
 
@@ -121,7 +123,6 @@ def test_cycle_search_matches_brute_force(seed: int, n: int, m: int) -> None:
 
 
 def test_classify_names() -> None:
-    from isolde.checkers.isolation import Step
 
     assert classify([Step(0, 1, WW), Step(1, 0, WW)]) == "G0"
     assert classify([Step(0, 1, WW), Step(1, 0, WR)]) == "G1c"
@@ -135,7 +136,6 @@ def test_classify_names() -> None:
 
 @pytest.mark.parametrize("steps", [1, 3])
 def test_budget_runs_out(steps: int) -> None:
-    from isolde.checkers.isolation import BudgetExceeded
 
     g = Graph(6)
     for i in range(6):

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from isolde.harness.emulators import DYNALITE, DYNAMODB_LOCAL, EmulatorSpec, ProcessEmulator
+from isolde.harness.emulators import EmulatorSpec, ProcessEmulator
+from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
 def _install(spec: EmulatorSpec) -> None:

@@ -73,15 +73,37 @@ def test_a_store_without_transactions_is_skipped_not_failed() -> None:
 
 
 class _LeavesAProcess(MemoryStore):
-    """Starts a process in setup and 'forgets' to stop it."""
+    """Starts a process in setup and 'forgets' to stop it (a Managed store, whose process
+    control is itself)."""
+
+    process_name = "sleeper"
+    pausable = False
+    persistent = False
 
     async def setup(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-        self.process_control = self  # exposes ``pid`` like a managed process
+
+    @property
+    def process_control(self) -> Any:
+        return self
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None: ...
+
+    async def restart(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    async def after_restart(self) -> None: ...
 
 
 def test_leftover_processes_are_reported() -> None:

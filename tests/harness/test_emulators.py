@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from isolde import UsageError
 from isolde.harness.emulators import (
-    DYNALITE,
-    DYNAMODB_LOCAL,
     EmulatorError,
     ManagedProcess,
     cache_dir,
@@ -21,6 +20,7 @@ from isolde.harness.emulators import (
     make_emulator,
     port_open,
 )
+from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
 def http_server(port: int) -> list[str]:
@@ -144,7 +144,7 @@ def test_real_emulators_start_and_stop(name: str, request: pytest.FixtureRequest
 
 
 def test_unknown_or_non_persistent_emulators_are_refused() -> None:
-    with pytest.raises(EmulatorError, match="unknown emulator"):
+    with pytest.raises(UsageError, match="unknown emulator"):
         make_emulator("cassandra")
     with pytest.raises(EmulatorError, match="no persistent mode"):
         make_emulator("moto", persistent=True)

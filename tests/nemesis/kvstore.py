@@ -65,9 +65,19 @@ def free_port() -> int:
 
 
 class KVProcess:
+    persistent = False
+
     def __init__(self) -> None:
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     async def start(self) -> None:
         # As a module from the repository root, so it imports this checkout's isolde.
@@ -109,7 +119,8 @@ class KVProcess:
 # --- the store ---------------------------------------------------------------------------------
 class KVStore:
     name = "kv-test"
-    emulator_name = "kv"
+    process_name = "kv"
+    pausable = True
     capabilities = frozenset({"register", "cas"})
 
     def __init__(self) -> None:
@@ -126,6 +137,9 @@ class KVStore:
 
     def set_client_endpoint(self, host: str, port: int) -> None:
         self.client_endpoint = (host, port)
+
+    async def after_restart(self) -> None:
+        return None  # nothing to restore: the server keeps nothing
 
     async def setup(self) -> None:
         await self.kv.start()
@@ -170,7 +184,11 @@ class KVClient:
         out = json.loads(reply.split(b"\r\n\r\n", 1)[1])
         if op.f == "read":
             return op.complete("ok", [k, out["v"]])
-        return op.complete("ok" if out["ok"] else "fail", op.value)
+        if out["ok"]:
+            return op.complete("ok", op.value)
+        # Only a CAS is refused, and only when its compare did not hold: say so, as the
+        # linearizability checker reads a failed CAS as evidence only then.
+        return op.complete("fail", op.value, error="precondition-failed")
 
 
 if __name__ == "__main__":

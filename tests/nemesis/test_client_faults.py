@@ -1,4 +1,5 @@
-"""Client-path faults through aiobotocore's event hooks, against moto on loopback."""
+"""Client-path faults through aiobotocore's event hooks (the DynamoDB stores' client-fault
+hook), against moto on loopback."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from isolde.harness import CancelledAfterSend, ClientFaults, ClientTimeout
+from isolde.harness.stores.dynamodb._faults import attach, new_client_faults
 from isolde.nemesis import NemesisOptions, make_nemesis
-from isolde.nemesis._client import CancelledAfterSend, ClientFaults, ClientTimeout
 
 pytest.importorskip("aiobotocore")
 moto_server = pytest.importorskip("moto.server")
@@ -37,7 +39,7 @@ async def ddb(port: int, faults: ClientFaults) -> AsyncIterator[Any]:
         "dynamodb", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
         aws_access_key_id="isolde", aws_secret_access_key="isolde", config=cfg,
     ) as client:
-        faults.attach(client)
+        attach(faults, client)
         tables = (await client.list_tables())["TableNames"]
         if "isolde-nem" not in tables:
             await client.create_table(
@@ -61,7 +63,7 @@ def test_throttle_is_injected_without_sending_and_retries_absorb_it(moto_port: i
     from botocore.exceptions import ClientError
 
     async def go() -> None:
-        faults = ClientFaults(seed=1)
+        faults = new_client_faults(1)
         async with ddb(moto_port, faults) as client:
             faults.throttle_p = 1.0
             with pytest.raises(ClientError) as e:
@@ -89,7 +91,7 @@ def test_throttle_is_injected_without_sending_and_retries_absorb_it(moto_port: i
 
 def test_short_timeout_and_cancel_after_send_raise_timeout_errors(moto_port: int) -> None:
     async def go() -> None:
-        faults = ClientFaults(seed=2)
+        faults = new_client_faults(2)
         async with ddb(moto_port, faults) as client:
             faults.timeout_s = 0.0005
             with pytest.raises(ClientTimeout):
@@ -108,7 +110,7 @@ def test_short_timeout_and_cancel_after_send_raise_timeout_errors(moto_port: int
 
 def test_outer_cancellation_is_not_mistaken_for_an_injected_one(moto_port: int) -> None:
     async def go() -> None:
-        faults = ClientFaults(seed=3)
+        faults = new_client_faults(3)
         async with ddb(moto_port, faults) as client:
             faults.cancel_p = 1.0
             faults.cancel_delay_s = 10.0  # ours would come far too late

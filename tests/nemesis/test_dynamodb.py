@@ -10,7 +10,7 @@ import pytest
 
 from isolde.checkers import CheckConfig
 from isolde.harness import Scenario, run_scenario
-from isolde.harness.emulators import DYNALITE, DYNAMODB_LOCAL
+from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 from isolde.nemesis import fault_windows
 
 from ..harness.conftest import _install

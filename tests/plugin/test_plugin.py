@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from isolde.harness.emulators import EmulatorError, get_spec
+from isolde.harness.emulators import EmulatorError
+from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL
 from isolde.plugin import Refused, RunResult, isolde_run
 
 from ..conftest import ROOT
@@ -101,7 +102,7 @@ def test_plugin_is_off_unless_used(tmp_path: Path) -> None:
 @pytest.fixture
 def dynamodb_local_installed() -> None:
     try:
-        get_spec("dynamodb-local").require_installed()
+        DYNAMODB_LOCAL.require_installed()
     except EmulatorError as e:
         pytest.skip(f"DynamoDB Local not installed: {e}")
 

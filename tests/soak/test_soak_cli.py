@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from isolde.harness.emulators import EmulatorError, get_spec
+from isolde.harness.emulators import EmulatorError
+from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL
 from isolde.histories import read_jsonl
 
 from ..conftest import ROOT, run_cli
@@ -149,7 +150,7 @@ def test_soak_on_dynamodb_local_keeps_one_fault_proxy(tmp_path: Path) -> None:
     """The proxy is set up once for the soak: segments after the first still reach the store
     through it (and each segment draws its own fault schedule)."""
     try:
-        get_spec("dynamodb-local").require_installed()
+        DYNAMODB_LOCAL.require_installed()
     except EmulatorError as e:
         pytest.skip(f"DynamoDB Local not installed: {e}")
     r = run_cli("soak", "--store", "dynamodb-local", "--time-limit", "6", "--segment", "3",

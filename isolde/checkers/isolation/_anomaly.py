@@ -18,10 +18,6 @@ KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realt
               RW_PROCESS: "rw-process", RW_REALTIME: "rw-realtime"}
 
 
-def kind_names(mask: int) -> list[str]:
-    return [name for bit, name in KIND_NAMES.items() if mask & bit]
-
-
 @dataclass(frozen=True)
 class Step:
     """One edge of a cycle: ``a`` must precede ``b`` because of ``kind`` (a single bit)."""

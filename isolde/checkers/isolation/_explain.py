@@ -43,11 +43,12 @@ class Namer:
         return self.names[t]
 
     def legend(self) -> str:
-        return ", ".join(f"{n} = op {self.txns.op_index(t)}" for t, n in self.names.items())
+        cite = self.txns.cite
+        return ", ".join(f"{n} = {cite(self.txns.op_index(t))}" for t, n in self.names.items())
 
 
-def order_clause(step: Step, name: Callable[[int], str], txns: Txns,
-                 history: History) -> tuple[str, dict[str, Any]] | None:
+def order_clause(step: Step, name: Callable[[int], str],
+                 txns: Txns) -> tuple[str, dict[str, Any]] | None:
     """The explanation of a process or realtime edge (the same for every datatype)."""
     a, b = step.a, step.b
     if step.kind == PROCESS:
@@ -55,7 +56,8 @@ def order_clause(step: Step, name: Callable[[int], str], txns: Txns,
         return (f"process {p} executed {name(a)} before {name(b)}", {"process": p})
     if step.kind == REALTIME:
         ca, ib = txns.complete[a], txns.invoke[b]
-        return (f"{name(a)} completed (op {ca}) before {name(b)} was invoked (op {ib})",
+        return (f"{name(a)} completed ({txns.cite(ca)}) before {name(b)} was invoked "
+                f"({txns.cite(ib)})",
                 {"completed": ca, "invoked": ib})
     return None
 
@@ -67,7 +69,7 @@ def render_cycle(f: Found, txns: Txns, history: History, explain: EdgeExplainer)
     clauses: list[str] = []
     edges: list[dict[str, Any]] = []
     for i, s in enumerate(f.steps):
-        got = explain(s, name) or order_clause(s, name, txns, history)
+        got = explain(s, name) or order_clause(s, name, txns)
         if got is None:  # every edge was added for a reason; say so rather than crash if the
             # explainer cannot reconstruct it (tests assert this never happens)
             got = (f"of an inferred {KIND_NAMES[s.kind]} dependency", {"unexplained": True})

@@ -23,7 +23,7 @@ Two reductions keep the search small without losing completeness:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,9 +83,9 @@ class Search:
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
                  memory_limit: int | None = None, explain: bool = False,
-                 rss_cap: int | None = None) -> None:
+                 rss_cap: int | None = None, key: Hashable = None) -> None:
         """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
-        RSS now + ``memory_limit``)."""
+        RSS now + ``memory_limit``); ``key``: the partition's, for its initial state."""
         self.n = n = len(ops)
         # Collecting the failure's states and prefix copies the stack at every frontier: cheap
         # for small partitions, so done at once; for large ones only in a second search once
@@ -142,7 +142,8 @@ class Search:
             rss_cap = rss_bytes() + memory_limit
         self.rss_cap = rss_cap
         # The search's own state, kept between runs.
-        self.state: State = model.init()
+        self.key = key
+        self.state: State = model.initial(key)
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
         self.stack: list[tuple[int, State, Sequence[State], int]] = []
@@ -152,6 +153,7 @@ class Search:
         # linearized at once, see above), then the others.
         self.reads_first = True
         self.frontier = 0
+        self.explained_at = 0  # the frontier the states and prefix below are for
         self.frontier_states: list[tuple[State, list[int]]] = []
         self.prefix: list[int] = []
         self.best: list[int] = []  # its first `low` entries are always the stack's bottom
@@ -163,12 +165,19 @@ class Search:
         configurations (then "unknown" with reason ``configurations``; call again to go on)."""
         if self.done is not None:
             return self.done
+        return self._finish(self._walk(*self._cache_cap(max_configurations)))
+
+    def _cache_cap(self, max_configurations: int | None) -> tuple[int | None, str]:
+        """How many configurations may be cached in this run, and what running out means."""
         max_entries = self.memory_entries
         if max_configurations is not None and (max_entries is None
                                                or max_configurations < max_entries):
-            max_entries, cap_reason = max_configurations, "configurations"
-        else:
-            cap_reason = "memory limit"
+            return max_configurations, "configurations"
+        return max_entries, "memory limit"
+
+    def _walk(self, max_entries: int | None, cap_reason: str) -> SearchResult:
+        """The search loop (hot: everything it touches is a local), from where the last run
+        stopped to an answer or a budget; the position is saved for the next run."""
         deadline, rss_cap = self.deadline, self.rss_cap
         nxt, prv, kind, op_of = self.nxt, self.prv, self.kind, self.op_of
         ret, bit, fn, prereq = self.ret, self.bit, self.fn, self.prereq
@@ -185,7 +194,7 @@ class Search:
         push = stack.append
         countdown = _CHECK_EVERY
         nexts: Sequence[State] = ()
-        out: SearchResult | None = None
+        out: SearchResult
 
         while True:
             countdown -= 1
@@ -195,8 +204,7 @@ class Search:
                                       cap_reason)
                 if reason:
                     if len(stack) > best_len:
-                        del best[low:]
-                        best.extend(op_of[s[0]] for s in stack[low:])
+                        _extend(best, low, stack, op_of)
                     out = SearchResult("unknown", len(cache), longest=list(best),
                                        reason=reason)
                     break
@@ -241,20 +249,14 @@ class Search:
                 push((entry, state, nexts, idx))
                 state = key[1]
                 lin = nl
-                # lift the call and its return out of the list
-                p, q = prv[entry], nxt[entry]
-                nxt[p] = q
-                prv[q] = p
                 r = ret[entry]
-                p, q = prv[r], nxt[r]
-                nxt[p] = q
-                prv[q] = p
+                _lift(nxt, prv, entry, r)
                 if k == _READ:
                     # Same state: the reads before this one were found illegal in it, so the
                     # first pass goes on from here (its successor, or its return's).
                     entry = nxt[entry]
                     if entry == r:
-                        entry = q
+                        entry = nxt[r]
                 else:
                     entry = nxt[0]
                     reads_first = True
@@ -266,20 +268,13 @@ class Search:
                         continue
                     # The first remaining return: every op returning before it is linearized.
                     if entry >= frontier:
-                        if entry > frontier:
-                            frontier = entry
-                            if explain:
-                                self.frontier_states = []
-                                self.prefix = [op_of[s[0]] for s in stack]
-                        fs = self.frontier_states
-                        if explain and len(fs) <= _KEEP_STATES and all(state != f[0]
-                                                                        for f in fs):
-                            fs.append((state, [op_of[s[0]] for s in stack]))
+                        frontier = entry
+                        if explain:
+                            self._explain_frontier(entry, state, stack)
                     if len(stack) > best_len:
                         # Copy only what changed since the last copy (amortised O(1)).
                         best_len = len(stack)
-                        del best[low:]
-                        best.extend(op_of[s[0]] for s in stack[low:])
+                        _extend(best, low, stack, op_of)
                         low = best_len
                 if not stack:
                     out = SearchResult(False, len(cache), fail_op=op_of[frontier],
@@ -291,12 +286,7 @@ class Search:
                 if len(stack) < low:
                     low = len(stack)
                 lin ^= bit[e]
-                # unlift in reverse order of lifting
-                r = ret[e]
-                nxt[prv[r]] = r
-                prv[nxt[r]] = r
-                nxt[prv[e]] = e
-                prv[nxt[e]] = e
+                _unlift(nxt, prv, e, ret[e])
                 if kind[e] == _READ:
                     entry = back  # linearizing it here was as good as any later: go further
                 elif idx + 1 < len(nexts):
@@ -309,9 +299,27 @@ class Search:
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
         self.reads_first = reads_first
         self.frontier, self.low = frontier, low
-        if out.valid is False and not explain:
-            again = Search(self.model, self.ops, deadline, self.memory_limit, True,
-                           rss_cap).run()
+        return out
+
+    def _explain_frontier(self, entry: int, state: State,
+                          stack: list[tuple[int, State, Sequence[State], int]]) -> None:
+        """At the frontier (the first remaining return, as far as the search got): keep the
+        prefix that reached it and the distinct states possible there, for the explanation."""
+        op_of = self.op_of
+        if entry > self.explained_at:  # a new frontier: what was kept is for an earlier one
+            self.explained_at = entry
+            self.frontier_states = []
+            self.prefix = [op_of[s[0]] for s in stack]
+        fs = self.frontier_states
+        if len(fs) <= _KEEP_STATES and all(state != f[0] for f in fs):
+            fs.append((state, [op_of[s[0]] for s in stack]))
+
+    def _finish(self, out: SearchResult) -> SearchResult:
+        """An invalid verdict found without explanations is searched again collecting them;
+        a final answer is kept (and the cache freed)."""
+        if out.valid is False and not self.explain:
+            again = Search(self.model, self.ops, self.deadline, self.memory_limit, True,
+                           self.rss_cap, self.key).run()
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
@@ -323,6 +331,32 @@ class Search:
 
 def _never(state: State) -> Sequence[State]:
     return ()
+
+
+def _extend(best: list[int], low: int, stack: list[tuple[int, State, Sequence[State], int]],
+            op_of: list[int]) -> None:
+    """Make ``best`` the stack's ops, copying only above ``low`` (what is below is the same)."""
+    del best[low:]
+    best.extend(op_of[s[0]] for s in stack[low:])
+
+
+def _lift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
+    """Unlink an op's call and return events from the list (dancing links: they keep their own
+    pointers, so :func:`_unlift` puts them back)."""
+    p, q = prv[call], nxt[call]
+    nxt[p] = q
+    prv[q] = p
+    p, q = prv[ret], nxt[ret]
+    nxt[p] = q
+    prv[q] = p
+
+
+def _unlift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
+    """Relink what :func:`_lift` unlinked, in reverse order."""
+    nxt[prv[ret]] = ret
+    prv[nxt[ret]] = ret
+    nxt[prv[call]] = call
+    prv[nxt[call]] = call
 
 
 def _over_budget(deadline: float | None, clock: Any, max_entries: int | None, entries: int,

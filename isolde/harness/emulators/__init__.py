@@ -1,28 +1,27 @@
-"""Managing real emulator processes (DynamoDB Local, moto, dynalite): install into the user
-cache, start on 127.0.0.1 with readiness checks and captured logs, signal, stop and reap."""
+"""Managing real emulator processes: install into the user cache, start on 127.0.0.1 with
+readiness checks and captured logs, signal, stop and reap. Which emulators exist is said by the
+stores (each ``StoreSpec.emulator``)."""
 
 from ._cache import cache_dir, emulators_dir
-from ._catalog import DYNALITE, DYNAMODB_LOCAL, EMULATORS, EmulatorSpec, get_spec, moto_installed
+from ._catalog import EmulatorSpec, get_recipe, recipes
+from ._install import npm_install, npm_pack_extract
 from ._process import HOST, EmulatorError, ManagedProcess, free_port, http_ready, port_open
-from ._running import Emulator, MotoEmulator, ProcessEmulator, make_emulator
+from ._running import ProcessEmulator, make_emulator
 
 __all__ = [
-    "DYNALITE",
-    "DYNAMODB_LOCAL",
-    "EMULATORS",
     "HOST",
-    "Emulator",
     "EmulatorError",
     "EmulatorSpec",
     "ManagedProcess",
-    "MotoEmulator",
     "ProcessEmulator",
     "cache_dir",
     "emulators_dir",
     "free_port",
-    "get_spec",
+    "get_recipe",
     "http_ready",
     "make_emulator",
-    "moto_installed",
+    "npm_install",
+    "npm_pack_extract",
     "port_open",
+    "recipes",
 ]

@@ -1,28 +1,32 @@
-"""The emulators isolde knows: how to install each, and the command that starts it.
+"""Emulator recipes: the common shape of an emulator installed into the user cache and run as a
+process, and the lookup of every store's recipe by name.
 
-DynamoDB Local is Amazon's jar, taken from the npm package ``amplify-dynamodb-simulator`` (its
-licence forbids redistributing it, so it is fetched at install time and never committed);
-dynalite is a Node implementation of the DynamoDB API on LevelDB; moto runs in-process (see
-:mod:`._moto`).
+Each store package declares its own recipe (``StoreSpec.emulator``); this module knows none by
+name.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from ..._errors import UsageError
 from ._cache import emulators_dir
-from ._install import npm_install, npm_pack_extract
 from ._process import EmulatorError
+
+if TYPE_CHECKING:
+    from .._plugin import EmulatorRecipe
+    from ._running import ProcessEmulator
 
 
 @dataclass(frozen=True)
 class EmulatorSpec:
-    """An installable emulator process. ``persistent``: it can keep data in a directory."""
+    """An emulator installed from a package into the user cache and run as a process.
+    ``persistent``: it can keep data in a directory. Subclasses say how to install it and the
+    command that starts it."""
 
     name: str
     package: str
@@ -40,6 +44,13 @@ class EmulatorSpec:
     def installed(self) -> bool:
         return (self.install_dir / self.marker).exists()
 
+    def status(self) -> str:
+        if not self.installed():
+            return f"not installed: isolde emulator install {self.name}"
+        if shutil.which(self.runtime) is None:
+            return f"installed in {self.install_dir}, but {self.runtime!r} is not on PATH"
+        return f"installed in {self.install_dir}"
+
     def install(self) -> Path:
         raise NotImplementedError
 
@@ -55,56 +66,30 @@ class EmulatorSpec:
     def argv(self, port: int, data_dir: Path | None) -> Sequence[str]:
         raise NotImplementedError
 
+    def paste_line(self, host: str, port: int) -> str:
+        raise NotImplementedError
 
-class DynamoDBLocalSpec(EmulatorSpec):
-    marker: ClassVar[str] = "DynamoDBLocal.jar"
-    env: ClassVar[dict[str, str]] = {"DDB_LOCAL_TELEMETRY": "0"}  # with -disableTelemetry
+    def make(self, port: int | None = None, data_dir: Path | None = None,
+             log_dir: Path | None = None, persistent: bool = False) -> ProcessEmulator:
+        from ._running import ProcessEmulator
 
-    def install(self) -> Path:
-        return npm_pack_extract(self.package, "emulator", self.install_dir, self.marker)
-
-    def argv(self, port: int, data_dir: Path | None) -> Sequence[str]:
-        d = self.install_dir
-        storage = ["-dbPath", str(data_dir)] if data_dir is not None else ["-inMemory"]
-        # No bind flag exists: it listens on all interfaces; isolde only ever connects to
-        # 127.0.0.1. -Xmx keeps two JVMs from crowding a small machine.
-        return [self.runtime, "-Xmx1g", f"-Djava.library.path={d / 'DynamoDBLocal_lib'}",
-                "-jar", str(d / "DynamoDBLocal.jar"), *storage, "-sharedDb",
-                "-disableTelemetry", "-port", str(port)]
+        return ProcessEmulator(self, port, persistent, data_dir, log_dir)
 
 
-class DynaliteSpec(EmulatorSpec):
-    marker: ClassVar[str] = "node_modules/dynalite/cli.js"
+def recipes() -> dict[str, EmulatorRecipe]:
+    """The emulator recipes of every store that loads, by emulator name."""
+    from ..stores import STORES
 
-    def install(self) -> Path:
-        return npm_install(self.package, self.install_dir, self.marker)
-
-    def argv(self, port: int, data_dir: Path | None) -> Sequence[str]:
-        storage = ["--path", str(data_dir)] if data_dir is not None else []
-        return [self.runtime, str(self.install_dir / self.marker), "--host", "127.0.0.1",
-                "--port", str(port), "--createTableMs", "0", "--deleteTableMs", "0",
-                "--updateTableMs", "0", *storage]
-
-
-DYNAMODB_LOCAL = DynamoDBLocalSpec(
-    "dynamodb-local", "amplify-dynamodb-simulator@2.9.30", "java", True,
-    "Amazon DynamoDB Local 1.25.1 (the faithful target; transactions)",
-)
-DYNALITE = DynaliteSpec(
-    "dynalite", "dynalite@4.0.0", "node", True,
-    "dynalite 4.0.0, the DynamoDB API on LevelDB (no transactions, no streams)",
-)
-EMULATORS: dict[str, EmulatorSpec] = {e.name: e for e in (DYNAMODB_LOCAL, DYNALITE)}
-MOTO_DESCRIPTION = "moto 5.2.5 in-process server (pip extra `moto`; memory only)"
+    specs, _broken = STORES.load_all()
+    out: dict[str, EmulatorRecipe] = {}
+    for spec in specs.values():
+        if spec.emulator is not None:
+            out.setdefault(spec.emulator.name, spec.emulator)
+    return out
 
 
-def moto_installed() -> bool:
-    return importlib.util.find_spec("moto") is not None
-
-
-def get_spec(name: str) -> EmulatorSpec:
-    spec = EMULATORS.get(name)
-    if spec is None:
-        known = ", ".join(sorted([*EMULATORS, "moto"]))
-        raise EmulatorError(f"unknown emulator {name!r} (known: {known})")
-    return spec
+def get_recipe(name: str) -> EmulatorRecipe:
+    found = recipes()
+    if name not in found:
+        raise UsageError(f"unknown emulator {name!r} (known: {', '.join(sorted(found))})")
+    return found[name]

@@ -1,21 +1,19 @@
 """Running emulators: start one, know its endpoint, stop it (and remove what it made).
 
 :class:`ProcessEmulator` runs an installed emulator as a :class:`ManagedProcess`, which is also
-its ``process_control`` (kill / restart / pause / resume for the nemesis). :class:`MotoEmulator`
-runs moto's server in a thread of this process, so it has no process to control.
+its ``process_control`` (kill / restart / pause / resume for the nemesis).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from ._catalog import EmulatorSpec, get_spec, moto_installed
-from ._process import HOST, EmulatorError, ManagedProcess
+from .._plugin import Emulator
+from ._catalog import EmulatorSpec, get_recipe
+from ._process import EmulatorError, ManagedProcess
 
 log = logging.getLogger("isolde.emulators")
 
@@ -79,62 +77,7 @@ class ProcessEmulator:
             self.log_dir = None
 
 
-class MotoEmulator:
-    """moto's ThreadedMotoServer on 127.0.0.1 (memory only; no process to signal)."""
-
-    name = "moto"
-    process_control = None
-    persistent = False
-
-    def __init__(self, port: int | None = None, log_dir: Path | None = None) -> None:
-        self.port = port
-        self.log_dir = log_dir
-        self.server: Any = None
-        self._handler: logging.Handler | None = None
-
-    @property
-    def endpoint(self) -> tuple[str, int] | None:
-        return (HOST, self.port) if self.server is not None and self.port else None
-
-    async def start(self) -> tuple[str, int]:
-        if self.server is not None:
-            assert self.endpoint is not None
-            return self.endpoint
-        if not moto_installed():
-            raise EmulatorError("moto is not installed: pip install 'isolde[moto]'")
-        from moto.server import ThreadedMotoServer
-
-        # werkzeug logs every request at INFO: costly, and noise. Keep its warnings in the run.
-        wz = logging.getLogger("werkzeug")
-        wz.setLevel(logging.WARNING)
-        if self.log_dir is not None:
-            self._handler = logging.FileHandler(self.log_dir / "moto.log")
-            wz.addHandler(self._handler)
-        # Port 0: the OS picks a free port at bind time, so there is no race to lose.
-        self.server = ThreadedMotoServer(ip_address=HOST, port=self.port or 0, verbose=False)
-        await asyncio.to_thread(self.server.start)
-        self.port = int(self.server.get_host_and_port()[1])
-        log.info("moto: in-process server on %s:%d", HOST, self.port)
-        return (HOST, self.port)
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            await asyncio.to_thread(self.server.stop)
-            self.server = None
-        if self._handler is not None:
-            logging.getLogger("werkzeug").removeHandler(self._handler)
-            self._handler.close()
-            self._handler = None
-
-
-Emulator = ProcessEmulator | MotoEmulator
-
-
 def make_emulator(name: str, port: int | None = None, persistent: bool = False,
                   data_dir: Path | None = None, log_dir: Path | None = None) -> Emulator:
-    """An emulator by name (not started)."""
-    if name == "moto":
-        if persistent or data_dir is not None:
-            raise EmulatorError("moto has no persistent mode")
-        return MotoEmulator(port, log_dir)
-    return ProcessEmulator(get_spec(name), port, persistent, data_dir, log_dir)
+    """An emulator by its recipe's name (not started)."""
+    return get_recipe(name).make(port, data_dir, log_dir, persistent)

@@ -24,7 +24,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-READ_MODES = ("strong", "bounded", "session", "consistent-prefix", "eventual")
 COMPACT_EVERY = 4096  # writes between compactions (each costs O(entries settled since))
 
 

@@ -10,6 +10,7 @@ store's ``isolation`` mode; :meth:`MemoryClient.apply` runs one atomically (seri
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from dataclasses import dataclass
@@ -17,43 +18,56 @@ from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
+from .._options import at_most, nonnegative_float, option, positive_float, positive_int
+from .._plugin import StoreContext, StoreSpec
+from .._store import MIXED, READ_MODES
 from ._faulty import EmbeddedFaults
 from ._lww import LWWReplicas
-from ._replicated import READ_MODES, Lag, ReplicatedLog
-from ._txn import TxnEngine, handles
+from ._replicated import Lag, ReplicatedLog
+from ._txn import ISOLATION_MODES, TxnEngine, handles
 
 WRITERS = ("primary", "lww")
+MAX_REPLICAS = 100  # a run sets them all up before its first op
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
 
 
 @dataclass
 class MemoryOptions:
-    replicas: int = 3  # the primary plus replicas-1 followers
-    lag_ms: float = 5.0
+    replicas: int = option(3, f"primary + followers, at most {MAX_REPLICAS}",
+                           parse=at_most(MAX_REPLICAS))
+    lag_ms: float = option(5.0, "mean replication lag in ms (exponential)",
+                           parse=nonnegative_float)
     lag_kind: str = "exponential"
-    latency_ms: float = 0.0  # simulated client<->store round trip, split around the effect
-    bounded_versions: int = 10
-    bounded_ms: float = 100.0
-    default_read: str = "strong"
+    # The simulated client<->store round trip, split around the effect.
+    latency_ms: float = option(0.5, "mean simulated client round trip in ms",
+                               parse=nonnegative_float)
+    bounded_versions: int = option(10, "bounded staleness: max versions behind",
+                                   parse=positive_int)
+    bounded_ms: float = option(100.0, "bounded staleness: max ms behind", parse=positive_float)
+    default_read: str = "strong"  # the read mode of an op without a ``consistency`` field
     seed: int = 0
-    isolation: str = "serializable"  # transactions: see ._txn.ISOLATION_MODES
-    writers: str = "primary"  # or "lww": every replica takes writes, last writer wins
+    isolation: str = option("serializable", "transaction isolation", choices=ISOLATION_MODES,
+                            for_needs=frozenset({"txn", "bank"}))
+    writers: str = option("primary", "primary (one writer) or lww (every replica writes, last "
+                          "writer wins)", choices=WRITERS)
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise UsageError("--replicas must be at least 1")
+        if self.default_read not in READ_MODES:
+            raise UsageError(f"unknown read consistency {self.default_read!r}")
+        if self.writers not in WRITERS:
+            raise UsageError(f"unknown --writers {self.writers!r} (known: {', '.join(WRITERS)})")
 
 
 class MemoryStore:
     """An in-process store whose guarantees are exact, so checkers can be tested against it."""
 
     name = "memory"
-    capabilities = frozenset(
-        {"register", "cas", "txn", "read-modes", "multi-key-read", "bank"}
-    )
+    capabilities = CAPABILITIES
 
     def __init__(self, options: MemoryOptions | None = None) -> None:
         self.options = o = options or MemoryOptions()
-        if o.replicas < 1:
-            raise UsageError("--replicas must be at least 1")
-        if o.default_read not in READ_MODES:
-            raise UsageError(f"unknown read consistency {o.default_read!r}")
-        self.clock_origin = time.monotonic_ns()
         self.data = ReplicatedLog(
             followers=o.replicas - 1,
             lag=Lag(o.lag_ms, o.lag_kind),
@@ -64,12 +78,15 @@ class MemoryStore:
         self.sessions: dict[Any, int] = {}  # process -> highest version seen or written
         self.txns = TxnEngine(self.data, o.isolation, self.now, self.sessions)
         self.faults = EmbeddedFaults(o.seed)  # switched by the nemesis (see ._faulty)
-        if o.writers not in WRITERS:
-            raise UsageError(f"unknown --writers {o.writers!r} (known: {', '.join(WRITERS)})")
         self.lww: LWWReplicas | None = None
         if o.writers == "lww":
             self.lww = LWWReplicas(o.replicas, Lag(o.lag_ms, o.lag_kind), o.seed)
             self.capabilities = frozenset({"register", "cas", "read-modes"})
+
+    def read_promises(self) -> dict[str, Any]:
+        """Bounded reads stay within these (the read-promises checker holds them to it)."""
+        return {"bounded_versions": self.options.bounded_versions,
+                "bounded_ms": self.options.bounded_ms}
 
     async def setup(self) -> None:
         return None
@@ -175,3 +192,23 @@ class MemoryClient:
         if pos >= 0:
             self.store.sessions[op.process] = pos
         return op.complete("ok", out)
+
+
+def _build(options: MemoryOptions, context: StoreContext) -> MemoryStore:
+    """The store for a run: the run's seed, and its read consistency as the default read."""
+    rc = context.read_consistency
+    default_read = options.default_read if rc == MIXED else rc
+    return MemoryStore(dataclasses.replace(options, seed=context.seed, default_read=default_read))
+
+
+SPEC = StoreSpec(
+    name="memory",
+    summary="embedded, in-process: replicated, five read modes, four isolation levels; the "
+            "checkers' ground truth",
+    options=MemoryOptions,
+    build=_build,
+    capabilities=CAPABILITIES,
+    read_modes=READ_MODES,
+    faults=("pause", "partition", "latency", "lost-response", "duplicate", "lag-spike",
+            "clock-skew"),
+)

@@ -10,7 +10,7 @@ Use it from a test module in a few lines::
 
 Each ``test_*`` method builds a fresh store, runs ``setup``, one group of checks, ``teardown``,
 and then checks nothing was left behind: no process it started still exists (alive or unreaped),
-and, when it started its own server (``owns_endpoint``), nothing answers at its endpoint. Checks
+and, when it started its own server (``Managed``), nothing answers at its endpoint. Checks
 a store's ``capabilities`` do not claim are skipped (transactions, bank ops, process control).
 The checks are also plain async functions (``CHECKS``) for use without pytest.
 """

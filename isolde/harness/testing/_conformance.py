@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ...histories import Op
-from .._store import Client, Store
+from .._store import Client, Managed, Redirectable, Store
 
 _SEQ = itertools.count()
 
@@ -148,27 +148,31 @@ async def check_errors(s: _Session) -> None:
 
 
 async def check_process_control(s: _Session) -> None:
-    """Stores with ``process_control``: ops during a pause and after a kill complete as fail or
-    info (never raise); after a restart, a persistent store serves its data again and an
-    in-memory one still completes every op (its data, table included, is gone)."""
-    pc = getattr(s.store, "process_control", None)
-    if pc is None:
-        raise _Skip("no process_control")
+    """Stores running their own server (:class:`Managed`): ops during a pause (when pausable)
+    and after a kill complete as fail or info (never raise); after a restart (and the store's
+    ``after_restart``), a persistent store serves its data again and an in-memory one still
+    completes every op (its data, table included, is gone)."""
+    store = s.store
+    pc = store.process_control if isinstance(store, Managed) else None
+    if not isinstance(store, Managed) or pc is None:
+        raise _Skip("not a Managed store (no server of its own)")
     k = _key("pc")
     await s.expect("write", [k, 1], [k, 1])
-    pc.pause()
-    try:
-        done = await asyncio.wait_for(s.op("write", [k, 2]), 60)
-        if done.type not in ("fail", "info"):
-            raise ConformanceError(f"write to a paused store: {done.type}")
-    finally:
-        pc.resume()
+    if store.pausable:
+        pc.pause()
+        try:
+            done = await asyncio.wait_for(s.op("write", [k, 2]), 60)
+            if done.type not in ("fail", "info"):
+                raise ConformanceError(f"write to a paused store: {done.type}")
+        finally:
+            pc.resume()
     pc.kill()
     done = await s.op("read", [k, None], consistency="strong")
     if done.type == "ok":
         raise ConformanceError("read from a killed store came back ok")
     await pc.restart()
-    if getattr(pc, "persistent", False):
+    await store.after_restart()
+    if pc.persistent:
         got = await _first_ok(s, "read", [k, None], consistency="strong")
         if got not in ([k, 1], [k, 2]):  # the paused write may have applied
             raise ConformanceError(f"persistent store lost its data over a restart: {got}")
@@ -251,12 +255,12 @@ async def run_check(store: Store, check: Check,
         finally:
             with contextlib.suppress(Exception):
                 await client.close()
-            pc = getattr(store, "process_control", None)
-            pid = getattr(pc, "pid", None)
-            endpoint = getattr(store, "endpoint", None)
-            # A store that started its own server must have stopped it (its port is closed);
-            # one pointed at a server someone else runs leaves that server alone.
-            owns = bool(getattr(store, "owns_endpoint", pid is not None))
+            # A store that started its own server must have stopped it (its process gone, its
+            # port closed); one pointed at a server someone else runs leaves that server alone.
+            owns = isinstance(store, Managed)
+            pc = store.process_control if isinstance(store, Managed) else None
+            pid = pc.pid if pc is not None else None
+            endpoint = store.endpoint if isinstance(store, Redirectable) else None
     finally:
         await store.teardown()
     found = leftovers(pid, endpoint, owns)

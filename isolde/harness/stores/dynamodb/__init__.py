@@ -1,85 +1,100 @@
-"""DynamoDB stores: ``dynamodb`` (AWS or any endpoint) and the emulator-backed ``dynamodb-local``,
-``moto`` and ``dynalite``. aiobotocore is imported only when a client connects."""
+"""DynamoDB stores: ``dynamodb`` (AWS or any endpoint: the cloud audit) and the emulator-backed
+``dynamodb-local``, ``moto`` and ``dynalite``. aiobotocore is imported only when a client
+connects. Each store is declared by its :class:`isolde.harness.StoreSpec` (``SPECS``), registered
+under the ``isolde.stores`` entry point group."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from ._api import DynamoOptions, Secrets
+from ..._plugin import StoreContext, StoreSpec
+from ..._store import MIXED
+from ._api import CloudOptions, DynamoOptions, PersistentOptions, Secrets
 from ._cost import PRICES, Usage, estimate
-from ._errors import (
-    CANCELLATION_REASONS,
-    ERROR_CODES,
-    FAIL,
-    INFO,
-    TRANSPORT_ERRORS,
-    Verdict,
-    classify,
-)
+from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
+from ._errors import CANCELLATION_REASONS, ERROR_CODES, TRANSPORT_ERRORS, Verdict, classify
 from ._store import (
+    CAPABILITIES,
+    NO_TRANSACTIONS,
     DynaliteStore,
     DynamoDBLocalStore,
     DynamoDBStore,
+    DynamoStoreBase,
     EmulatedStore,
     MotoStore,
 )
 from ._table import PREFIX, check_table_name, new_table_name
 
-_CLASSES: dict[str, type[DynamoDBStore]] = {
-    "dynamodb": DynamoDBStore,
-    "dynamodb-local": DynamoDBLocalStore,
-    "moto": MotoStore,
-    "dynalite": DynaliteStore,
-}
+# GetItem's ConsistentRead is true for strong reads and false for every other mode.
+READ_MODES = ("strong", "eventual")
+SDK = ("aiobotocore",)
+SDK_HINT = "pip install 'isolde[dynamodb]'"
+_PROXY = ("partition", "latency", "lost-response", "duplicate", "reset")
+_CLIENT = ("throttle", "client-timeout", "cancel")
 
 
-def make(name: str, options: dict[str, Any]) -> DynamoDBStore:
-    """The store ``name`` from CLI-style options (unknown keys, e.g. memory flags, ignored)."""
-    fields = DynamoOptions.__dataclass_fields__
-    opts = DynamoOptions(**{k: v for k, v in options.items() if k in fields and v is not None})
-    return _CLASSES[name](opts, seed=int(options.get("seed", 0)))
+def _builder(cls: type[DynamoStoreBase]) -> Any:
+    def build(options: DynamoOptions, context: StoreContext) -> DynamoStoreBase:
+        rc = context.read_consistency
+        if rc != MIXED:
+            options = dataclasses.replace(options, default_read=rc)
+        return cls(options, seed=context.seed)
+
+    return build
 
 
-def dynamodb(options: dict[str, Any]) -> DynamoDBStore:
-    return make("dynamodb", options)
+def _spec(name: str, cls: type[DynamoStoreBase], options: type[DynamoOptions], summary: str,
+          faults: tuple[str, ...], **kw: Any) -> StoreSpec:
+    return StoreSpec(name=name, summary=summary, options=options, build=_builder(cls),
+                     capabilities=cls.capabilities, read_modes=READ_MODES, faults=faults,
+                     sdk=SDK, sdk_hint=SDK_HINT, **kw)
 
 
-def dynamodb_local(options: dict[str, Any]) -> DynamoDBStore:
-    return make("dynamodb-local", options)
-
-
-def moto(options: dict[str, Any]) -> DynamoDBStore:
-    return make("moto", options)
-
-
-def dynalite(options: dict[str, Any]) -> DynamoDBStore:
-    return make("dynalite", options)
-
+DYNAMODB = _spec("dynamodb", DynamoDBStore, CloudOptions,
+                 "AWS DynamoDB (or --endpoint-url): the cloud audit, with a plan and a cost "
+                 "bound", (*_PROXY, *_CLIENT), audited=True)
+DYNAMODB_LOCAL_SPEC = _spec("dynamodb-local", DynamoDBLocalStore, PersistentOptions,
+                            "Amazon's DynamoDB Local, started by isolde",
+                            ("kill", "pause", *_PROXY, *_CLIENT), emulator=DYNAMODB_LOCAL)
+MOTO_SPEC = _spec("moto", MotoStore, DynamoOptions,
+                  "moto's DynamoDB server, in-process (transactions are buggy)",
+                  ("kill", *_PROXY, *_CLIENT), emulator=MOTO)
+DYNALITE_SPEC = _spec("dynalite", DynaliteStore, PersistentOptions,
+                      "dynalite (DynamoDB API on LevelDB), started by isolde; no transactions",
+                      ("kill", "pause", *_PROXY, *_CLIENT), emulator=DYNALITE)
+SPECS = {s.name: s for s in (DYNAMODB, DYNAMODB_LOCAL_SPEC, MOTO_SPEC, DYNALITE_SPEC)}
 
 __all__ = [
     "CANCELLATION_REASONS",
+    "CAPABILITIES",
+    "DYNALITE",
+    "DYNALITE_SPEC",
+    "DYNAMODB",
+    "DYNAMODB_LOCAL",
+    "DYNAMODB_LOCAL_SPEC",
     "ERROR_CODES",
-    "FAIL",
-    "INFO",
+    "MOTO",
+    "MOTO_SPEC",
+    "NO_TRANSACTIONS",
     "PREFIX",
     "PRICES",
+    "SPECS",
     "TRANSPORT_ERRORS",
+    "CloudOptions",
     "DynaliteStore",
     "DynamoDBLocalStore",
     "DynamoDBStore",
     "DynamoOptions",
+    "DynamoStoreBase",
     "EmulatedStore",
     "MotoStore",
+    "PersistentOptions",
     "Secrets",
     "Usage",
     "Verdict",
     "check_table_name",
     "classify",
-    "dynalite",
-    "dynamodb",
-    "dynamodb_local",
     "estimate",
-    "make",
-    "moto",
     "new_table_name",
 ]

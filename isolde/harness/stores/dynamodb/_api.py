@@ -17,10 +17,15 @@ import random
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...._errors import UsageError
+from ...._redact import redact_url
+from ..._client_faults import ClientFaults
+from ..._options import option
 from ._cost import Usage, units
-from ._errors import FAIL, classify
+from ._errors import classify
+from ._faults import attach
 
 log = logging.getLogger("isolde.dynamodb")
 # Retries made for the op the current task is serving (the client records them in the op).
@@ -33,13 +38,15 @@ _KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b")
 
 @dataclass
 class DynamoOptions:
-    """How to reach DynamoDB and how to behave there (all optional; boto3's defaults apply)."""
+    """How to reach DynamoDB and how to behave there (all optional; boto3's defaults apply).
+    The fields made with ``option`` are flags of every DynamoDB store; the subclasses below add
+    the flags of the cloud store and of the emulators with a persistent mode."""
 
     region: str | None = None  # else AWS_REGION / AWS_DEFAULT_REGION / the profile's region
     profile: str | None = None  # a named profile; credentials otherwise from the standard chain
     endpoint_url: str | None = None  # e.g. http://127.0.0.1:8000 for an emulator
-    table: str | None = None  # name of the table to create (must start with "isolde-")
-    keep: bool = False  # keep the table after the run
+    table: str | None = option(None, "name of the table to create (must start with isolde-)")
+    keep: bool = option(False, "keep the table after the run")
     connect_timeout: float = 2.0
     read_timeout: float = 4.0  # below the runner's default 5 s op timeout: we classify first
     retries: int = 2  # extra attempts for a transient error, when a retry is safe
@@ -52,6 +59,43 @@ class DynamoOptions:
     port: int | None = None
     persistent: bool = False  # DynamoDB Local -dbPath / dynalite --path: data survives kill -9
     data_dir: str | None = None
+    # The cloud store only: the user accepted the audit's plan.
+    yes: bool = False
+
+
+def endpoint_url(url: str) -> str:
+    """``--endpoint-url``: http(s)://HOST[:PORT], with no credentials in it (requests are signed
+    with AWS credentials from the standard chain; a URL cannot carry any)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: expected http://HOST[:PORT] or "
+                         "https://HOST[:PORT]")
+    try:
+        parts.port  # noqa: B018 -- parsing the port is the check
+    except ValueError:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: bad port") from None
+    if "@" in parts.netloc:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: no user or password in the URL "
+                         "(credentials come from the AWS chain)")
+    return url
+
+
+@dataclass
+class CloudOptions(DynamoOptions):
+    """``--store dynamodb``: AWS, or any endpoint."""
+
+    region: str | None = option(None, "AWS region (else from your AWS config)")
+    profile: str | None = option(None, "AWS named profile (else the standard chain)")
+    endpoint_url: str | None = option(None, "send DynamoDB requests here (e.g. an emulator "
+                                      "you run)", metavar="URL", parse=endpoint_url)
+    yes: bool = option(False, "accept the cloud audit's plan and estimated cost")
+
+
+@dataclass
+class PersistentOptions(DynamoOptions):
+    """The emulators with a persistent mode (DynamoDB Local, dynalite)."""
+
+    persistent: bool = option(False, "keep the emulator's data on disk, so it survives kill -9")
 
 
 class Secrets:
@@ -95,7 +139,7 @@ class Api:
         self.secrets = secrets
         self.rng = random.Random(f"{seed}/dynamodb-backoff")
         self.client: Any = None
-        self.faults: Any = None  # the nemesis's ClientFaults, consulted on every request
+        self.faults: ClientFaults | None = None  # client-path fault switches, on every request
         self.region: str | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -130,7 +174,7 @@ class Api:
             raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
         self.region = self.client.meta.region_name
         if self.faults is not None:
-            self.faults.attach(self.client)
+            attach(self.faults, self.client)
         creds = None if o.dummy_credentials else await session.get_credentials()
         if creds is not None:
             frozen = await creds.get_frozen_credentials()
@@ -154,7 +198,7 @@ class Api:
                 return dict(await (aw if self.faults is None else self.faults.call(aw)))
             except Exception as e:
                 verdict = classify(e)
-                safe = verdict.type == FAIL or idempotent
+                safe = verdict.type == "fail" or idempotent
                 if not (verdict.transient and safe) or attempt > self.options.retries:
                     e.attempts = attempt  # type: ignore[attr-defined]
                     raise

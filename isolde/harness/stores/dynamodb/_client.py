@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from ....histories import Op
 from ._api import RETRIES
-from ._errors import FAIL, INFO, classify
+from ._errors import classify
 from ._ops import Ops, bank_error
 from ._txn import TxnAborted, Txns
 
 if TYPE_CHECKING:
-    from ._store import DynamoDBStore
+    from ._store import DynamoStoreBase
 
 log = logging.getLogger("isolde.dynamodb")
 
@@ -29,7 +29,7 @@ class DynamoClient:
     """Serves register (``read``/``write``/``cas`` on ``[k, v]``), list-append and rw-register
     (``txn``), and bank (``init``, ``read`` of a dict, ``transfer``) ops."""
 
-    def __init__(self, store: DynamoDBStore) -> None:
+    def __init__(self, store: DynamoStoreBase) -> None:
         self.store = store
         api = store.data_api
         assert api is not None
@@ -54,31 +54,31 @@ class DynamoClient:
         try:
             return await self._dispatch(op)
         except TxnAborted as e:
-            return op.complete(FAIL, op.value, error=e.error)
+            return op.complete("fail", op.value, error=e.error)
         except _Partial as e:
-            return op.complete(INFO, op.value, error=f"partial:{classify(e.cause).kind}")
+            return op.complete("info", op.value, error=f"partial:{classify(e.cause).kind}")
         except Exception as e:
             v = classify(e)
-            if v.type == INFO and v.kind.startswith("unexpected"):
+            if v.type == "info" and v.kind.startswith("unexpected"):
                 log.warning("%s: %s", op.f, self.store.secrets.redact(repr(e)))
             kind = bank_error(e) if op.f == "transfer" else None
             attempts = getattr(e, "attempts", 1)
             extra = {"attempts": attempts} if attempts > 1 else {}
             # A read changes nothing, so a read that may have been served is still certainly
             # without effect: fail, and the worker keeps its process.
-            typ = FAIL if _read_only(op) else v.type
+            typ = "fail" if _read_only(op) else v.type
             return op.complete(typ, op.value, error=kind or v.kind, **extra)
 
     async def _dispatch(self, op: Op) -> Op:
         f, v = op.f, op.value
         if f == "txn":
             if not self.transactions:
-                return op.complete(FAIL, v, error="unsupported-operation")
+                return op.complete("fail", v, error="unsupported-operation")
             if not isinstance(v, list) or not all(
                 isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in ("r", "w", "append")
                 for m in v
             ):
-                return op.complete(FAIL, v, error="bad-value")
+                return op.complete("fail", v, error="bad-value")
             return op.complete("ok", await self.txns.run(v))
         if f == "read" and isinstance(v, dict):
             return op.complete("ok", await self.ops.read_accounts(list(v)))
@@ -88,7 +88,7 @@ class DynamoClient:
         if f == "transfer":
             return await self._transfer(op)
         if not (isinstance(v, (list, tuple)) and len(v) == 2):
-            return op.complete(FAIL, v, error="bad-value")
+            return op.complete("fail", v, error="bad-value")
         k, arg = v
         if f == "read":
             mode = op.extra.get("consistency", self.store.options.default_read)
@@ -98,34 +98,34 @@ class DynamoClient:
             return op.complete("ok", v)
         if f == "cas":
             if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
-                return op.complete(FAIL, v, error="bad-value")
+                return op.complete("fail", v, error="bad-value")
             await self.ops.cas(k, arg[0], arg[1])
             return op.complete("ok", v)
-        return op.complete(FAIL, v, error=f"unsupported f {f!r}")
+        return op.complete("fail", v, error=f"unsupported f {f!r}")
 
     async def _transfer(self, op: Op) -> Op:
         v = op.value
         if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
-            return op.complete(FAIL, v, error="bad-value")
+            return op.complete("fail", v, error="bad-value")
         mode = op.extra.get("bank_mode", self.store.options.bank_mode)
         if mode == "txn":
             if not self.transactions:
-                return op.complete(FAIL, v, error="unsupported-operation")
+                return op.complete("fail", v, error="unsupported-operation")
             await self.ops.transfer(v["from"], v["to"], v["amount"])
             return op.complete("ok", v)
         if mode != "rmw":
-            return op.complete(FAIL, v, error=f"unknown bank_mode {mode!r}")
+            return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
         # The control: reads first (an error there leaves nothing applied), then two writes; an
         # error on the second write comes after the first applied.
         try:
             a = await self.ops.get(v["from"], True)
             b = await self.ops.get(v["to"], True)
         except Exception as e:
-            return op.complete(FAIL, v, error=classify(e).kind)
+            return op.complete("fail", v, error=classify(e).kind)
         if a is None or b is None:
-            return op.complete(FAIL, v, error="missing-account")
+            return op.complete("fail", v, error="missing-account")
         if a < v["amount"]:
-            return op.complete(FAIL, v, error="insufficient-funds")
+            return op.complete("fail", v, error="insufficient-funds")
         await self.ops.put(v["from"], a - v["amount"])
         try:
             await self.ops.put(v["to"], b + v["amount"])

@@ -92,16 +92,6 @@ class Ops:
                         "ExpressionAttributeNames": NAMES, "ExpressionAttributeValues": {":a": a}}},
         ])
 
-    async def transfer_rmw(self, src: Any, dst: Any, amount: Any) -> str | None:
-        """The control: read both, then write both, with no atomicity. Returns a fail reason."""
-        a, b = await self.get(src, True), await self.get(dst, True)
-        if a is None or b is None:
-            return "missing-account"
-        if a < amount:
-            return "insufficient-funds"
-        await self.put(src, a - amount)
-        await self.put(dst, b + amount)
-        return None
 
 
 def bank_error(e: BaseException) -> str | None:

@@ -19,13 +19,16 @@ from urllib.parse import urlparse
 from ...._errors import IsoldeError
 from ...._redact import redact_url, url_secrets
 from ....histories import Op
-from ....nemesis._client import ClientFaults
-from ...emulators import Emulator, make_emulator
-from ...emulators._process import HOST
+from ..._plugin import Emulator, EmulatorRecipe
+from ..._store import AuditPlan, ProcessControl
+from ...emulators import HOST
 from ._api import Api, DynamoOptions, Secrets
+from ._audit import region_with_credentials
 from ._client import DynamoClient
-from ._cost import Usage
+from ._cost import Usage, estimate
+from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
 from ._errors import classify
+from ._faults import new_client_faults
 from ._table import check_table_name, create_table, delete_table, new_table_name
 
 log = logging.getLogger("isolde.dynamodb")
@@ -38,12 +41,11 @@ CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-rea
 NO_TRANSACTIONS = frozenset({"register", "cas", "read-modes"})
 
 
-class DynamoDBStore:
-    """DynamoDB at ``options.endpoint_url`` (None: AWS, chosen by region)."""
+class DynamoStoreBase:
+    """What every DynamoDB store shares: the table, the clients, the client-path faults."""
 
     name = "dynamodb"
     capabilities = CAPABILITIES
-    owns_endpoint = False  # the endpoint is AWS or a server someone else runs
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         self.options = options or DynamoOptions()
@@ -56,7 +58,7 @@ class DynamoDBStore:
         self.data_api: Api | None = None
         self.run_dir: Path | None = None
         self._client_endpoint: tuple[str, int] | None = None
-        self.client_faults = ClientFaults(seed)  # client-path faults the nemesis switches
+        self.client_faults = new_client_faults(seed)  # switched by the nemesis
         self._created = False
 
     # -- what the nemesis and a fault proxy use ------------------------------------------------
@@ -75,24 +77,6 @@ class DynamoDBStore:
         if self.data_api is not None:
             raise RuntimeError("set_client_endpoint must be called before clients are opened")
         self._client_endpoint = (host, port)
-
-    @property
-    def process_control(self) -> Any:
-        return None
-
-    async def after_restart(self) -> None:
-        """After the nemesis restarted a killed emulator: recreate the table if the emulator
-        lost it with its memory (a persistent one keeps it, and its items)."""
-        if self.admin is None or not self._created:
-            return
-        try:
-            await self.admin.call("describe_table", idempotent=True, TableName=self.table)
-        except Exception as e:
-            code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")
-            if code != "ResourceNotFoundException":
-                raise
-            log.info("%s: table %s lost with the process; recreating it", self.name, self.table)
-            await create_table(self.admin, self.table)
 
     def attach_run_dir(self, run_dir: Path) -> None:
         """Where the run's files go (emulator logs)."""
@@ -187,11 +171,40 @@ def _collect(errors: list[BaseException], quiet: bool, secrets: Secrets) -> Any:
         errors.append(e)
 
 
-class EmulatedStore(DynamoDBStore):
-    """A DynamoDB store on an emulator isolde starts in ``setup`` and stops in ``teardown``."""
+class DynamoDBStore(DynamoStoreBase):
+    """DynamoDB at ``options.endpoint_url`` (None: AWS, chosen by region): the cloud audit.
+    Nothing is sent before its plan is accepted (:class:`isolde.harness.Audited`)."""
 
-    emulator_name = ""
-    owns_endpoint = True  # its emulator: stopped at teardown
+    default_max_ops = 1000
+
+    def audit_plan(self, workload: str, max_ops: int) -> AuditPlan:
+        o = self.options
+        region = region_with_credentials(o)  # refused here, before any plan, without them
+        requests, cost = estimate(workload, max_ops, 1 + max(0, o.retries), region)
+        where = redact_url(o.endpoint_url) if o.endpoint_url else f"AWS region {region}"
+        lines = (
+            f"cloud audit: table {self.table} (on-demand) at {where}"
+            + (f", profile {o.profile}" if o.profile else ""),
+            f"  at most {max_ops} ops of {workload}: <= {requests} requests, "
+            f"estimated cost <= ${cost:.4f}",
+            "  the table is deleted at the end" + (": no, --keep keeps it" if o.keep else
+                                                   " -- except with --keep, which keeps it"),
+        )
+        return AuditPlan(lines, accepted=o.yes)
+
+    def audit_report(self) -> str:
+        u = self.usage
+        per_api = ", ".join(f"{k} {v}" for k, v in sorted(u.requests.items()))
+        return (f"cloud audit: {u.total_requests} requests ({per_api}); "
+                f"{u.wru:g} WRU, {u.rru:g} RRU; estimated cost ${u.cost(self.options.region):.4f}")
+
+
+class EmulatedStore(DynamoStoreBase):
+    """A DynamoDB store on an emulator isolde starts in ``setup`` and stops in ``teardown``
+    (:class:`isolde.harness.Managed`: the nemesis may kill it, and pause it if ``pausable``)."""
+
+    recipe: EmulatorRecipe
+    pausable = True
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         # Never send the user's real keys to an emulator; its endpoint is the one it starts.
@@ -200,19 +213,37 @@ class EmulatedStore(DynamoDBStore):
         super().__init__(options, seed)
         self.emulator: Emulator | None = None
 
+    @property
+    def process_name(self) -> str:
+        return self.recipe.name
+
     def _endpoint_url(self) -> str | None:
         ep = self.emulator.endpoint if self.emulator is not None else None
         return f"http://{ep[0]}:{ep[1]}" if ep else None
 
     @property
-    def process_control(self) -> Any:
-        """kill / restart / pause / resume of the emulator process (None for moto: a thread)."""
+    def process_control(self) -> ProcessControl | None:
+        """kill / restart / pause / resume of the emulator (None until it is started)."""
         return self.emulator.process_control if self.emulator is not None else None
+
+    async def after_restart(self) -> None:
+        """After the nemesis restarted a killed emulator: recreate the table if the emulator
+        lost it with its memory (a persistent one keeps it, and its items)."""
+        if self.admin is None or not self._created:
+            return
+        try:
+            await self.admin.call("describe_table", idempotent=True, TableName=self.table)
+        except Exception as e:
+            code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")
+            if code != "ResourceNotFoundException":
+                raise
+            log.info("%s: table %s lost with the process; recreating it", self.name, self.table)
+            await create_table(self.admin, self.table)
 
     async def _start_backend(self) -> None:
         o = self.options
-        self.emulator = make_emulator(
-            self.emulator_name, port=o.port, persistent=o.persistent,
+        self.emulator = self.recipe.make(
+            port=o.port, persistent=o.persistent,
             data_dir=Path(o.data_dir) if o.data_dir else None, log_dir=self.run_dir,
         )
         await self.emulator.start()
@@ -224,15 +255,16 @@ class EmulatedStore(DynamoDBStore):
 
 class DynamoDBLocalStore(EmulatedStore):
     name = "dynamodb-local"
-    emulator_name = "dynamodb-local"
+    recipe = DYNAMODB_LOCAL
 
 
 class MotoStore(EmulatedStore):
     name = "moto"
-    emulator_name = "moto"
+    recipe = MOTO
+    pausable = False  # a thread inside isolde
 
 
 class DynaliteStore(EmulatedStore):
     name = "dynalite"
-    emulator_name = "dynalite"
+    recipe = DYNALITE
     capabilities = NO_TRANSACTIONS

@@ -1,0 +1,103 @@
+"""Client-path faults, the store's side: the switches the nemesis flips and an SDK store consults.
+
+They act inside the SDK client, so they work against any endpoint, a cloud one included (where
+no proxy can be put in between). A store offering them (the :class:`ClientFaultable` protocol)
+holds a :class:`ClientFaults`, calls :meth:`ClientFaults.on_send` from its SDK's hook run just
+before a request goes out (botocore's ``before-send`` event, an azure-core pipeline policy, a
+gRPC interceptor...), answers the request itself with its SDK's throttling error when that says
+so, and runs each SDK call through :meth:`ClientFaults.call`. While switched on:
+
+- **throttle**: a share of requests is answered, unsent, with the store's throttling error
+  (``throttle_error`` names it in the history) — the store's retries must absorb it;
+- **client-timeout**: every call gets a very short timeout (raises :class:`ClientTimeout`, a
+  ``TimeoutError``: the request may have been applied, so the op is ``info``);
+- **cancel**: a share of calls is cancelled just after the request was sent (raises
+  :class:`CancelledAfterSend`, also a ``TimeoutError``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ClientTimeout(TimeoutError):
+    """The call outlived the injected per-call timeout (it may have taken effect)."""
+
+
+class CancelledAfterSend(TimeoutError):
+    """The call was cancelled after its request was sent (it may have taken effect)."""
+
+
+class ClientFaults:
+    """Switches the nemesis flips and the store consults; counts what it injected."""
+
+    def __init__(self, seed: int = 0, throttle_error: str = "throttled") -> None:
+        self.rng = random.Random(f"{seed}/client-faults")
+        self.throttle_error = throttle_error
+        self.throttle_p = 0.0
+        self.timeout_s: float | None = None
+        self.cancel_p = 0.0
+        self.cancel_delay_s = 0.002
+        self.throttled = 0
+        self.timeouts = 0
+        self.cancelled = 0
+        self._ours: set[asyncio.Task[Any]] = set()  # calls this object cancelled
+        self._calls: set[asyncio.Task[Any]] = set()  # calls running under call()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.throttle_p or self.timeout_s or self.cancel_p)
+
+    def clear(self) -> None:
+        self.throttle_p = self.cancel_p = 0.0
+        self.timeout_s = None
+
+    def on_send(self) -> bool:
+        """Called by the SDK hook as a request is about to be sent: maybe arranges for the call
+        to be cancelled once the request is on the wire; True when the store must answer this
+        request with its throttling error instead of sending it."""
+        if self.cancel_p and self.rng.random() < self.cancel_p:
+            task = asyncio.current_task()
+            if task is not None and task in self._calls:
+                # Cancel once the request is on the wire: it may take effect, the reply is lost.
+                self._ours.add(task)
+                asyncio.get_running_loop().call_later(self.cancel_delay_s, task.cancel)
+        if self.throttle_p and self.rng.random() < self.throttle_p:
+            self.throttled += 1
+            return True
+        return False
+
+    async def call(self, aw: Awaitable[T]) -> T:
+        """Await one SDK call under the active timeout and cancellation faults."""
+        if not (self.timeout_s or self.cancel_p):
+            return await aw
+        task: asyncio.Task[T] = asyncio.ensure_future(aw)
+        self._calls.add(task)
+        try:
+            if self.timeout_s:
+                try:
+                    return await asyncio.wait_for(asyncio.shield(task), self.timeout_s)
+                except TimeoutError:
+                    task.cancel()
+                    self.timeouts += 1
+                    raise ClientTimeout(f"client-side timeout after {self.timeout_s}s") from None
+            return await task
+        except asyncio.CancelledError:
+            if task in self._ours and not _outer_cancelling():
+                self.cancelled += 1
+                raise CancelledAfterSend("cancelled after the request was sent") from None
+            raise
+        finally:
+            self._calls.discard(task)
+            self._ours.discard(task)
+
+
+def _outer_cancelling() -> bool:
+    """Whether the awaiting task itself is being cancelled (then the cancel is not ours)."""
+    me = asyncio.current_task()
+    return bool(me is not None and me.cancelling())
