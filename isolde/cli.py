@@ -284,6 +284,13 @@ def build_parser(store: str | None = None,
                    help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
+    from .soak import add_soak_options
+
+    add_soak_options(sub.add_parser(
+        "soak", help="run for hours in segments, checking each closed segment as the load goes on",
+        description="A long run in segments, each checked while the load goes on. Takes every "
+        "`isolde run` option as well (see isolde run --help)."))
+
     sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
                    "installed")
 
@@ -407,6 +414,33 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     return exit_code(outcome.valid)
 
 
+def scenario_from_argv(run_argv: list[str], preflight: bool = True) -> Any:
+    """The Scenario ``isolde run RUN_ARGV`` would run; a bad option is a UsageError, and with
+    ``preflight`` so is everything ``isolde run`` refuses before any load."""
+    _, a = parse_args(["run", *run_argv])
+    scenario = run_scenario_from_args(a)
+    if preflight:
+        _preflight(a, scenario)
+    return scenario
+
+
+def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
+    from .harness import forward_to_sigint
+    from .soak import soak_command
+
+    def soak_scenario(run_argv: list[str]) -> Any:
+        _, ra = parse_args(["run", *run_argv])
+        scenario = run_scenario_from_args(ra)
+        if isinstance(_preflight(ra, scenario).store, Audited):
+            raise UsageError(f"isolde soak: not against the cloud store {scenario.store!r} (a "
+                             "cloud audit has its own op cap and plan); soak an emulator, or "
+                             "isolde run the audit")
+        return scenario
+
+    with forward_to_sigint():
+        return soak_command(a, extra, soak_scenario, _say(console))
+
+
 def _say(console: Console) -> Any:
     """Print plain text (no rich markup: paths and names may contain brackets)."""
     return lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -487,7 +521,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Names
     # Only a run loads plugins: `isolde check` works without any store installed.
     parser = build_parser(chosen.store, chosen.workload) if "run" in argv else build_parser()
     a, rest = parser.parse_known_args(argv)
-    if rest:
+    if a.command == "soak":  # the options soak does not know are `isolde run`'s
+        a.run_argv = rest
+    elif rest:
         raise UsageError(unrecognized(a, rest))
     return parser, a
 
@@ -649,6 +685,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
             parser.print_help(cast(IO[str], out))
             return EXIT_BAD_INPUT
+        if a.command == "soak":
+            return cmd_soak(a, a.run_argv, console)
         if a.command == "run":
             return cmd_run(a, console)
         if a.command == "stores":

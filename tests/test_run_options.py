@@ -138,7 +138,7 @@ def test_no_arguments_prints_usage() -> None:
     r = run_cli()
     assert r.returncode == 254
     assert r.stdout.startswith("usage: isolde")
-    assert "{run,check,stores,convert,emulator,report,serve}" in r.stdout
+    assert "{run,check,soak,stores,convert,emulator,report,serve}" in r.stdout
     assert r.stderr == ""
 
 

@@ -33,7 +33,17 @@ from ._options import (
 from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
-from ._scenario import DiskFull, Outcome, Prepared, Scenario, prepare_scenario, run_scenario
+from ._scenario import (
+    DiskFull,
+    Outcome,
+    Prepared,
+    Scenario,
+    build_generator,
+    check_config,
+    prepare_scenario,
+    run_scenario,
+    scenario_workload,
+)
 from ._signals import claim, forward_to_sigint, signal_exit_code
 from ._store import (
     MIXED,
@@ -99,6 +109,8 @@ __all__ = [
     "TimeLimit",
     "Wait",
     "at_most",
+    "build_generator",
+    "check_config",
     "check_read_consistency",
     "claim",
     "exponential_index",
@@ -115,6 +127,7 @@ __all__ = [
     "rate",
     "require",
     "run_scenario",
+    "scenario_workload",
     "signal_exit_code",
     "store_spec",
     "whole_number",

@@ -155,13 +155,14 @@ class Independent:
     """Jepsen's independent keys: values become ``[key, value]``.
 
     ``active`` keys are in play at once; each key gets at most ``ops_per_key`` ops from its own
-    generator (made by ``make(key)``), then is retired for a fresh key. Keys are integers from 0.
+    generator (made by ``make(key)``), then is retired for a fresh key. Keys are integers from
+    ``first_key``.
     """
 
     def __init__(self, make: Callable[[int], Generator], active: int = 5,
-                 ops_per_key: int = 100) -> None:
+                 ops_per_key: int = 100, first_key: int = 0) -> None:
         self.make, self.ops_per_key = make, ops_per_key
-        self.next_key = 0
+        self.first_key = self.next_key = first_key
         self.slots: list[tuple[int, Generator, list[int]]] = []
         for _ in range(active):
             self._add()
@@ -173,7 +174,7 @@ class Independent:
 
     @property
     def keys_used(self) -> int:
-        return self.next_key
+        return self.next_key - self.first_key
 
     def next(self, ctx: Context) -> Answer:
         while self.slots:

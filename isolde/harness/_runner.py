@@ -106,6 +106,15 @@ class Runner:
         self.stopping.set()
 
     async def run(self) -> History:
+        """Record the run, then return its history (read back from the file, if any)."""
+        await self.record()
+        if self.history_path is not None:
+            return read_jsonl(self.history_path)
+        return History(self.recorder.ops if self.recorder else [], source="run")
+
+    async def record(self) -> None:
+        """Run all phases, streaming every op to ``history_path`` (a soak checks the file in
+        another process, so the history is not read back here)."""
         writer = HistoryWriter(self.history_path) if self.history_path else None
         # With a file, the file is the history: ops are not also kept in memory, so a long soak
         # runs in flat memory; the history is read back from disk for checking.
@@ -149,9 +158,6 @@ class Runner:
                 writer.close()
             if self.on_progress:
                 self.on_progress(rec.counters, rec.now() / 1e9)
-        if self.history_path is not None:
-            return read_jsonl(self.history_path)
-        return History(rec.ops, source="run")
 
     async def _final_phase(self, gen: Generator, clients: list[Client]) -> None:
         """The final phase, stopped (as by a stop, with the grace period) after

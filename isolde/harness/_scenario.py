@@ -102,17 +102,22 @@ class Prepared:
     nemesis: Nemesis | None
 
 
-def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
-    """Build the scenario's workload, store and nemesis; a name or an option that does not fit
-    (a workload the store cannot serve, a fault it cannot take) is a UsageError here, before
-    anything runs."""
+def scenario_workload(s: Scenario) -> Workload:
+    """The scenario's workload, with its seed and options."""
     wopts = WorkloadOptions(
         seed=s.seed,
         concurrency=s.concurrency,
         **{k: v for k, v in s.workload_options.items()
            if k in WorkloadOptions.__dataclass_fields__},
     )
-    workload = make_workload(s.workload, wopts)
+    return make_workload(s.workload, wopts)
+
+
+def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
+    """Build the scenario's workload, store and nemesis; a name or an option that does not fit
+    (a workload the store cannot serve, a fault it cannot take) is a UsageError here, before
+    anything runs."""
+    workload = scenario_workload(s)
     names = list(s.checkers or workload.checkers)
     refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, s.store_options, s.store_context())
@@ -198,11 +203,18 @@ def _judge(s: Scenario, prepared: Prepared, history: History,
            run_dir: Path) -> dict[str, Any]:
     workload = prepared.workload
     names = list(s.checkers or workload.checkers)
-    promises = prepared.store.read_promises() if isinstance(prepared.store, Promising) else {}
-    cfg = dataclasses.replace(
-        s.check, out_dir=run_dir,
+    cfg = check_config(s, workload, run_dir, prepared.store)
+    return check_results(history, run_checkers(history, names, cfg))
+
+
+def check_config(s: Scenario, workload: Workload, out_dir: Path,
+                 store: Store | None = None) -> CheckConfig:
+    """How the scenario's history is checked: its check options, over the store's read
+    promises (a Promising store's bounds) and the workload's."""
+    promises: dict[str, Any] = (dict(store.read_promises()) if isinstance(store, Promising)
+                                else {})
+    return dataclasses.replace(
+        s.check, out_dir=out_dir,
         options={**workload.checker_options(), **promises, **s.check.options},
         model=s.check.model or workload.checker_options().get("model"),
     )
-    results = check_results(history, run_checkers(history, names, cfg))
-    return results

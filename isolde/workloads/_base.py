@@ -21,6 +21,9 @@ class WorkloadOptions:
     ops_per_key: int = 200
     read_consistency: str = "strong"  # or "mixed"
     concurrency: int = 10
+    # Keys are numbered from here: a soak gives each segment its own range, so no key lives in
+    # two segments and each segment is checkable on its own.
+    first_key: int = 0
     options: dict[str, Any] = field(default_factory=dict)  # workload-specific
 
 

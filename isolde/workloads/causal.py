@@ -40,7 +40,7 @@ class CausalWorkload:
         # history is one --checker away.
         self.checkers: tuple[str, ...] = (
             ("causal" if rc == "strong" else "read-promises"), "staleness", "stats")
-        self.pairs = 0  # pairs started (picture written or being written)
+        self.pairs = options.first_key  # pairs started (picture written or being written)
         self.recent: deque[int] = deque(maxlen=RECENT)  # pairs whose comment was issued
         # A third of the workers write (at least one); with one worker it does both.
         self.writers = max(1, options.concurrency // 3)
@@ -68,7 +68,8 @@ class CausalWorkload:
                     return OpSpec("write", [comment_key(n), f"nice picture {n}!"])
                 step -= 2
             if step == 0:
-                n = state["n"] = ctx.rng.choice(self.recent) if self.recent else 0
+                n = ctx.rng.choice(self.recent) if self.recent else self.options.first_key
+                state["n"] = n
                 return OpSpec("read", [comment_key(n), None], {"consistency": self._mode(ctx)})
             return OpSpec("read", [photo_key(state["n"]), None],
                           {"consistency": self._mode(ctx)})

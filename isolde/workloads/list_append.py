@@ -48,12 +48,13 @@ class ListAppendWorkload:
         self.options = options
         self.max_writes = int(options.options.get("max_writes_per_key", 32))
         self.max_len = int(options.options.get("max_txn_length", 4))
-        self.active: list[int] = list(range(options.keys))
+        first = options.first_key
+        self.active: list[int] = list(range(first, first + options.keys))
         self.writes: dict[int, int] = {}  # key -> appends generated so far
         # Keys some op named: the final reads read these, not every active key (with
         # --keys 1000000 a short run touches a few dozen).
         self.touched: set[int] = set()
-        self.next_key = options.keys
+        self.next_key = first + options.keys
 
     def _key(self, ctx: Context) -> int:
         return self.active[exponential_index(ctx.rng, len(self.active))]

@@ -53,7 +53,8 @@ class RegisterWorkload:
         return None
 
     def generator(self) -> Generator:
-        self.independent = Independent(self._key_gen, self.options.keys, self.options.ops_per_key)
+        self.independent = Independent(self._key_gen, self.options.keys, self.options.ops_per_key,
+                                       self.options.first_key)
         return self.independent
 
     def final_generator(self) -> Generator | None:

@@ -6,14 +6,25 @@ Every write is an entry in one log (its position is its version). Each follower 
 on its own, as an anti-entropy system might, which can show a later write without an earlier
 one). Reads pick a replica and a schedule according to their consistency mode, so each mode's
 guarantee holds by construction and each weaker mode can show the anomalies it allows.
+
+Memory stays flat: every ``COMPACT_EVERY`` writes the log is compacted up to the *settled*
+position, below which every follower has applied every entry in both schedules and no open
+snapshot reads. No read of any mode can return a version below it other than each key's newest
+(a follower returns the newest version it applied, and it applied them all), so only that one
+is kept (``floor``) and the log's arrays drop everything below: positions stay absolute, the
+arrays start at ``base``.
 """
 
 from __future__ import annotations
 
 import random
 from array import array
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+COMPACT_EVERY = 4096  # writes between compactions (each costs O(entries settled since))
 
 
 @dataclass
@@ -43,6 +54,7 @@ class Follower:
     prefix_apply: array = field(default_factory=lambda: array("q"))  # ns, non-decreasing
     indep_apply: array = field(default_factory=lambda: array("q"))  # ns
     isolated_since: int | None = None  # while isolated, nothing new is applied
+    settled: int = 0  # every entry below this position is applied in both schedules
 
 
 class ReplicatedLog:
@@ -51,10 +63,13 @@ class ReplicatedLog:
     def __init__(self, followers: int = 2, lag: Lag | None = None, seed: int = 0,
                  bounded_versions: int = 10, bounded_ms: float = 100.0) -> None:
         self.lag = lag or Lag()
+        self.base = 0  # the position of the arrays' first entry (those below were compacted)
         self.log_key: list[Any] = []
         self.log_value: list[Any] = []
         self.log_commit = array("q")
-        self.versions: dict[Any, list[int]] = {}
+        self.versions: dict[Any, list[int]] = {}  # key -> its positions from base on
+        self.floor: dict[Any, tuple[int, Any]] = {}  # key -> its newest version below base
+        self.pins: Counter[int] = Counter()  # open snapshots (positions) that compaction keeps
         self.followers = [Follower(random.Random(f"{seed}/follower/{r}")) for r in range(followers)]
         self.bounded_versions = bounded_versions
         self.bounded_ns = int(bounded_ms * 1e6)
@@ -62,7 +77,7 @@ class ReplicatedLog:
 
     # --- writes ------------------------------------------------------------------------------
     def append(self, key: Any, value: Any, now: int) -> int:
-        pos = len(self.log_value)
+        pos = self.base + len(self.log_value)
         self.log_key.append(key)
         self.log_value.append(value)
         self.log_commit.append(now)
@@ -73,7 +88,51 @@ class ReplicatedLog:
             prev = fl.prefix_apply[-1] if fl.prefix_apply else 0
             fl.prefix_apply.append(max(prev, at))
             fl.indep_apply.append(at)
+        if len(self.log_value) % COMPACT_EVERY == 0:
+            self.compact(now)
         return pos
+
+    def pin(self, pos: int) -> None:
+        """Keep every version a snapshot at ``pos`` reads until :meth:`unpin`."""
+        self.pins[pos] += 1
+
+    def unpin(self, pos: int) -> None:
+        self.pins[pos] -= 1
+        if self.pins[pos] <= 0:
+            del self.pins[pos]
+
+    def _settle(self, fl: Follower, now: int) -> int:
+        limit = now if fl.isolated_since is None else min(now, fl.isolated_since)
+        i, end = fl.settled - self.base, len(fl.prefix_apply)
+        while i < end and fl.prefix_apply[i] <= limit and fl.indep_apply[i] <= limit:
+            i += 1
+        fl.settled = self.base + i
+        return fl.settled
+
+    def compact(self, now: int) -> None:
+        """Drop the versions no read can return any more (see the module docstring)."""
+        upto = min((self._settle(fl, now) for fl in self.followers),
+                   default=self.base + len(self.log_value))
+        if self.pins:
+            upto = min(upto, min(self.pins) + 1)
+        cut = upto - self.base
+        if cut <= 0:
+            return
+        for key in set(self.log_key[:cut]):
+            vs = self.versions[key]
+            n = 0
+            while n < len(vs) and vs[n] < upto:
+                n += 1
+            newest = vs[n - 1]
+            self.floor[key] = (newest, self.log_value[newest - self.base])
+            if n == len(vs):
+                del self.versions[key]
+            else:
+                del vs[:n]
+        for arr in (self.log_key, self.log_value, self.log_commit,
+                    *(a for fl in self.followers for a in (fl.prefix_apply, fl.indep_apply))):
+            del arr[:cut]
+        self.base = upto
 
     def isolate(self, follower: int, now: int) -> None:
         self.followers[follower].isolated_since = now
@@ -95,18 +154,28 @@ class ReplicatedLog:
 
     # --- reads -------------------------------------------------------------------------------
     def head(self) -> int:
-        return len(self.log_value) - 1
+        return self.base + len(self.log_value) - 1
 
     def latest(self, key: Any) -> tuple[int, Any]:
         """(position, value) of the newest version of ``key`` at the primary; (-1, None) if none."""
         vs = self.versions.get(key)
         if not vs:
-            return -1, None
+            return self.floor.get(key, (-1, None))
         p = vs[-1]
-        return p, self.log_value[p]
+        return p, self.log_value[p - self.base]
+
+    def value_at(self, key: Any, pos: int) -> Any:
+        """The value of ``key`` as of log position ``pos`` (the newest version at or before it;
+        ``pos`` is an open snapshot, pinned, or newer than the compacted part)."""
+        vs = self.versions.get(key) or []
+        i = bisect_right(vs, pos)
+        if i:
+            return self.log_value[vs[i - 1] - self.base]
+        below = self.floor.get(key)
+        return below[1] if below is not None and below[0] <= pos else None
 
     def _applied(self, fl: Follower, pos: int, now: int, prefix: bool) -> bool:
-        at = (fl.prefix_apply if prefix else fl.indep_apply)[pos]
+        at = (fl.prefix_apply if prefix else fl.indep_apply)[pos - self.base]
         if fl.isolated_since is not None and at > fl.isolated_since:
             return False
         return at <= now
@@ -121,16 +190,13 @@ class ReplicatedLog:
                 lo = mid + 1
             else:
                 hi = mid
-        return lo - 1
+        return self.base + lo - 1
 
     def read_follower(self, key: Any, fl: Follower, now: int, prefix: bool) -> tuple[int, Any]:
-        vs = self.versions.get(key)
-        if not vs:
-            return -1, None
-        for p in reversed(vs):
+        for p in reversed(self.versions.get(key) or ()):
             if self._applied(fl, p, now, prefix):
-                return p, self.log_value[p]
-        return -1, None
+                return p, self.log_value[p - self.base]
+        return self.floor.get(key, (-1, None))  # applied everywhere (it is below base)
 
     def pick(self) -> Follower:
         return self.followers[self.rng.randrange(len(self.followers))]
@@ -152,7 +218,8 @@ class ReplicatedLog:
             fl = self.pick()
             applied = self.applied_prefix(fl, now)
             behind = self.head() - applied
-            oldest_missing = self.log_commit[applied + 1] if applied < self.head() else now
+            oldest_missing = self.log_commit[applied + 1 - self.base] if applied < self.head() \
+                else now
             if behind <= self.bounded_versions and now - oldest_missing <= self.bounded_ns:
                 return self.read_follower(key, fl, now, prefix=True)
             return self.latest(key)

@@ -33,7 +33,6 @@ Ops served here (the op contract shared with other stores; see :mod:`isolde.work
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_right
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -54,15 +53,6 @@ def handles(op: Op) -> bool:
     return op.f in ("txn", "transfer", "init") or (op.f == "read" and isinstance(op.value, dict))
 
 
-def snapshot_value(data: ReplicatedLog, key: Any, pos: int) -> Any:
-    """The value of ``key`` as of log position ``pos`` (the newest version at or before it)."""
-    vs = data.versions.get(key)
-    if not vs:
-        return None
-    i = bisect_right(vs, pos)
-    return data.log_value[vs[i - 1]] if i else None
-
-
 class _Abort(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
@@ -77,13 +67,16 @@ class _Txn:
         self.data, self.mode, self.now, self.locks = data, mode, now, locks
         self.held: list[Any] = []
         self.snap = data.head()
+        self.pinned = mode == "snapshot-isolation"  # its snapshot's versions stay until release
+        if self.pinned:
+            data.pin(self.snap)
         self.writes: dict[Any, Any] = {}  # key -> buffered value (w) ...
         self.appends: dict[Any, list[Any]] = {}  # ... or key -> buffered appended elements
         self.last_pos = -1
 
     def _committed(self, key: Any) -> Any:
         if self.mode == "snapshot-isolation":
-            return snapshot_value(self.data, key, self.snap)
+            return self.data.value_at(key, self.snap)
         return self.data.latest(key)[1]
 
     def read(self, key: Any) -> Any:
@@ -105,6 +98,9 @@ class _Txn:
         self.held.append(key)
 
     def release(self) -> None:
+        if self.pinned:
+            self.data.unpin(self.snap)
+            self.pinned = False
         for k in self.held:
             if self.locks.get(k) is self:
                 del self.locks[k]

@@ -1,0 +1,6 @@
+"""isolde from Python and pytest: one run as a function, the user's own code as the store."""
+
+from ._apps import AppStore, BankApp, BankAppClient, Refused
+from ._run import RunResult, isolde_run
+
+__all__ = ["AppStore", "BankApp", "BankAppClient", "Refused", "RunResult", "isolde_run"]

@@ -1,0 +1,68 @@
+"""Checking a closed segment in a worker process, and the summary soak.json keeps of it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..checkers import CheckConfig, run_checkers
+from ..harness import write_json
+from ..histories import load_history
+from ..report import check_results, write_junit
+
+CHECKED_LINE = "checked segment {index:04d}"
+
+
+def init_worker(soak_pid: int) -> None:
+    """A check worker yields the CPU to the load (niceness 10), leaves Ctrl-C to the soak, and
+    dies with it: a kill -9 of the soak must not leave a check running that a resume repeats."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(10)
+    threading.Thread(target=_exit_with, args=(soak_pid,), daemon=True).start()
+
+
+def _exit_with(soak_pid: int) -> None:
+    # Polling the parent works on every platform (PR_SET_PDEATHSIG is Linux's, and is tied to
+    # the thread that started the worker, which in a process pool is not always the main one).
+    while os.getppid() == soak_pid:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def check_segment(seg_dir: Path, index: int, names: list[str], config: CheckConfig,
+                  log_path: Path) -> dict[str, Any]:
+    """Check ``seg_dir/history.jsonl`` with ``names``: write results.json and junit.xml there,
+    log the check once, and return the segment's summary."""
+    started = time.monotonic()
+    history = load_history(seg_dir / "history.jsonl", "jsonl")
+    results = check_results(history, run_checkers(history, names, config))
+    write_json(seg_dir / "results.json", results)
+    write_junit(seg_dir / "junit.xml", [{"path": str(seg_dir / "history.jsonl"), **results}])
+    with open(log_path, "a") as log:  # one write: a line the test counts per segment
+        log.write(CHECKED_LINE.format(index=index) + f" in {time.monotonic() - started:.1f}s\n")
+    return summarize(results)
+
+
+def summarize(results: dict[str, Any]) -> dict[str, Any]:
+    """What soak.json keeps of a segment's results: verdict, ops, throughput, latency p50/p99
+    per operation, anomaly counts, and staleness percentiles when staleness was measured."""
+    stats = results.get("stats") or {}
+    out: dict[str, Any] = {
+        "valid": results["valid"],
+        "ops": stats.get("ops", 0),
+        "ops_per_s": stats.get("ops_per_s"),
+        "latency_ms": {f: {"p50": q["p50"], "p99": q["p99"]}
+                       for f, q in (stats.get("latency_ms") or {}).items()},
+        "anomaly_types": results.get("anomaly_types", []),
+        "anomaly_counts": results.get("anomaly_counts", {}),
+    }
+    staleness = results["checkers"].get("staleness")
+    if staleness and "time_staleness_ms" in staleness:
+        t = staleness["time_staleness_ms"]
+        out["staleness_ms"] = {"p50": t["p50"], "p99": t["p99"], "max": t["max"]}
+        out["stale_fraction"] = staleness.get("stale_fraction")
+    return out
