@@ -49,9 +49,11 @@ class CosmosWorker:
             self.session_token = token
 
     def request_options(self, mode: str) -> dict[str, Any]:
-        """The SDK keyword arguments of a read asking for consistency ``mode``."""
+        """The SDK keyword arguments of a read asking for consistency ``mode``. The level goes
+        through azure-core's per-request ``headers``: azure-cosmos 4.17.1 accepts
+        ``initial_headers`` but never sends them, and its ``read_item`` has no level argument."""
         kw: dict[str, Any] = {"response_hook": self._hook,
-                              "initial_headers": {"x-ms-consistency-level": LEVELS[mode]}}
+                              "headers": {"x-ms-consistency-level": LEVELS[mode]}}
         if mode == "session" and self.session_token is not None:
             kw["session_token"] = self.session_token
         return kw
@@ -74,7 +76,7 @@ class CosmosWorker:
         try:
             return await self._dispatch(op)
         except CasMismatch:
-            return op.complete("fail", op.value, error="cas-mismatch")
+            return op.complete("fail", op.value, error="precondition-failed")
         except Exception as e:
             v = classify(e)
             if v.kind.startswith("unexpected"):
@@ -107,10 +109,19 @@ class CosmosWorker:
     async def _cas(self, key: str, old: Any, new: Any) -> None:
         """Read the document, then replace it only if unchanged since (If-Match on its etag):
         the replace applies only while the value is still ``old``. A 412 means another write
-        came between: the CAS failed, nothing was written."""
+        came between: the CAS failed, nothing was written. From nothing (``old`` None) it is a
+        create, refused (409) if another write made the document first."""
         from azure.core import MatchConditions
 
         doc = await self.get(key, "strong")
+        if doc is None and old is None:
+            from azure.cosmos.exceptions import CosmosResourceExistsError
+
+            try:
+                await self.container.create_item({"id": key, "v": new}, response_hook=self._hook)
+            except CosmosResourceExistsError:
+                raise CasMismatch from None
+            return
         if doc is None or doc.get("v") != old:
             raise CasMismatch
         await self.container.replace_item(

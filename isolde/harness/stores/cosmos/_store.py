@@ -61,8 +61,8 @@ def _cosmos_client(url: str, key: str, timeout: float, throttle_retries: int) ->
         raise UsageError(_MISSING_SDK) from None
     return CosmosClient(
         url, credential=key, enable_endpoint_discovery=False, timeout=timeout,
-        connection_timeout=timeout, retry_total=0, retry_connect=0, retry_read=0,
-        retry_status=0, retry_backoff_max=1, max_retry_attempt_count=throttle_retries,
+        connection_timeout=timeout, read_timeout=timeout, retry_total=0, retry_connect=0,
+        retry_read=0, retry_status=0, retry_backoff_max=1, max_retry_attempt_count=throttle_retries,
     )
 
 
@@ -88,9 +88,12 @@ class CosmosStoreBase:
     def _key(self) -> str:
         raise NotImplementedError
 
-    def _client(self, url: str) -> Any:
+    def _client(self, url: str, admin: bool = False) -> Any:
+        """An SDK client. The admin one (database and container) is patient: a just restarted
+        or busy emulator must not fail setup or teardown, which are not under test."""
         o = self.options
-        return _cosmos_client(url, self._key(), o.request_timeout, o.throttle_retries)
+        timeout = max(o.request_timeout, 30.0) if admin else o.request_timeout
+        return _cosmos_client(url, self._key(), timeout, o.throttle_retries)
 
     async def _start_backend(self) -> None:
         return None
@@ -113,7 +116,7 @@ class CosmosStoreBase:
     async def setup(self) -> None:
         try:
             await self._start_backend()
-            self.admin = self._client(self._url())
+            self.admin = self._client(self._url(), admin=True)
             log.info("%s: creating database %s at %s", self.name, self.database, self._url())
             await self._create()
         except BaseException as e:  # failed or interrupted part way: undo it all
