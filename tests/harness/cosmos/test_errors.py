@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiohttp import ClientConnectorError, ServerDisconnectedError
+from aiohttp.client_reqrep import ConnectionKey
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos.exceptions import (
     CosmosClientTimeoutError,
@@ -45,8 +47,15 @@ def test_every_documented_status_is_tested() -> None:
     assert set(STATUS) == {400, 401, 403, 404, 408, 409, 412, 413, 429, 449, 500, 503}
 
 
+def request_error(inner: BaseException) -> ServiceRequestError:
+    return ServiceRequestError("request failed", error=inner)
+
+
 @pytest.mark.parametrize(("error", "typ", "kind"), [
-    (ServiceRequestError("connection refused"), "fail", "connect-error"),
+    (request_error(ClientConnectorError(ConnectionKey("127.0.0.1", 1, False, True, None, None,
+                                                      None), OSError(111, "refused"))),
+     "fail", "connect-error"),
+    (request_error(ServerDisconnectedError()), "info", "connection-lost"),
     (ServiceResponseError("connection reset"), "info", "connection-lost"),
     (CosmosClientTimeoutError(), "info", "timeout"),
     (TimeoutError(), "info", "timeout"),

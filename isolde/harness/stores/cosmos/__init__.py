@@ -16,6 +16,8 @@ from ._store import CAPABILITIES, CosmosEmulatorStore, CosmosOptions, CosmosStor
 
 SDK = ("azure.cosmos", "aiohttp")
 SDK_HINT = "pip install 'isolde[cosmos]'"
+# The fault proxy's faults: cosmosdb-server speaks plain HTTP/1.1 REST, which the proxy relays.
+PROXY_FAULTS = ("partition", "latency", "lost-response", "duplicate", "reset")
 
 
 def _build_emulator(options: CosmosOptions, context: StoreContext) -> CosmosEmulatorStore:
@@ -34,7 +36,7 @@ COSMOS_EMULATOR = StoreSpec(
     summary="Cosmos DB's SQL API on cosmosdb-server, started by isolde (memory only; no "
             "transactional batch)",
     options=CosmosOptions, build=_build_emulator, capabilities=CAPABILITIES,
-    read_modes=READ_MODES, faults=("kill", "pause"), sdk=SDK, sdk_hint=SDK_HINT,
+    read_modes=READ_MODES, faults=("kill", "pause", *PROXY_FAULTS), sdk=SDK, sdk_hint=SDK_HINT,
     emulator=COSMOSDB_SERVER,
 )
 

@@ -51,8 +51,15 @@ def classify(e: BaseException) -> Verdict:
             return STATUS[code]
         return Verdict("fail", f"http-{code}") if code and code < 500 else \
             Verdict("info", f"http-{code}")
-    if isinstance(e, ServiceRequestError):  # no connection: nothing was sent
-        return Verdict("fail", "connect-error")
+    if isinstance(e, ServiceRequestError):
+        # azure-core wraps every aiohttp ClientError as a "request" error, also a connection
+        # closed after the request went out (ServerDisconnectedError): only a failed connect
+        # certainly sent nothing.
+        from aiohttp import ClientConnectorError
+
+        if isinstance(e.inner_exception, ClientConnectorError):
+            return Verdict("fail", "connect-error")
+        return Verdict("info", "connection-lost")
     if isinstance(e, ServiceResponseError):  # sent, then the connection broke or timed out
         return Verdict("info", "connection-lost")
     if isinstance(e, (TimeoutError, asyncio.CancelledError)):
