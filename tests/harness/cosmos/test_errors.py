@@ -10,6 +10,7 @@ from aiohttp import ClientConnectorError, ServerDisconnectedError
 from aiohttp.client_reqrep import ConnectionKey
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos.exceptions import (
+    CosmosAccessConditionFailedError,
     CosmosClientTimeoutError,
     CosmosHttpResponseError,
     CosmosResourceNotFoundError,
@@ -113,7 +114,10 @@ def test_stale_etag_on_cas_is_fail() -> None:
         async def read_item(self, *a: Any, **kw: Any) -> Any:
             return {"id": "1", "v": 1, "_etag": "e1"}
 
-    worker = CosmosWorker(Stale(http(412)), "point", "strong")
+    # Each 412 is followed by a fresh read; the value is still 1, so it tries again, and after
+    # CAS_ATTEMPTS refusals the CAS fails: it certainly never applied.
+    worker = CosmosWorker(Stale(CosmosAccessConditionFailedError(status_code=412)), "point",
+                          "strong")
     done = asyncio.run(worker.invoke(Op(0, 0, "invoke", 0, "cas", [1, [1, 2]])))
     assert (done.type, done.error) == ("fail", "precondition-failed")
 

@@ -22,6 +22,7 @@ LEVELS: Mapping[str, str] = {
     "eventual": "Eventual",
 }
 _BY_ID = "SELECT * FROM c WHERE c.id = @id"
+CAS_ATTEMPTS = 5
 
 
 class CasMismatch(Exception):
@@ -108,23 +109,33 @@ class CosmosWorker:
 
     async def _cas(self, key: str, old: Any, new: Any) -> None:
         """Read the document, then replace it only if unchanged since (If-Match on its etag):
-        the replace applies only while the value is still ``old``. A 412 means another write
-        came between: the CAS failed, nothing was written. From nothing (``old`` None) it is a
-        create, refused (409) if another write made the document first."""
+        the replace applies only while the value is still ``old``. A 412 means a write came
+        between; if the value is still ``old`` (a write of the same value: the CAS compares
+        values, the etag is only its means), it is tried again, at most ``CAS_ATTEMPTS`` times.
+        From nothing (``old`` None) it is a create, refused (409) if a write made it first."""
         from azure.core import MatchConditions
+        from azure.cosmos.exceptions import CosmosAccessConditionFailedError
 
-        doc = await self.get(key, "strong")
-        if doc is None and old is None:
-            from azure.cosmos.exceptions import CosmosResourceExistsError
-
+        for _ in range(CAS_ATTEMPTS):
+            doc = await self.get(key, "strong")
+            if doc is None and old is None:
+                await self._create(key, new)
+                return
+            if doc is None or doc.get("v") != old:
+                raise CasMismatch
             try:
-                await self.container.create_item({"id": key, "v": new}, response_hook=self._hook)
-            except CosmosResourceExistsError:
-                raise CasMismatch from None
-            return
-        if doc is None or doc.get("v") != old:
-            raise CasMismatch
-        await self.container.replace_item(
-            key, {"id": key, "v": new}, etag=doc["_etag"],
-            match_condition=MatchConditions.IfNotModified, response_hook=self._hook,
-        )
+                await self.container.replace_item(
+                    key, {"id": key, "v": new}, etag=doc["_etag"],
+                    match_condition=MatchConditions.IfNotModified, response_hook=self._hook)
+                return
+            except CosmosAccessConditionFailedError:
+                continue  # certainly not applied: read again
+        raise CasMismatch
+
+    async def _create(self, key: str, value: Any) -> None:
+        from azure.cosmos.exceptions import CosmosResourceExistsError
+
+        try:
+            await self.container.create_item({"id": key, "v": value}, response_hook=self._hook)
+        except CosmosResourceExistsError:
+            raise CasMismatch from None

@@ -62,8 +62,25 @@ def _cosmos_client(url: str, key: str, timeout: float, throttle_retries: int) ->
     return CosmosClient(
         url, credential=key, enable_endpoint_discovery=False, timeout=timeout,
         connection_timeout=timeout, read_timeout=timeout, retry_total=0, retry_connect=0,
-        retry_read=0, retry_status=0, retry_backoff_max=1, max_retry_attempt_count=throttle_retries,
+        retry_read=0, retry_status=0, retry_throttle_total=throttle_retries,
+        transport=_transport(),
     )
+
+
+def _transport() -> Any:
+    """azure-core's aiohttp transport, except that aiohttp must not resend a request itself:
+    it resends a PUT (a Cosmos replace, our CAS) once when the connection closes before the
+    reply, and a CAS whose first copy applied then fails its copy with a 412 -- an applied
+    write recorded as ``fail``. aiohttp has no public switch for it, hence the attribute."""
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    class NoResendTransport(AioHttpTransport):
+        async def open(self) -> None:
+            await super().open()
+            if self.session is not None:
+                self.session._retry_connection = False
+
+    return NoResendTransport()
 
 
 class CosmosStoreBase:
