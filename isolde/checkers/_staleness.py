@@ -121,6 +121,7 @@ def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
     stale = [r for r in reads if st.missed[r]]
     times = sorted(st.time_ns[r] / 1e6 for r in reads)
     versions = [st.missed[r] for r in reads]
+    stale_ms = [t for t in times if t > 0]
     return {
         "reads": n,
         "stale_reads": len(stale),
@@ -134,6 +135,10 @@ def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
             "mean": sum(versions) / n if n else 0.0,
             "max": max(versions) if versions else 0,
         },
+        # The distribution of stale reads' time staleness in 101 points (q = 0, 0.01 ... 1), so
+        # a report can draw its CDF without the per-read details.
+        "stale_ms_quantiles": [round(nearest_rank(stale_ms, q / 100), 3) for q in range(101)]
+        if stale_ms else [],
     }
 
 
