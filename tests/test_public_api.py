@@ -33,7 +33,8 @@ SUBPACKAGES = {
         "MAX_NUMBER", "MIXED", "READ_MODES", "STORES", "AuditPlan", "Audited",
         "CancelledAfterSend", "Client", "ClientFaultable", "ClientFaults", "ClientTimeout",
         "Context", "Counters", "DiskFull", "EachWorker", "Emulator", "EmulatorRecipe", "FnGen",
-        "Generator", "Independent", "Lazy", "Limit", "Managed", "Mix", "Once", "OpSpec", "Ops",
+        "Generator", "Independent", "Lazy", "Limit", "Limited", "Managed", "Mix", "Once",
+        "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
         "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger", "Store", "StoreContext",
         "StoreSpec", "TimeLimit", "Wait", "at_most", "check_read_consistency", "claim",
@@ -44,6 +45,11 @@ SUBPACKAGES = {
     ],
     "isolde.harness.stores": [
         "STORES", "make_store", "store_spec",
+    ],
+    "isolde.harness.stores.cosmos": [
+        "CAPABILITIES", "COSMOSDB_SERVER", "COSMOS_EMULATOR", "LEVELS", "PREFIX", "STATUS",
+        "CosmosEmulatorStore", "CosmosOptions", "CosmosStoreBase", "CosmosWorker", "Verdict",
+        "check_name", "classify", "new_name",
     ],
     "isolde.harness.stores.dynamodb": [
         "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE", "DYNALITE_SPEC", "DYNAMODB",

@@ -107,7 +107,7 @@ def test_flags_belong_to_their_store_and_workload(tmp_path: Path) -> None:
                                                                  "workload 'causal'"),
                        (["--nemesis", "partition", "--partition-via", "nftables"],
                         "--partition-via does not apply to store 'memory' (it applies to: "
-                        "dynalite, dynamodb-local, moto)"),
+                        "cosmos-emulator, dynalite, dynamodb-local, moto)"),
                        (["--replicas", "0"], "--replicas: must be at least 1"),
                        (["--lag-ms", "nan"], "--lag-ms: expected a finite number")]:
         p = isolde("run", *args, "--store-dir", str(tmp_path))
