@@ -28,6 +28,9 @@ ROWS = [
     (gx.DeadlineExceeded("late"), "info", "timeout"),
     (gx.GatewayTimeout("late"), "info", "timeout"),
     (gx.ServiceUnavailable("down"), "info", "unavailable"),
+    (gx.ServiceUnavailable("failed to connect to all addresses; last error: UNKNOWN: "
+                           "ipv4:127.0.0.1:43475: Failed to connect to remote host: Connection "
+                           "refused"), "fail", "connect-failed"),
     (gx.Cancelled("cancelled"), "info", "cancelled"),
     (gx.InternalServerError("oops"), "info", "internal"),
     (gx.Unknown("?"), "info", "unknown"),
@@ -43,8 +46,8 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("exc", "typ", "kind"), ROWS, ids=lambda x: type(x).__name__
-                         if isinstance(x, BaseException) else str(x))
+@pytest.mark.parametrize(("exc", "typ", "kind"), ROWS, ids=lambda x: f"{type(x).__name__}"
+                         f":{str(x)[:12]}" if isinstance(x, BaseException) else str(x))
 def test_row(exc: BaseException, typ: str, kind: str) -> None:
     v = classify(exc)
     assert (v.type, v.kind) == (typ, kind)

@@ -44,8 +44,16 @@ STATUS: dict[str, Verdict] = {
 }
 
 
+# gRPC's words for an RPC it failed without sending it: the channel had no connection (the
+# server refused it, e.g. a killed emulator) and the call was not waiting for one.
+NEVER_SENT = "failed to connect to all addresses"
+_CONNECT_FAILED = Verdict("fail", "connect-failed", True)
+
+
 def classify(e: BaseException) -> Verdict:
     """The verdict for an exception raised by a google-cloud-firestore call."""
+    if type(e).__name__ == "ServiceUnavailable" and NEVER_SENT in str(e):
+        return _CONNECT_FAILED
     for cls in type(e).__mro__:
         if cls.__name__ in STATUS:
             return STATUS[cls.__name__]
@@ -55,7 +63,7 @@ def classify(e: BaseException) -> Verdict:
     if isinstance(e, (TimeoutError, asyncio.TimeoutError)):  # client-side timeout, cancel
         return Verdict("info", "timeout", True)
     if isinstance(e, ConnectionRefusedError):
-        return Verdict("fail", "connect-failed", True)
+        return _CONNECT_FAILED
     if isinstance(e, OSError):
         return Verdict("info", "connection-error", True)
     return Verdict("info", f"unexpected:{type(e).__name__}")

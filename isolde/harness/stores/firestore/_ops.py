@@ -30,6 +30,7 @@ import asyncio
 import datetime
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -50,6 +51,16 @@ class Refused(Exception):
         self.kind = kind
 
 
+@dataclass
+class Conn:
+    """The store's AsyncClient (replaced when the emulator is restarted: a gRPC channel to a
+    killed server backs off for many seconds before it tries again) and the run's root
+    collection."""
+
+    client: Any
+    collection: str
+
+
 def _unwrap(e: Exception) -> Exception:
     """The SDK wraps a commit's ABORTED in a ValueError ("Failed to commit transaction in 1
     attempts."): the Aborted says what happened (nothing committed)."""
@@ -66,11 +77,10 @@ def doc_id(k: Any) -> str:
 class Ops:
     """The requests of every op, on the documents under ``root``."""
 
-    def __init__(self, client: Any, root: str, options: FirestoreOptions,
+    def __init__(self, conn: Conn, options: FirestoreOptions,
                  call: Callable[[Awaitable[Any]], Awaitable[Any]], written: set[str],
                  rng: random.Random, usage: Usage) -> None:
-        self.client = client
-        self.root = client.collection(root)
+        self.conn = conn
         self.timeout = options.timeout
         self.attempts = options.txn_attempts
         self.stale = datetime.timedelta(milliseconds=options.stale_ms)
@@ -79,6 +89,14 @@ class Ops:
         self.call = call  # every SDK call goes through the client-path fault switches
         self.runs = 0  # transaction function runs of the op in progress (see ``transact``)
         self.written = written  # ids of the documents written (teardown deletes those)
+
+    @property
+    def client(self) -> Any:
+        return self.conn.client
+
+    @property
+    def root(self) -> Any:
+        return self.conn.client.collection(self.conn.collection)
 
     def ref(self, k: Any) -> Any:
         return self.root.document(doc_id(k))
@@ -95,7 +113,7 @@ class Ops:
         if mode != "strong":
             kw["read_time"] = datetime.datetime.now(datetime.UTC) - self.stale
         self.usage.reads += 1
-        snap = await self.call(self.ref(k).get(timeout=self.timeout, **kw))
+        snap = await self.call(self.ref(k).get(retry=None, timeout=self.timeout, **kw))
         return snap.get("v") if snap.exists else None
 
     async def put(self, k: Any, v: Any) -> None:
@@ -108,7 +126,7 @@ class Ops:
             await self.call(ref.create({"v": new}, retry=None, timeout=self.timeout))
             return True
         self.usage.reads += 1
-        snap = await self.call(ref.get(timeout=self.timeout))
+        snap = await self.call(ref.get(retry=None, timeout=self.timeout))
         if not snap.exists or snap.get("v") != old:
             return False
         option = self.client.write_option(last_update_time=snap.update_time)
@@ -149,7 +167,8 @@ class Ops:
         # The client's get_all (an async generator), not the transaction's: in 2.34.1
         # AsyncTransaction.get_all awaits that generator and raises TypeError.
         async for snap in self.client.get_all([self.ref(k) for k in keys],
-                                              transaction=transaction, timeout=self.timeout):
+                                              transaction=transaction, retry=None,
+                                              timeout=self.timeout):
             if snap.exists:
                 out[refs[snap.reference.path]] = snap.get("v")
         return out

@@ -25,7 +25,7 @@ from ._client import FirestoreClient
 from ._cost import Usage
 from ._emulator import FIRESTORE_EMULATOR, PROJECT
 from ._errors import classify
-from ._ops import Ops
+from ._ops import Conn, Ops
 from ._options import FirestoreOptions
 
 log = logging.getLogger("isolde.firestore")
@@ -64,6 +64,12 @@ def _emulator_env(host: str | None) -> Iterator[None]:
             os.environ[EMULATOR_HOST] = before
 
 
+async def _close(client: Any) -> None:
+    """Close an AsyncClient's gRPC channel: its own ``close()`` closes only an HTTP session
+    the gRPC client never opens, and leaves the channel (and its reconnect attempts) alive."""
+    await client._firestore_api.transport.close()
+
+
 class FirestoreStoreBase:
     """What both Firestore stores share: the client, the run's collection, the cleanup."""
 
@@ -77,11 +83,15 @@ class FirestoreStoreBase:
         self.seed = seed
         self.collection = _collection(self.options.collection)
         self.client_faults = ClientFaults(seed, throttle_error="resource-exhausted")
-        self.client: Any = None
+        self.conn: Conn | None = None  # the AsyncClient, shared by every worker
         self.run_dir: Path | None = None
         self._client_endpoint: tuple[str, int] | None = None
         self.written: set[str] = set()  # document ids the run may have written
         self.usage = Usage()
+
+    @property
+    def client(self) -> Any:
+        return self.conn.client if self.conn is not None else None
 
     # -- what the nemesis and a fault proxy use ------------------------------------------------
 
@@ -90,7 +100,7 @@ class FirestoreStoreBase:
         return None  # the service; the emulator store has one
 
     def set_client_endpoint(self, host: str, port: int) -> None:
-        if self.client is not None:
+        if self.conn is not None:
             raise RuntimeError("set_client_endpoint must be called before clients are opened")
         self._client_endpoint = (host, port)
 
@@ -121,6 +131,9 @@ class FirestoreStoreBase:
                              "documents: isolde only writes under a collection of its own")
 
     def _new_client(self) -> Any:
+        # isolde forks only to exec an emulator at once, never to use gRPC in the child: gRPC's
+        # fork handlers have nothing to do there, and their log line would land on stderr.
+        os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
         try:
             from google.cloud.firestore import AsyncClient
         except ImportError:
@@ -133,7 +146,7 @@ class FirestoreStoreBase:
     async def setup(self) -> None:
         try:
             await self._start_backend()
-            self.client = self._new_client()
+            self.conn = Conn(self._new_client(), self.collection)
             await self._ready()
             log.info("%s: writing under collection %s", self.name, self.collection)
         except BaseException as e:  # failed or interrupted part way: undo it all
@@ -156,9 +169,9 @@ class FirestoreStoreBase:
                 log.warning("keeping collection %s (--keep): delete it yourself when done",
                             self.collection)
         finally:
-            if self.client is not None:
-                self.client.close()
-                self.client = None
+            if self.conn is not None:
+                await _close(self.conn.client)
+                self.conn = None
             await self._stop_backend()
 
     async def _delete_written(self) -> None:
@@ -177,10 +190,10 @@ class FirestoreStoreBase:
         self.written.clear()
 
     async def open_client(self, worker: int) -> FirestoreClient:
-        if self.client is None:
+        if self.conn is None:
             raise RuntimeError("open_client before setup")
         o = self.options
-        ops = Ops(self.client, self.collection, o, self.client_faults.call, self.written,
+        ops = Ops(self.conn, o, self.client_faults.call, self.written,
                   random.Random(f"{self.seed}/firestore/{worker}"), self.usage)
         return FirestoreClient(ops, o.default_read, o.bank_mode)
 
@@ -210,8 +223,15 @@ class FirestoreEmulatorStore(FirestoreStoreBase):
         self.written.clear()  # the emulator keeps everything in memory: stopping it deletes it
 
     async def after_restart(self) -> None:
-        """Nothing to recreate: a collection exists as soon as a document is written to it."""
-        return None
+        """A new client: the old one's gRPC channel, refused while the emulator was down, backs
+        off for many seconds before it connects again (every op would fail meanwhile). Then the
+        warm-up read of ``setup``. Nothing else to recreate: the emulator lost every document,
+        and a collection exists as soon as a document is written to it."""
+        if self.conn is None:
+            return
+        old, self.conn.client = self.conn.client, self._new_client()
+        await _close(old)
+        await self._ready()
 
     async def _start_backend(self) -> None:
         self.emulator = FIRESTORE_EMULATOR.make(port=self.options.port, log_dir=self.run_dir)
