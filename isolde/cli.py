@@ -1,6 +1,7 @@
 """The ``isolde`` command: ``run`` a scenario, ``check`` history files.
 
-Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error.
+Exit codes (Jepsen's): 0 valid, 1 invalid, 2 unknown, 254 bad input or usage, 255 internal error;
+a run cut short by a signal exits 128 + its number (130 for Ctrl-C).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import dataclasses
 import logging
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,8 +18,10 @@ from typing import Any, NoReturn
 import orjson
 from rich.console import Console
 
+from . import __version__
 from ._errors import BadInput, IsoldeError, UsageError
 from .checkers import (
+    CHECKERS,
     CheckConfig,
     default_checkers,
     exit_code,
@@ -25,13 +29,17 @@ from .checkers import (
     refuse_unjudgeable,
     run_checkers,
 )
+from .checkers.isolation import DEFAULT_MODELS
+from .checkers.isolation import MODELS as ISOLATION_MODELS
+from .checkers.linearizable import MODELS as LINEARIZABLE_MODELS
 from .harness import (
+    MAX_NUMBER,
     MIXED,
     READ_MODES,
     Audited,
     Scenario,
+    at_most,
     check_read_consistency,
-    make_store,
     positive_float,
     positive_int,
     prepare_audit,
@@ -46,8 +54,16 @@ from .harness._plugin_cli import (
     workload_common,
     workload_options,
 )
+from .harness.stores import STORES
 from .histories import READERS, load_history
-from .workloads import WorkloadOptions
+from .nemesis import FAULT_NAMES
+from .workloads import WORKLOADS, WorkloadOptions
+
+# Sizes a run sets up before its first op (clients, keys in play and their final reads): beyond
+# these a run spends minutes or all memory on them. (A store's or workload's own sizes are
+# bounded by its options: the memory store's --replicas, the bank's --accounts.)
+MAX_CONCURRENCY = 1000
+MAX_KEYS = 10_000
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -55,7 +71,23 @@ EXIT_INTERNAL = 255
 _SEVERITY = {0: 0, 2: 1, 1: 2, EXIT_BAD_INPUT: 3, EXIT_INTERNAL: 4}
 
 
+class _Help(argparse.HelpFormatter):
+    """Each option's help ends with its default, where it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if (not action.option_strings or d is None or d is False or d == () or d == ""
+                or d is argparse.SUPPRESS or "%(default)" in text):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
@@ -70,7 +102,10 @@ def parse_size(s: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a size like 512M or 2G, got {s!r}")
     unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
     mult = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
-    return int(float(m.group(1)) * mult)
+    size = int(float(m.group(1)) * mult)
+    if size > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most 2**53 bytes, got {s!r}")
+    return size
 
 
 def _csv(s: str) -> tuple[str, ...]:
@@ -100,15 +135,18 @@ RUN_CHECK_TIME_LIMIT = 300.0
 def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = None) -> None:
     g = p.add_argument_group("checking")
     g.add_argument("--checker", type=_csv, default=None,
-                   help="checkers to run, comma-separated (default: chosen by workload/content)")
-    g.add_argument("--model", default=None, help="linearizability model (e.g. cas-register)")
+                   help=f"checkers to run, comma-separated: {', '.join(CHECKERS)} (default: "
+                   "chosen by workload, or by the history's content)")
+    g.add_argument("--model", default=None,
+                   help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
+                   "chosen by the workload or the history)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
-                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit;"
-                   f" default {time_limit or 'none'})")
+                   help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
                    help="memory budget per check (e.g. 2G); exceeding it gives 'unknown'")
     g.add_argument("--consistency-models", type=_csv, default=(),
-                   help="isolation models that must hold (default strict-serializable)")
+                   help="isolation models that must hold, comma-separated: "
+                   f"{', '.join(ISOLATION_MODELS)} (default: {', '.join(DEFAULT_MODELS)})")
     g.add_argument("--staleness-sla", type=_sla, default=None,
                    help="make staleness a gate, e.g. p99=500ms,max=2s")
     g.add_argument("--details", action="store_true",
@@ -134,57 +172,58 @@ def build_parser(store: str | None = None,
     """The parser; ``isolde run`` gets the flags of ``store`` and ``workload`` when given."""
     p = _Parser(prog="isolde", description="Consistency checker and test harness for data stores.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"isolde {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     r = sub.add_parser(
         "run", help="run a workload against a store and check the history",
         epilog="The store and workload groups are those of --store and --workload: "
                "`isolde run --store S --workload W --help` shows theirs; `isolde stores` lists "
                "the stores.")
-    r.add_argument("--store", default="memory", help="store to test (default: memory)")
-    r.add_argument("--workload", default="register", help="workload (default: register)")
+    r.add_argument("--store", default="memory", help=f"store to test: {', '.join(STORES)}")
+    r.add_argument("--workload", default="register", help=f"workload: {', '.join(WORKLOADS)}")
     r.add_argument("--nemesis", type=_csv, default=(),
-                   help="faults, comma-separated (see README: Faults)")
+                   help=f"faults, comma-separated: {', '.join(FAULT_NAMES)} (which store takes "
+                   "which: isolde stores)")
     r.add_argument("--nemesis-interval", type=positive_float, default=3.0, metavar="SEC",
-                   help="seconds each fault lasts, and between faults (default 3)")
+                   help="seconds each fault lasts, and between faults")
     r.add_argument("--partition-via", choices=("proxy", "nftables"), default="proxy",
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=positive_float, default=10.0, metavar="SEC",
-                   help="seconds of load (default 10)")
-    r.add_argument("--concurrency", type=positive_int, default=10,
-                   help="logical client processes (default 10)")
+                   help="seconds of load")
+    r.add_argument("--concurrency", type=at_most(MAX_CONCURRENCY), default=10,
+                   help=f"logical client processes, at most {MAX_CONCURRENCY}")
     r.add_argument("--rate", type=positive_float, default=None, help="max ops/s overall")
-    r.add_argument("--max-ops", type=positive_int, default=None, help="stop after N ops")
+    r.add_argument("--max-ops", type=positive_int, default=None,
+                   help="stop after N ops (a cloud audit has a default cap)")
     r.add_argument("--seed", type=whole_number, default=0,
                    help="random seed (same seed, same schedule)")
     r.add_argument("--op-timeout", type=positive_float, default=5.0, metavar="SEC",
-                   help="an op not done by then is recorded as info (default 5)")
+                   help="an op not done by then is recorded as info")
     r.add_argument("--store-dir", type=Path, default=Path("store"),
-                   help="where run directories go (default ./store)")
+                   help="where run directories go")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="also write JUnit XML here (every run writes junit.xml in its dir)")
     # Options several workloads read (each says which: WorkloadSpec.reads); given only when set,
     # so that one the workload does not read is refused rather than ignored.
     w = r.add_argument_group("workload (common options; a workload reads some of them)")
-    w.add_argument("--keys", type=positive_int, default=argparse.SUPPRESS,
-                   help="keys in play at once (default 5)")
+    w.add_argument("--keys", type=at_most(MAX_KEYS), default=argparse.SUPPRESS,
+                   help=f"keys in play at once, at most {MAX_KEYS} (default: 5)")
     w.add_argument("--ops-per-key", type=positive_int, default=argparse.SUPPRESS,
-                   help="ops on a key before moving to a fresh one (default 200)")
+                   help="ops on a key before moving to a fresh one (default: 200)")
     w.add_argument("--read-consistency", type=check_read_consistency,
                    default=argparse.SUPPRESS,
-                   help=f"{'|'.join((*READ_MODES, MIXED))} (default strong)")
+                   help=f"{', '.join((*READ_MODES, MIXED))} (default: strong)")
     if store is not None and workload is not None:
         plugin_flags(r, store, workload)
     _add_check_options(r, RUN_CHECK_TIME_LIMIT)
 
-    sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
-                   "installed")
-
     c = sub.add_parser("check", help="check history files")
-    c.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="history files, or run directories (their history.jsonl)")
     c.add_argument("--format", default="auto",
-                   help=f"auto|{'|'.join(sorted(READERS))} (default auto)")
+                   help=f"auto|{'|'.join(sorted(READERS))}")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
     c.add_argument("--out", type=Path, default=None,
                    help="write full results JSON here (a list when several paths)")
@@ -196,37 +235,12 @@ def build_parser(store: str | None = None,
                    help="the bound bounded reads promised: ms behind (default 100)")
     _add_check_options(c)
 
+    sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
+                   "installed")
     from .harness.emulators._cli import add_parser as add_emulator_parser
 
     add_emulator_parser(sub)
     return p
-
-
-def cmd_run(a: argparse.Namespace, console: Console) -> int:
-    from .harness._scenario import build_nemesis, run_scenario
-    from .report import render_summary, write_junit
-
-    scenario = run_scenario_from_args(a)
-    store = make_store(scenario.store, scenario.store_options, scenario.store_context())
-    audited = store if isinstance(store, Audited) else None
-    if audited is not None:  # it costs money: plan, estimate, --yes, cap
-        build_nemesis(scenario, store)  # a fault it cannot take is refused before the plan
-        scenario = prepare_audit(scenario, audited, _say(console))
-    progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
-    try:
-        outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                               store=store)
-    finally:
-        if progress:
-            progress[0].stop()
-        if audited is not None:
-            _say(console)(audited.audit_report())
-    render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
-    record = {"path": str(outcome.history_path), **outcome.results}
-    write_junit(outcome.run_dir / "junit.xml", [record])
-    if a.junit:
-        write_junit(a.junit, [record])
-    return exit_code(outcome.valid)
 
 
 def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
@@ -246,6 +260,54 @@ def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
                           "options": workload_options(a)},
         checkers=a.checker, check=_check_config(a),
     )
+
+
+def _preflight(a: argparse.Namespace, scenario: Scenario) -> Any:
+    """Every check that needs nothing started, in one place, before anything runs; returns the
+    prepared scenario (workload, store, nemesis). (Which flags apply to which store and
+    workload is checked as the command line is read: the plugins declare it.)"""
+    from . import _preflight as pf
+    from .harness import prepare_scenario
+
+    pf.check_nemesis(scenario.nemesis, scenario.nemesis_options)
+    pf.check_checking(scenario.checkers, scenario.check)
+    prepared = prepare_scenario(scenario)
+    if a.junit:
+        pf.check_output_file("--junit", a.junit)
+    pf.check_store_dir(a.store_dir)
+    return prepared
+
+
+def cmd_run(a: argparse.Namespace, console: Console) -> int:
+    from .harness import forward_to_sigint, run_scenario, signal_exit_code
+    from .report import render_summary, write_junit
+
+    scenario = run_scenario_from_args(a)
+    store = _preflight(a, scenario).store
+    audited = store if isinstance(store, Audited) else None
+    if audited is not None:  # it costs money: plan, estimate, --yes, cap
+        scenario = prepare_audit(scenario, audited, _say(console))
+    progress = None if a.no_progress or not console.is_terminal else _progress(console, a)
+    with forward_to_sigint():
+        try:
+            outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
+                                   store=store)
+        finally:
+            if progress:
+                progress[0].stop()
+            if audited is not None:
+                _say(console)(audited.audit_report())
+        # Files before the console: a closed stdout (| head) must not cost a report.
+        record = {"path": str(outcome.history_path), **outcome.results}
+        write_junit(outcome.run_dir / "junit.xml", [record])
+        if a.junit:
+            write_junit(a.junit, [record])
+        render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
+    interrupted = outcome.results.get("interrupted")
+    if interrupted is not None:
+        _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+        return signal_exit_code(signal.Signals[interrupted])
+    return exit_code(outcome.valid)
 
 
 def _say(console: Console) -> Any:
@@ -269,6 +331,11 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
     return prog, update
 
 
+def _history_file(path: Path) -> Path:
+    """A run directory (``store/latest``) stands for the history it holds."""
+    return path / "history.jsonl" if path.is_dir() else path
+
+
 def cmd_stores(say: Any) -> int:
     for line in describe_stores():
         say(line)
@@ -281,7 +348,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
     worst = 0
     collected: list[dict[str, Any]] = []
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for path in a.paths:
+    for path in map(_history_file, a.paths):
         try:
             history = load_history(path, a.format)
             names = list(a.checker) if a.checker else default_checkers(history)
@@ -321,7 +388,7 @@ def cmd_check(a: argparse.Namespace, console: Console) -> int:
     return worst
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     """Parse with the flags of the store and workload the command line names."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--store", default="memory")
@@ -332,11 +399,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a, rest = parser.parse_known_args(argv)
     if rest:
         raise UsageError(unrecognized(a, rest))
-    return a
+    return parser, a
 
 
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
+    # A log that cannot be written (disk full) must not print tracebacks over the one line
+    # that says what happened.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     if not any(getattr(h, "_isolde", False) for h in root.handlers):
         h = logging.StreamHandler()
@@ -352,7 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     _console_logging()
     args = sys.argv[1:] if argv is None else argv
     try:
-        a = parse_args(args)
+        parser, a = parse_args(args)
+        if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
+            parser.print_help()
+            return EXIT_BAD_INPUT
         if a.command == "run":
             return cmd_run(a, console)
         if a.command == "stores":
@@ -365,9 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("isolde: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # outside the load (setup, checking): nothing to report
+        from .harness import claim, signal_exit_code
+
+        sig = claim()
+        print(f"isolde: interrupted by {sig.name}", file=sys.stderr)
+        return signal_exit_code(sig)
     except Exception as e:
         if debug:
             raise

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from isolde.histories import read_jsonl
 
 from .conftest import ROOT, run_cli
@@ -65,14 +67,27 @@ def test_kill_9_leaves_a_readable_history(tmp_path: Path) -> None:
     assert len(read_jsonl(hist)) > 100
 
 
-def test_sigint_stops_gracefully(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["INT", "TERM", "HUP"])
+def test_signals_stop_gracefully_and_say_so(tmp_path: Path, sig: signal.Signals) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "isolde", "run", "--time-limit", "60", "--store-dir",
-         str(tmp_path), "--no-progress"],
+         str(tmp_path), "--no-progress", "--nemesis", "partition", "--nemesis-interval", "0.3"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(2.0)
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    assert (tmp_path / "latest" / "results.json").exists()
+    hist = tmp_path / "register-memory" / "latest" / "history.jsonl"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (not hist.exists()
+                                           or b'"start-partition"' not in hist.read_bytes()):
+        time.sleep(0.1)  # until load runs and a fault has begun
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, err  # the shell's convention: 130, 143, 129
+    assert err.strip().splitlines() == [f"isolde: WARNING: interrupted ({sig.name}): no new ops; "
+                                        "waiting up to 5s for in-flight ops"]
+    results = json.loads((tmp_path / "latest" / "results.json").read_text())
+    assert results["interrupted"] == sig.name
+    assert results["valid"] is True  # what ran was checked
+    assert results["faults"]["healed"] is True  # the partition was healed on the way out
+    assert f"interrupted by {sig.name}" in out
+    assert (tmp_path / "latest" / "junit.xml").exists()

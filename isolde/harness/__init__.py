@@ -22,6 +22,7 @@ from ._generators import (
     rate,
 )
 from ._options import (
+    MAX_NUMBER,
     at_most,
     nonnegative_float,
     option,
@@ -32,7 +33,8 @@ from ._options import (
 from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
-from ._scenario import Outcome, Scenario, run_scenario
+from ._scenario import DiskFull, Outcome, Prepared, Scenario, prepare_scenario, run_scenario
+from ._signals import claim, forward_to_sigint, signal_exit_code
 from ._store import (
     MIXED,
     READ_MODES,
@@ -52,6 +54,7 @@ from ._store import (
 from .stores import STORES, make_store, store_spec
 
 __all__ = [
+    "MAX_NUMBER",
     "MIXED",
     "READ_MODES",
     "STORES",
@@ -64,6 +67,7 @@ __all__ = [
     "ClientTimeout",
     "Context",
     "Counters",
+    "DiskFull",
     "EachWorker",
     "Emulator",
     "EmulatorRecipe",
@@ -79,6 +83,7 @@ __all__ = [
     "Ops",
     "Outcome",
     "Phases",
+    "Prepared",
     "ProcessControl",
     "Promising",
     "Recorder",
@@ -95,7 +100,9 @@ __all__ = [
     "Wait",
     "at_most",
     "check_read_consistency",
+    "claim",
     "exponential_index",
+    "forward_to_sigint",
     "link_latest",
     "make_store",
     "new_run_dir",
@@ -104,9 +111,11 @@ __all__ = [
     "positive_float",
     "positive_int",
     "prepare_audit",
+    "prepare_scenario",
     "rate",
     "require",
     "run_scenario",
+    "signal_exit_code",
     "store_spec",
     "whole_number",
     "write_json",

@@ -54,8 +54,10 @@ def flags(cls: type) -> dict[str, dataclasses.Field[Any]]:
 
 # --- value parsers (shared with the core flags) ---------------------------------------------------
 # No run needs larger numbers, and beyond 2**53 scenario.json and the history (JSON) no longer
-# hold them exactly; NaN and infinity are never a count, a duration or a rate.
+# hold them exactly; NaN and infinity are never a count, a duration or a rate. A positive
+# duration or rate below MIN_POSITIVE would overflow once inverted (1 / --rate, in ns).
 MAX_NUMBER = 2**53
+MIN_POSITIVE = 1e-6
 
 
 def _number(s: str, kind: Callable[[str], Any], what: str) -> Any:
@@ -85,7 +87,8 @@ def _parser(kind: Callable[[str], N], what: str, ok: Callable[[N], bool],
 
 whole_number = _parser(int, "a whole number", lambda v: True, "")
 positive_int = _parser(int, "a whole number", lambda v: v >= 1, "must be at least 1")
-positive_float = _parser(float, "a number", lambda v: v > 0, "must be positive")
+positive_float = _parser(float, "a number", lambda v: v >= MIN_POSITIVE,
+                         f"must be at least {MIN_POSITIVE:g}")
 nonnegative_float = _parser(float, "a number", lambda v: v >= 0, "must be zero or more")
 
 
@@ -126,7 +129,7 @@ def add_flags(parser: argparse.ArgumentParser, title: str, cls: type, dest_prefi
     for flag, f in flags(cls).items():
         meta = f.metadata[_META]
         typ = _base_type(hints[f.name])
-        shown = "" if f.default in (None, False, "") else f" (default {f.default})"
+        shown = "" if f.default in (None, False, "") else f" (default: {f.default})"
         kw: dict[str, Any] = {"dest": dest_prefix + f.name, "default": argparse.SUPPRESS,
                               "help": meta["help"] + shown}
         if typ is bool:

@@ -79,6 +79,11 @@ class EmulatorRecipe(Protocol):
     def make(self, port: int | None = None, data_dir: Path | None = None,
              log_dir: Path | None = None, persistent: bool = False) -> Emulator: ...
 
+    def paste_line(self, host: str, port: int) -> str:
+        """The command that runs isolde against this emulator when someone else started it
+        (``isolde emulator start`` prints it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoreSpec:

@@ -27,19 +27,47 @@ def new_run_dir(store_dir: Path, workload: str, store: str) -> Path:
             d = parent / f"{stamp}-{n}"
 
 
+def _latest_links(run_dir: Path) -> tuple[Path, Path]:
+    return run_dir.parent / "latest", run_dir.parent.parent / "latest"
+
+
 def link_latest(run_dir: Path) -> None:
     """Point ``<parent>/latest`` and ``<store-dir>/latest`` at ``run_dir`` (relative links)."""
-    for parent in (run_dir.parent, run_dir.parent.parent):
-        link = parent / "latest"
-        tmp = parent / f".latest-{os.getpid()}"
+    for link in _latest_links(run_dir):
+        _point(link, os.path.relpath(run_dir, link.parent))
+
+
+def latest_targets(run_dir: Path) -> dict[Path, str | None]:
+    """Where the ``latest`` links ``link_latest(run_dir)`` would move point now (None: absent)."""
+    out: dict[Path, str | None] = {}
+    for link in _latest_links(run_dir):
+        try:
+            out[link] = os.readlink(link)
+        except OSError:
+            out[link] = None
+    return out
+
+
+def restore_latest(targets: dict[Path, str | None]) -> None:
+    """Put the ``latest`` links back as ``latest_targets`` found them (a run that broke)."""
+    for link, target in targets.items():
+        if target is None:
+            with contextlib.suppress(OSError):
+                link.unlink()
+        else:
+            _point(link, target)
+
+
+def _point(link: Path, target: str) -> None:
+    tmp = link.parent / f".latest-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        tmp.symlink_to(target)
+        os.replace(tmp, link)
+    except OSError:  # no symlinks on this filesystem (or no space left): not fatal
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        try:
-            tmp.symlink_to(os.path.relpath(run_dir, parent))
-            os.replace(tmp, link)
-        except OSError:  # no symlinks on this filesystem: not fatal
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
 
 
 def write_json(path: Path, data: Any) -> None:

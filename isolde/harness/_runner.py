@@ -3,7 +3,8 @@
 Every event is recorded (and flushed to history.jsonl) the moment it happens. An op that does not
 complete within ``op_timeout`` is recorded as ``info`` and its worker continues under a fresh
 process id (Jepsen's rule: a process that may still have an op in flight never invokes again).
-Ctrl-C (or :meth:`Runner.stop`) stops generating; in-flight ops get ``grace`` seconds to finish.
+Ctrl-C (SIGTERM and SIGHUP too, see :mod:`._signals`) or :meth:`Runner.stop` stops generating;
+in-flight ops get ``grace`` seconds to finish.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from ..histories import History, HistoryWriter, Op, read_jsonl
 from ._generators import Context, Generator, OpSpec, Wait
+from ._signals import claim
 from ._store import Client, Store
 
 log = logging.getLogger("isolde.harness")
@@ -96,6 +98,7 @@ class Runner:
         self.rng = random.Random(f"{self.limits.seed}/generator")
         self.recorder: Recorder | None = None
         self._workers: list[asyncio.Task[Any]] = []
+        self.interrupted: str | None = None  # the signal that stopped the load early, by name
 
     def stop(self) -> None:
         """Stop generating new ops (in-flight ones may still complete)."""
@@ -150,12 +153,15 @@ class Runner:
         return History(rec.ops, source="run")
 
     def _on_sigint(self) -> None:
+        sig = claim()  # SIGINT, or a SIGTERM / SIGHUP forwarded as one
+        if self.interrupted is None:
+            self.interrupted = sig.name
         if self.stopping.is_set():
             for t in self._workers:  # a second Ctrl-C: stop waiting for in-flight ops
                 t.cancel()
             return
-        log.warning("interrupted: no new ops; waiting up to %.0fs for in-flight ops",
-                    self.limits.grace)
+        log.warning("interrupted (%s): no new ops; waiting up to %.0fs for in-flight ops",
+                    sig.name, self.limits.grace)
         self.stop()
 
     async def _tick(self) -> None:
@@ -175,12 +181,15 @@ class Runner:
                 pending | {stop_wait}, return_when=asyncio.FIRST_COMPLETED
             )
             pending.discard(stop_wait)
-            for t in done:
-                if t is not stop_wait and not t.cancelled() and t.exception():
-                    stop_wait.cancel()
-                    for p in pending:
-                        p.cancel()
-                    raise t.exception()  # type: ignore[misc]
+            # Every failed worker's error is retrieved (several fail together on a full disk).
+            errors = [e for t in done if t is not stop_wait and not t.cancelled()
+                      and (e := t.exception()) is not None]
+            if errors:
+                stop_wait.cancel()
+                for p in pending:
+                    p.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                raise errors[0]
             if stop_wait in done:
                 # Grace period for in-flight ops, then cancel what is left (left open: info).
                 if pending:

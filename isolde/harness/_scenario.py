@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from .._errors import IsoldeError
+from .._redact import redact_url
 from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
-from ..workloads._base import WorkloadOptions, make_workload
+from ..workloads import Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._plugin import StoreContext
-from ._results import link_latest, new_run_dir, write_json
+from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
 from ._store import Promising, RunDirAware, Store, require
 from .stores import make_store
@@ -53,6 +58,8 @@ class Scenario:
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["store_dir"] = str(self.store_dir)
+        if d["store_options"].get("endpoint_url"):
+            d["store_options"]["endpoint_url"] = redact_url(d["store_options"]["endpoint_url"])
         d["check"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in d["check"].items()}
         return d
 
@@ -86,12 +93,19 @@ def build_nemesis(s: Scenario, store: Store) -> Nemesis | None:
     return make_nemesis(s.nemesis, store, opts)
 
 
-def run_scenario(
-    s: Scenario,
-    on_progress: Callable[[Counters, float], None] | None = None,
-    store: Store | None = None,
-) -> Outcome:
-    """Run the scenario to completion and check it; nothing recorded is lost on error."""
+@dataclass
+class Prepared:
+    """What a scenario runs with, built without side effects (nothing started, nothing sent)."""
+
+    workload: Workload
+    store: Store
+    nemesis: Nemesis | None
+
+
+def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
+    """Build the scenario's workload, store and nemesis; a name or an option that does not fit
+    (a workload the store cannot serve, a fault it cannot take) is a UsageError here, before
+    anything runs."""
     wopts = WorkloadOptions(
         seed=s.seed,
         concurrency=s.concurrency,
@@ -103,55 +117,92 @@ def run_scenario(
     refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, s.store_options, s.store_context())
     require(store, workload.needs, workload.name)
-    nemesis = build_nemesis(s, store)  # refuses a fault the store cannot take before anything runs
+    return Prepared(workload, store, build_nemesis(s, store))
+
+
+class DiskFull(IsoldeError):
+    """The disk filled up during the run: one line, exit 255; the history so far is kept."""
+
+
+def run_scenario(
+    s: Scenario,
+    on_progress: Callable[[Counters, float], None] | None = None,
+    store: Store | None = None,
+) -> Outcome:
+    """Run the scenario to completion and check it; nothing recorded is lost on error."""
+    prepared = prepare_scenario(s, store)
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
-    if isinstance(store, RunDirAware):  # stores that start processes keep their logs in the run
-        store.attach_run_dir(run_dir)
+    if isinstance(prepared.store, RunDirAware):  # stores that start processes keep logs there
+        prepared.store.attach_run_dir(run_dir)
     handler = logging.FileHandler(run_dir / "isolde.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("isolde").addHandler(handler)
     logging.getLogger("isolde").setLevel(logging.INFO)
+    previous = latest_targets(run_dir)
     try:
         write_json(run_dir / "scenario.json", s.to_json())
         link_latest(run_dir)
-        history_path = run_dir / "history.jsonl"
-        log.info("run %s: %s", run_dir, s)
-        runner = Runner(
-            store=store,
-            generator=build_generator(s, workload.generator()),
-            final=workload.final_generator(),
-            setup=workload.setup_generator(),
-            limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
-            history_path=history_path,
-            on_progress=on_progress,
-            background=[nemesis.run] if nemesis else [],
-        )
-
-        async def go() -> History:
-            await store.setup()
-            try:
-                if nemesis is None:
-                    return await runner.run()
-                await nemesis.setup()
-                try:
-                    return await runner.run()
-                finally:
-                    await nemesis.teardown()
-            finally:
-                await store.teardown()
-
-        history = asyncio.run(go())
+        log.info("run %s: %s", run_dir, orjson.dumps(s.to_json()).decode())
+        history, interrupted = _record(s, prepared, run_dir / "history.jsonl", on_progress)
         log.info("recorded %d ops; checking", len(history))
-        promises = store.read_promises() if isinstance(store, Promising) else {}
-        cfg = dataclasses.replace(
-            s.check, out_dir=run_dir,
-            options={**workload.checker_options(), **promises, **s.check.options},
-            model=s.check.model or workload.checker_options().get("model"),
-        )
-        results = check_results(history, run_checkers(history, names, cfg))
+        results = _judge(s, prepared, history, run_dir)
+        if interrupted is not None:  # cut short: the verdict covers only what ran
+            results["interrupted"] = interrupted
         write_json(run_dir / "results.json", results)
         log.info("verdict: %s", verdict_word(results["valid"]))
-        return Outcome(run_dir, history_path, history, results)
+        return Outcome(run_dir, run_dir / "history.jsonl", history, results)
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        restore_latest(previous)  # ``latest`` is for runs that finished
+        raise DiskFull(f"disk full at {e.filename or run_dir}: the history so far is kept in "
+                       f"{run_dir / 'history.jsonl'}") from None
     finally:
         logging.getLogger("isolde").removeHandler(handler)
         handler.close()
+
+
+def _record(s: Scenario, prepared: Prepared, history_path: Path,
+            on_progress: Callable[[Counters, float], None] | None) -> tuple[History, str | None]:
+    """Run the load; returns the history and the signal that cut it short, if one did."""
+    workload, store, nemesis = prepared.workload, prepared.store, prepared.nemesis
+    runner = Runner(
+        store=store,
+        generator=build_generator(s, workload.generator()),
+        final=workload.final_generator(),
+        setup=workload.setup_generator(),
+        limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
+        history_path=history_path,
+        on_progress=on_progress,
+        background=[nemesis.run] if nemesis else [],
+    )
+
+    async def go() -> History:
+        await store.setup()
+        try:
+            if nemesis is None:
+                return await runner.run()
+            await nemesis.setup()
+            try:
+                return await runner.run()
+            finally:
+                await nemesis.teardown()
+        finally:
+            await store.teardown()
+
+    history = asyncio.run(go())
+    return history, runner.interrupted
+
+
+def _judge(s: Scenario, prepared: Prepared, history: History,
+           run_dir: Path) -> dict[str, Any]:
+    workload = prepared.workload
+    names = list(s.checkers or workload.checkers)
+    promises = prepared.store.read_promises() if isinstance(prepared.store, Promising) else {}
+    cfg = dataclasses.replace(
+        s.check, out_dir=run_dir,
+        options={**workload.checker_options(), **promises, **s.check.options},
+        model=s.check.model or workload.checker_options().get("model"),
+    )
+    results = check_results(history, run_checkers(history, names, cfg))
+    return results

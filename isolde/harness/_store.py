@@ -41,7 +41,12 @@ class Client(Protocol):
 @runtime_checkable
 class Store(Protocol):
     """A data store under test. ``capabilities`` names what workloads may rely on, e.g.
-    ``register``, ``cas``, ``txn``, ``read-modes``."""
+    ``register``, ``cas``, ``txn``, ``read-modes``.
+
+    ``teardown`` removes what this store's ``setup`` created and nothing else: a resource found
+    in place (a table, database, container or collection that already existed) is refused, never
+    reused, and never deleted -- however the run ends (normal end, error, a signal). A store
+    knows a resource is its own only once its own create request succeeded."""
 
     name: str
     capabilities: frozenset[str]

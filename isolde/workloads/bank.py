@@ -24,16 +24,18 @@ from typing import Any
 
 from .._errors import UsageError
 from ..harness._generators import Context, EachWorker, FnGen, Generator, Mix, Once, Ops, OpSpec
-from ..harness._options import option, positive_int
+from ..harness._options import at_most, option, positive_int
 from ._base import WorkloadOptions, WorkloadSpec
 
 BANK_MODES = ("txn", "rmw")
 MAX_TRANSFER = 5
+MAX_ACCOUNTS = 1000  # every read reads them all, in one snapshot
 
 
 @dataclass(frozen=True)
 class BankOptions:
-    accounts: int = option(5, "number of accounts", parse=positive_int)
+    accounts: int = option(5, f"number of accounts, at most {MAX_ACCOUNTS}",
+                           parse=at_most(MAX_ACCOUNTS))
     total: int = option(100, "total balance, spread evenly over the accounts",
                         parse=positive_int)
     bank_mode: str = option("txn", "transfers as transactions, or as a non-transactional "

@@ -73,7 +73,7 @@ def test_ctrl_c_heals_the_fault_in_place(tmp_path: Path) -> None:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # cut short by Ctrl-C (the verdict is in results.json)
     h = read_jsonl(hist)
     fs = [op.f for op in h.nemesis_ops()]
     assert fs[-1] == "stop-pause" and fault_windows(h)[-1].healed

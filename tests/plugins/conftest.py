@@ -1,5 +1,5 @@
 """The example store plugin of docs/stores.md, pip-installed as a user would install it (into a
-directory of the test session, put on the path, so the environment itself stays as it was)."""
+directory of the test package, put on the path, so the environment itself stays as it was)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def env_with(path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Where ``pip install`` put the example plugin; on sys.path for the session."""
+    """Where ``pip install`` put the example plugin; on sys.path for this package's tests only
+    (the rest of the suite compares this process's registries with a plain ``isolde``)."""
     base = tmp_path_factory.mktemp("example")
     src = base / "src"
     shutil.copytree(EXAMPLE, src)  # pip builds in the source tree: keep the checkout clean

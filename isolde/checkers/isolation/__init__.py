@@ -2,7 +2,14 @@
 
 from ._cycles import CYCLE_TYPES
 from ._list_append import ListAppendChecker
-from ._models import DEFAULT_MODELS, MODELS, forbidden, ruled_out, strongest_allowed
+from ._models import (
+    DEFAULT_MODELS,
+    MODELS,
+    check_names,
+    forbidden,
+    ruled_out,
+    strongest_allowed,
+)
 from ._rw_register import RwRegisterChecker
 from ._txns import txn_checker
 
@@ -14,6 +21,7 @@ __all__ = [
     "MODELS",
     "ListAppendChecker",
     "RwRegisterChecker",
+    "check_names",
     "forbidden",
     "ruled_out",
     "strongest_allowed",

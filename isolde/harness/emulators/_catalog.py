@@ -39,6 +39,7 @@ class EmulatorSpec:
         return emulators_dir() / self.package.replace("@", "-").replace("/", "-")
 
     marker: ClassVar[str] = ""  # a file under install_dir present once the install completed
+    env: ClassVar[dict[str, str]] = {}  # set in the emulator's environment
 
     def installed(self) -> bool:
         return (self.install_dir / self.marker).exists()
@@ -63,6 +64,9 @@ class EmulatorSpec:
         return self.install_dir
 
     def argv(self, port: int, data_dir: Path | None) -> Sequence[str]:
+        raise NotImplementedError
+
+    def paste_line(self, host: str, port: int) -> str:
         raise NotImplementedError
 
     def make(self, port: int | None = None, data_dir: Path | None = None,

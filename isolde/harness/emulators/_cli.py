@@ -12,7 +12,6 @@ from typing import Any
 from ._cache import emulators_dir
 from ._catalog import get_recipe, recipes
 from ._process import EmulatorError
-from ._running import make_emulator
 
 
 def add_parser(sub: Any) -> None:
@@ -62,13 +61,15 @@ def _install_all(say: Any) -> int:
 
 
 async def _serve(a: argparse.Namespace, say: Any) -> int:
-    emu = make_emulator(a.name, port=a.port, data_dir=a.data_dir)
+    recipe = get_recipe(a.name)
+    emu = recipe.make(port=a.port, data_dir=a.data_dir)
     host, port = await emu.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    say(f"{a.name} ready at http://{host}:{port} (Ctrl-C stops it)")
+    say(f"{a.name} ready at http://{host}:{port} (Ctrl-C stops it); test it with:")
+    say(f"  {recipe.paste_line(host, port)}")
     try:
         waiter = asyncio.create_task(stop.wait())
         while not stop.is_set():

@@ -146,10 +146,12 @@ class ManagedProcess:
         with open(self.log_path, "ab") as out:
             out.write(f"--- isolde: starting {self.name} on {HOST}:{port} ---\n".encode())
             out.flush()
+            # Its working directory is its log's: DynamoDB Local writes a metadata file into
+            # its cwd, which must not be the caller's.
             self.proc = subprocess.Popen(
                 list(self.argv(port)), stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
-                env={**os.environ, **self.env} if self.env else None,
+                env={**os.environ, **self.env} if self.env else None, cwd=self.log_path.parent,
             )
         self.paused = False
         _LIVE.add(self)

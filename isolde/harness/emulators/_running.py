@@ -20,7 +20,7 @@ log = logging.getLogger("isolde.emulators")
 
 class ProcessEmulator:
     """An installed emulator started on 127.0.0.1. ``persistent``: data in a directory that
-    survives ``kill`` (``data_dir``, or a temporary one removed by ``stop``)."""
+    survives ``kill`` (``data_dir``, or one made in the log directory and removed by ``stop``)."""
 
     def __init__(self, spec: EmulatorSpec, port: int | None = None, persistent: bool = False,
                  data_dir: Path | None = None, log_dir: Path | None = None) -> None:
@@ -52,13 +52,15 @@ class ProcessEmulator:
         if self.log_dir is None:
             self.log_dir = Path(tempfile.mkdtemp(prefix=f"isolde-{self.name}-log-"))
         if self._own_data and self.data_dir is None:
-            self.data_dir = Path(tempfile.mkdtemp(prefix=f"isolde-{self.name}-data-"))
+            # Beside the log (the run directory, in a run): a kill -9 of isolde leaves it
+            # inside the run, not in /tmp.
+            self.data_dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-data-", dir=self.log_dir))
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         data = self.data_dir
         self.process = ManagedProcess(
             self.name, lambda port: self.spec.argv(port, data), self.log_dir / f"{self.name}.log",
-            port=self.port, persistent=self.persistent,
+            port=self.port, persistent=self.persistent, env=self.spec.env or None,
         )
         await self.process.start()
         assert self.process.endpoint is not None

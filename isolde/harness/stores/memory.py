@@ -18,7 +18,7 @@ from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
-from .._options import nonnegative_float, option, positive_float, positive_int
+from .._options import at_most, nonnegative_float, option, positive_float, positive_int
 from .._plugin import StoreContext, StoreSpec
 from .._store import MIXED, READ_MODES
 from ._faulty import EmbeddedFaults
@@ -27,12 +27,14 @@ from ._replicated import Lag, ReplicatedLog
 from ._txn import ISOLATION_MODES, TxnEngine, handles
 
 WRITERS = ("primary", "lww")
+MAX_REPLICAS = 100  # a run sets them all up before its first op
 CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
 
 
 @dataclass
 class MemoryOptions:
-    replicas: int = option(3, "primary + followers", parse=positive_int)
+    replicas: int = option(3, f"primary + followers, at most {MAX_REPLICAS}",
+                           parse=at_most(MAX_REPLICAS))
     lag_ms: float = option(5.0, "mean replication lag in ms (exponential)",
                            parse=nonnegative_float)
     lag_kind: str = "exponential"

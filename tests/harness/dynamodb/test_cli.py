@@ -10,11 +10,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from isolde import IsoldeError
+from isolde.harness import Scenario, run_scenario
 from isolde.harness.stores.dynamodb import DynamoOptions
 from isolde.harness.stores.dynamodb._api import Api, Secrets
 from isolde.harness.stores.dynamodb._cost import Usage
@@ -115,26 +118,33 @@ def test_audit_refuses_foreign_table_names(tmp_path: Path) -> None:
     assert "refusing table 'prod-orders'" in p.stderr
 
 
-def test_audit_ctrl_c_deletes_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
-    before = tables(dynamodb_local_url)
-    args = audit(dynamodb_local_url, tmp_path, "--yes")
+def signal_audit(url: str, tmp_path: Path, sig: int) -> subprocess.CompletedProcess[str]:
+    """Start a 60 s audit at ``url``, send ``sig`` once its table exists and load runs."""
+    before = tables(url)
+    args = audit(url, tmp_path, "--yes")
     args[args.index("--time-limit") + 1] = "60"
     proc = subprocess.Popen([sys.executable, "-m", "isolde", *args], cwd=ROOT, env=aws_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not tables(dynamodb_local_url) - before:
+        deadline = time.monotonic() + 60
+        while not tables(url) - before:
             assert time.monotonic() < deadline, "the audit never created its table"
             time.sleep(0.1)
         time.sleep(0.5)  # load is running
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert tables(dynamodb_local_url) == before, err
-    assert "Traceback" not in err
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_audit_ctrl_c_deletes_the_table(dynamodb_local_url: str, tmp_path: Path) -> None:
+    before = tables(dynamodb_local_url)
+    p = signal_audit(dynamodb_local_url, tmp_path, signal.SIGINT)
+    assert tables(dynamodb_local_url) == before, p.stderr
+    assert "Traceback" not in p.stderr
 
 
 @pytest.mark.parametrize("store", ["moto", "dynalite", "dynamodb-local"])
@@ -171,3 +181,82 @@ def test_unreachable_endpoint_is_one_line(tmp_path: Path) -> None:
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "setup failed: connect-failed" in lines[0], p.stderr
     assert KEY_ID not in p.stderr and SECRET not in p.stderr
+
+
+def test_endpoint_url_credentials_are_refused_and_never_echoed(dynamodb_local_url: str,
+                                                               tmp_path: Path) -> None:
+    url = dynamodb_local_url.replace("http://", "http://isolde-user:url-s3cret@")
+    p = isolde(*audit(url, tmp_path, "--max-ops", "20", "--yes"), env=aws_env())
+    assert p.returncode == 254 and p.stdout == ""
+    assert p.stderr.startswith("isolde: error: --endpoint-url 'http://***@127.0.0.1:")
+    assert "url-s3cret" not in p.stderr and "isolde-user" not in p.stderr
+    assert not (tmp_path / "store").exists()
+    # Through the library (no CLI to refuse it), nothing written names them either.
+    scenario = Scenario(store="dynamodb", time_limit=1, store_dir=tmp_path / "lib",
+                        store_options={"endpoint_url": url, "region": "us-east-1"})
+    with pytest.raises(IsoldeError, match="setup failed"):
+        run_scenario(scenario)
+    for f in (tmp_path / "lib").rglob("*"):
+        if f.is_file():
+            assert "url-s3cret" not in f.read_text(), f
+            assert "isolde-user" not in f.read_text(), f
+
+
+def test_dynamodb_local_leaves_nothing_in_the_callers_directory(
+        dynamodb_local_installed: None, tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    p = subprocess.run([sys.executable, "-m", "isolde", "run", "--store", "dynamodb-local",
+                        "--time-limit", "1", "--no-progress", "--store-dir", str(tmp_path / "s")],
+                       capture_output=True, text=True, cwd=cwd, timeout=180)
+    assert p.returncode == 0, p.stderr
+    assert list(cwd.iterdir()) == []  # no dynamodb-local-metadata.json here
+    for meta in (tmp_path / "s").rglob("dynamodb-local-metadata.json"):
+        assert '"telemetryEnabled":"false"' in meta.read_text().replace(" ", "")
+
+
+def test_persistent_dynalite_data_stays_in_the_run(dynalite_installed: None,
+                                                   tmp_path: Path) -> None:
+    tmp = Path(tempfile.gettempdir())
+    before = set(tmp.glob("isolde-dynalite-data-*"))
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "isolde", "run", "--store", "dynalite",
+                             "--persistent", "--time-limit", "60", "--no-progress",
+                             "--store-dir", str(store)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        hist = store / "register-dynalite" / "latest" / "history.jsonl"
+        deadline = time.monotonic() + 60
+        while not (hist.exists() and b'"ok"' in hist.read_bytes()):
+            assert time.monotonic() < deadline and proc.poll() is None, "no load ran"
+            time.sleep(0.1)
+        proc.kill()  # nothing of isolde's cleanup runs
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert set(tmp.glob("isolde-dynalite-data-*")) == before
+    assert list((store / "latest").glob("dynalite-data-*"))  # in the run, with its history
+
+
+def test_emulator_start_prints_a_line_that_runs(dynalite_installed: None, tmp_path: Path) -> None:
+    emu = subprocess.Popen([sys.executable, "-m", "isolde", "emulator", "start", "dynalite"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert emu.stdout is not None
+        assert "ready at http://127.0.0.1:" in emu.stdout.readline()
+        line = emu.stdout.readline().strip()
+        assert line.startswith("AWS_ACCESS_KEY_ID=") and "--endpoint-url http://127.0.0.1:" in line
+        # As pasted (isolde being this checkout's), with a short run into the test's directory.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+        command = line.replace(" isolde run ", f" {sys.executable} -m isolde run ", 1)
+        p = subprocess.run(f"{command} --time-limit 1 --no-progress --store-dir {tmp_path}",
+                           shell=True, capture_output=True, text=True, cwd=ROOT, env=env,
+                           timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "cloud audit:" in p.stdout
+    finally:
+        emu.send_signal(signal.SIGINT)
+        emu.communicate(timeout=30)

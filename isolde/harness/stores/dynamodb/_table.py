@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ...._errors import UsageError
@@ -29,8 +30,12 @@ def new_table_name() -> str:
     return f"{PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
-async def create_table(api: Api, name: str, timeout: float = 300.0) -> None:
-    """Create the table and wait until it is ACTIVE; an existing table is refused, not reused."""
+async def create_table(api: Api, name: str, timeout: float = 300.0,
+                       created: Callable[[], None] = lambda: None) -> None:
+    """Create the table and wait until it is ACTIVE; an existing table is refused, not reused.
+
+    ``created`` is called the moment CreateTable succeeded: from then on (and only then) the
+    table is the caller's to delete -- a table that was already there never is."""
     check_table_name(name)
     try:
         await api.call(
@@ -45,6 +50,7 @@ async def create_table(api: Api, name: str, timeout: float = 300.0) -> None:
             raise UsageError(f"table {name!r} already exists: isolde only uses tables it "
                              "creates (pick another --table, or omit it)") from None
         raise
+    created()
     deadline = time.monotonic() + timeout
     while True:
         r = await api.call("describe_table", idempotent=True, TableName=name)
