@@ -28,6 +28,7 @@ def test_the_override_wins_and_a_wrong_one_is_not_silently_replaced(
         FIRESTORE_EMULATOR.install()
     jar = tmp_path / "cloud-firestore-emulator.jar"
     jar.write_bytes(b"PK")
+    monkeypatch.setenv(ENV_JAR, str(jar))
     assert FIRESTORE_EMULATOR.locate() == jar
     assert FIRESTORE_EMULATOR.status() == f"found at {jar}" or "not on PATH" in \
         FIRESTORE_EMULATOR.status()

@@ -77,8 +77,7 @@ def doc_id(k: Any) -> str:
 class Ops:
     """The requests of every op, on the documents under ``root``."""
 
-    def __init__(self, conn: Conn, options: FirestoreOptions,
-                 call: Callable[[Awaitable[Any]], Awaitable[Any]], written: set[str],
+    def __init__(self, conn: Conn, options: FirestoreOptions, written: set[str],
                  rng: random.Random, usage: Usage) -> None:
         self.conn = conn
         self.timeout = options.timeout
@@ -86,7 +85,6 @@ class Ops:
         self.stale = datetime.timedelta(milliseconds=options.stale_ms)
         self.rng = rng  # the pause between a transaction's attempts
         self.usage = usage  # documents read and written (the cloud audit's report)
-        self.call = call  # every SDK call goes through the client-path fault switches
         self.runs = 0  # transaction function runs of the op in progress (see ``transact``)
         self.written = written  # ids of the documents written (teardown deletes those)
 
@@ -113,25 +111,24 @@ class Ops:
         if mode != "strong":
             kw["read_time"] = datetime.datetime.now(datetime.UTC) - self.stale
         self.usage.reads += 1
-        snap = await self.call(self.ref(k).get(retry=None, timeout=self.timeout, **kw))
+        snap = await self.ref(k).get(retry=None, timeout=self.timeout, **kw)
         return snap.get("v") if snap.exists else None
 
     async def put(self, k: Any, v: Any) -> None:
-        await self.call(self.wref(k).set({"v": v}, retry=None, timeout=self.timeout))
+        await self.wref(k).set({"v": v}, retry=None, timeout=self.timeout)
 
     async def cas(self, k: Any, old: Any, new: Any) -> bool:
         """False when the current value is not ``old`` (nothing written)."""
         ref = self.wref(k)
         if old is None:
-            await self.call(ref.create({"v": new}, retry=None, timeout=self.timeout))
+            await ref.create({"v": new}, retry=None, timeout=self.timeout)
             return True
         self.usage.reads += 1
-        snap = await self.call(ref.get(retry=None, timeout=self.timeout))
+        snap = await ref.get(retry=None, timeout=self.timeout)
         if not snap.exists or snap.get("v") != old:
             return False
         option = self.client.write_option(last_update_time=snap.update_time)
-        await self.call(ref.update({"v": new}, option=option, retry=None,
-                                   timeout=self.timeout))
+        await ref.update({"v": new}, option=option, retry=None, timeout=self.timeout)
         return True
 
     async def transact(self, fn: Callable[[Any], Awaitable[T]], read_only: bool = False) -> T:
@@ -151,7 +148,7 @@ class Ops:
         for attempt in range(1, self.attempts + 1):
             transaction = self.client.transaction(max_attempts=1, read_only=read_only)
             try:
-                return await self.call(async_transactional(body)(transaction))
+                return await async_transactional(body)(transaction)
             except Exception as e:
                 cause = _unwrap(e)
                 if classify(cause).kind != "aborted" or attempt == self.attempts:
@@ -198,7 +195,7 @@ class Ops:
         batch = self.client.batch()
         for a, b in balances.items():
             batch.set(self.wref(a), {"v": b})
-        await self.call(batch.commit(retry=None, timeout=self.timeout))
+        await batch.commit(retry=None, timeout=self.timeout)
 
     async def read_accounts(self, accounts: list[Any]) -> dict[Any, Any]:
         async def body(transaction: Any) -> dict[Any, Any]:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ...._errors import IsoldeError, UsageError
-from ..._client_faults import ClientFaults
 from ..._plugin import Emulator
 from ..._store import ProcessControl
 from ._client import FirestoreClient
@@ -82,10 +81,8 @@ class FirestoreStoreBase:
         self.options = options or FirestoreOptions()
         self.seed = seed
         self.collection = _collection(self.options.collection)
-        self.client_faults = ClientFaults(seed, throttle_error="resource-exhausted")
         self.conn: Conn | None = None  # the AsyncClient, shared by every worker
         self.run_dir: Path | None = None
-        self._client_endpoint: tuple[str, int] | None = None
         self.written: set[str] = set()  # document ids the run may have written
         self.usage = Usage()
 
@@ -93,16 +90,11 @@ class FirestoreStoreBase:
     def client(self) -> Any:
         return self.conn.client if self.conn is not None else None
 
-    # -- what the nemesis and a fault proxy use ------------------------------------------------
+    # Not Redirectable: the fault proxy frames HTTP/1.1, and Firestore speaks gRPC over HTTP/2.
 
     @property
     def endpoint(self) -> tuple[str, int] | None:
         return None  # the service; the emulator store has one
-
-    def set_client_endpoint(self, host: str, port: int) -> None:
-        if self.conn is not None:
-            raise RuntimeError("set_client_endpoint must be called before clients are opened")
-        self._client_endpoint = (host, port)
 
     def attach_run_dir(self, run_dir: Path) -> None:
         self.run_dir = run_dir
@@ -110,7 +102,7 @@ class FirestoreStoreBase:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def _emulator_host(self) -> str | None:
-        ep = self._client_endpoint or self.endpoint
+        ep = self.endpoint
         return f"{ep[0]}:{ep[1]}" if ep is not None else None
 
     async def _start_backend(self) -> None:
@@ -193,7 +185,7 @@ class FirestoreStoreBase:
         if self.conn is None:
             raise RuntimeError("open_client before setup")
         o = self.options
-        ops = Ops(self.conn, o, self.client_faults.call, self.written,
+        ops = Ops(self.conn, o, self.written,
                   random.Random(f"{self.seed}/firestore/{worker}"), self.usage)
         return FirestoreClient(ops, o.default_read, o.bank_mode)
 
