@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ....histories import Op
+from .._sdk import Partial, read_only, transfer_rmw
 from ._errors import classify
 from ._ops import Ops, Refused
 
 log = logging.getLogger("isolde.firestore")
 MICRO_OPS = ("r", "w", "append")
-
-
-class _Partial(Exception):
-    """The rmw transfer failed after its first write had applied."""
-
-    def __init__(self, cause: Exception) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
 
 
 class FirestoreClient:
@@ -46,14 +38,14 @@ class FirestoreClient:
             return await self._dispatch(op)
         except Refused as e:
             return op.complete("fail", op.value, error=e.kind)
-        except _Partial as e:
+        except Partial as e:
             return op.complete("info", op.value, error=f"partial:{classify(e.cause).kind}")
         except Exception as e:
             v = classify(e)
             if v.kind.startswith("unexpected"):
                 log.warning("%s: %r", op.f, e)
             # A read changes nothing: whatever happened to it, it certainly had no effect.
-            return op.complete("fail" if _read_only(op) else v.type, op.value, error=v.kind)
+            return op.complete("fail" if read_only(op) else v.type, op.value, error=v.kind)
 
     async def _dispatch(self, op: Op) -> Op:
         f, v = op.f, op.value
@@ -97,31 +89,4 @@ class FirestoreClient:
             return op.complete("ok", v)
         if mode != "rmw":
             return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
-        return await self._transfer_rmw(op, v)
-
-    async def _transfer_rmw(self, op: Op, v: dict[str, Any]) -> Op:
-        """The control: reads first (an error there leaves nothing applied), then two writes;
-        an error on the second write comes after the first applied."""
-        try:
-            a = await self.ops.get(v["from"])
-            b = await self.ops.get(v["to"])
-        except Exception as e:
-            return op.complete("fail", v, error=classify(e).kind)
-        if a is None or b is None:
-            return op.complete("fail", v, error="missing-account")
-        if a < v["amount"]:
-            return op.complete("fail", v, error="insufficient-funds")
-        await self.ops.put(v["from"], a - v["amount"])
-        try:
-            await self.ops.put(v["to"], b + v["amount"])
-        except Exception as e:
-            raise _Partial(e) from e
-        return op.complete("ok", v)
-
-
-def _read_only(op: Op) -> bool:
-    if op.f == "read":
-        return True
-    return op.f == "txn" and isinstance(op.value, list) and all(
-        isinstance(m, (list, tuple)) and m and m[0] == "r" for m in op.value
-    )
+        return await transfer_rmw(op, self.ops.get, self.ops.put, lambda e: classify(e).kind)
