@@ -47,3 +47,14 @@ def test_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
                "--seed", "1")
     assert p.returncode == 1, p.stdout + p.stderr
     assert "INVALID" in p.stdout and "Traceback" not in p.stderr
+
+
+def test_bounded_reads_are_stale_within_their_promise(tmp_path: Path) -> None:
+    """read_time reads are really in the past (the whole history is not linearizable), and
+    never staler than --stale-ms: the read-promises checker holds them to it."""
+    p, results = run(tmp_path, "--read-consistency", "bounded", "--stale-ms", "500",
+                     "--time-limit", "4", "--seed", "1")
+    assert p.returncode == 0, p.stdout + p.stderr
+    promises = results["checkers"]["read-promises"]
+    assert promises["valid"] is True
+    assert promises["bounds"]["ms"] == 550.0

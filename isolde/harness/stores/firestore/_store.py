@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import random
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,8 @@ from ._options import FirestoreOptions
 log = logging.getLogger("isolde.firestore")
 PREFIX = "isolde-"
 EMULATOR_HOST = "FIRESTORE_EMULATOR_HOST"
+# Skew allowed between isolde's clock (read_time is computed here) and the server's.
+CLOCK_SLACK_MS = 50.0
 CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
 
 
@@ -98,6 +101,14 @@ class FirestoreStoreBase:
 
     def attach_run_dir(self, run_dir: Path) -> None:
         self.run_dir = run_dir
+
+    def read_promises(self) -> dict[str, Any]:
+        """What a bounded read promises (:class:`isolde.harness.Promising`): it reads at
+        now - ``stale_ms``, so a write it misses completed less than ``stale_ms`` before it
+        began (plus the skew between this machine's clock and the server's). Time is the only
+        bound: any number of versions may fall in that window."""
+        return {"bounded_ms": self.options.stale_ms + CLOCK_SLACK_MS,
+                "bounded_versions": sys.maxsize}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
