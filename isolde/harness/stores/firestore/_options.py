@@ -14,7 +14,6 @@ class FirestoreOptions:
 
     collection: str | None = option(None, "root collection the run writes under (must start "
                                     "with isolde-; default: a new one)", metavar="NAME")
-    keep: bool = option(False, "keep the run's documents after the run")
     timeout: float = option(4.0, "deadline of each request, in seconds", parse=positive_float)
     txn_attempts: int = option(4, "attempts of a transaction that ends ABORTED (a conflict, "
                                "a lock timeout)", parse=positive_int)
@@ -23,6 +22,7 @@ class FirestoreOptions:
     default_read: str = "strong"  # the read mode of an op without a ``consistency`` field
     bank_mode: str = "txn"  # bank transfers without a ``bank_mode`` field: txn | rmw
     port: int | None = None  # the emulator's port (default: a free one)
+    keep: bool = False  # keep the run's documents (the emulator loses them when it stops)
 
 
 @dataclass
@@ -34,6 +34,7 @@ class CloudOptions(FirestoreOptions):
     emulator_host: str | None = option(None, "send the requests to a Firestore emulator at "
                                        "HOST:PORT instead (the same code path)",
                                        metavar="HOST:PORT")
+    keep: bool = option(False, "keep the run's documents after the run")
     yes: bool = option(False, "accept the cloud audit's plan and estimated cost")
 
     def __post_init__(self) -> None:
