@@ -25,3 +25,12 @@ class BadInput(IsoldeError):
 
 class UsageError(BadInput):
     """A command-line flag or name that makes no sense (also exit 254)."""
+
+
+class OutOfBudget(IsoldeError):
+    """A check's time or memory budget ran out: the verdict is "unknown" (exit 2), not an error.
+
+    The message is the reason, naming the budget that ran out.
+    """
+
+    exit_code = 2

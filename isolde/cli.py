@@ -12,19 +12,25 @@ import logging
 import re
 import signal
 import sys
+import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 import orjson
 from rich.console import Console
 
 from . import __version__
-from ._errors import BadInput, IsoldeError, UsageError
+from ._errors import BadInput, IsoldeError, OutOfBudget, UsageError
+from ._stdout import SafeStdout
 from .checkers import (
     CHECKERS,
+    UNKNOWN,
     CheckConfig,
     default_checkers,
     exit_code,
+    make_checker,
     op_kinds,
     refuse_unjudgeable,
     run_checkers,
@@ -55,7 +61,7 @@ from .harness._plugin_cli import (
     workload_options,
 )
 from .harness.stores import STORES
-from .histories import READERS, load_history
+from .histories import DEFAULT_MAX_LINE, READERS, STDIN, LoadLimits, load_history
 from .nemesis import FAULT_NAMES
 from .workloads import WORKLOADS, WorkloadOptions
 
@@ -106,6 +112,13 @@ def parse_size(s: str) -> int:
     if size > MAX_NUMBER:
         raise argparse.ArgumentTypeError(f"must be at most 2**53 bytes, got {s!r}")
     return size
+
+
+def _line_size(s: str) -> int:
+    v = parse_size(s)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte, got {s!r}")
+    return v
 
 
 def _csv(s: str) -> tuple[str, ...]:
@@ -221,7 +234,8 @@ def build_parser(store: str | None = None,
 
     c = sub.add_parser("check", help="check history files")
     c.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                   help="history files, or run directories (their history.jsonl)")
+                   help="history files ('-' reads stdin; pipes and FIFOs work too), or run "
+                        "directories (their history.jsonl)")
     c.add_argument("--format", default="auto",
                    help=f"auto|{'|'.join(sorted(READERS))}")
     c.add_argument("--json", action="store_true", help="one JSON object per path on stdout")
@@ -229,6 +243,8 @@ def build_parser(store: str | None = None,
                    help="write full results JSON here (a list when several paths)")
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
+    c.add_argument("--max-line-length", type=_line_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
+                   help="longest history line accepted (default 64M); longer is bad input")
     c.add_argument("--bounded-versions", type=positive_int, default=10,
                    help="the bound bounded reads promised: versions behind (default 10)")
     c.add_argument("--bounded-ms", type=positive_float, default=100.0,
@@ -333,7 +349,10 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
 
 def _history_file(path: Path) -> Path:
     """A run directory (``store/latest``) stands for the history it holds."""
-    return path / "history.jsonl" if path.is_dir() else path
+    try:
+        return path / "history.jsonl" if path.is_dir() else path
+    except OSError:  # a name too long...: the reader says so, naming it
+        return path
 
 
 def cmd_stores(say: Any) -> int:
@@ -342,48 +361,31 @@ def cmd_stores(say: Any) -> int:
     return 0
 
 
-def cmd_check(a: argparse.Namespace, console: Console) -> int:
-    from .report import check_results, render_summary, write_junit
+def cmd_check(a: argparse.Namespace, console: Console, out: SafeStdout) -> int:
+    """Check each path on its own (one path's error or budget does not stop the others); the
+    exit code is the worst of them. Output files are checked up front, written at the end."""
+    from .report import write_junit
 
+    paths = [_history_file(p) for p in a.paths]
+    _refuse_bad_outputs(a, paths)
+    names = list(a.checker) if a.checker else None
+    for name in names or ():
+        make_checker(name)  # an unknown name is refused before any history is read
     worst = 0
     collected: list[dict[str, Any]] = []
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for path in map(_history_file, a.paths):
-        try:
-            history = load_history(path, a.format)
-            names = list(a.checker) if a.checker else default_checkers(history)
-            refuse_unjudgeable(names, op_kinds(history), str(path))
-            # Detail files go beside --out (one path checked) or else beside the history.
-            out_dir = a.out.parent if a.out and len(a.paths) == 1 else path.parent
-            results = check_results(
-                history, run_checkers(history, names, _check_config(
-                    a, out_dir,
-                    # the bound bounded reads promised, for the read-promises checker (a run
-                    # takes it from the store: Promising)
-                    {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})))
-            code = exit_code(results["valid"])
-        except BadInput as e:
-            err.print(f"isolde: error: {e}", markup=False)
-            code, results = e.exit_code, {"valid": None, "error": str(e)}
-        record = {"path": str(path), "valid": results["valid"],
-                  "anomaly_types": results.get("anomaly_types", []),
-                  "checkers": results.get("checkers", {})}
-        for k in ("anomaly_counts", "faults", "error"):  # anomalies' fault_windows index faults
-            if k in results:
-                record[k] = results[k]
+    for path in paths:
+        record, results, code = _check_path(path, a, names)
         collected.append(record)
         if a.json:
-            sys.stdout.buffer.write(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")
-            sys.stdout.flush()
+            out.write_bytes(orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS) + b"\n")
         elif "error" not in results:
-            render_summary(results, console, title=f"{path}: ")
+            _render(results, console, path)
         if _SEVERITY[code] > _SEVERITY[worst]:
             worst = code
     if a.junit:
         write_junit(a.junit, collected)
     if a.out:
         data: Any = collected[0] if len(collected) == 1 else collected
-        a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return worst
 
@@ -402,6 +404,128 @@ def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Names
     return parser, a
 
 
+def _check_path(
+    path: Path, a: argparse.Namespace, names: list[str] | None
+) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """(record for --json/--out/--junit, full results, exit code) of one path; its bad input or
+    internal error is reported in one line naming it, and does not stop the other paths."""
+    try:
+        results = _judge(path, a, names)
+        code = exit_code(results["valid"])
+    except OutOfBudget as e:  # loading ran out of time or memory: no verdict, and why
+        results = {"valid": UNKNOWN, "reason": str(e), "anomaly_types": [], "checkers": {}}
+        code = exit_code(UNKNOWN)
+    except BadInput as e:
+        results = {"valid": None, "error": _naming(str(e), path)}
+        code = e.exit_code
+        print(f"isolde: error: {results['error']}", file=sys.stderr)
+    except Exception as e:  # RecursionError and the like: this path only
+        results, code = _internal(e, path, a.debug), EXIT_INTERNAL
+    record = {"path": str(path), "valid": results["valid"],
+              "anomaly_types": results.get("anomaly_types", []),
+              "checkers": results.get("checkers", {})}
+    for key in ("anomaly_counts", "faults", "reason", "error"):  # fault_windows index faults
+        if key in results:
+            record[key] = results[key]
+    try:  # a value no reader refused but JSON cannot hold fails here, not in a later write
+        orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError as e:
+        results, code = _internal(e, path, a.debug), EXIT_INTERNAL
+        record = {"path": str(path), "valid": None, "anomaly_types": [], "checkers": {},
+                  "error": results["error"]}
+    return record, results, code
+
+
+def _internal(e: Exception, path: Path, debug: bool) -> dict[str, Any]:
+    if debug:
+        raise e
+    error = f"{path}: internal error: {type(e).__name__}: {e}"
+    print(f"isolde: {error} (rerun with --debug)", file=sys.stderr)
+    return {"valid": None, "error": error}
+
+
+def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[str, Any]:
+    """Load and check one history within one budget: loading counts against the time and
+    memory limits, and the checkers get what time is left."""
+    from .report import check_results
+
+    deadline = time.monotonic() + a.check_time_limit if a.check_time_limit else None
+    limits = LoadLimits(a.max_line_length, deadline, a.memory_limit)
+    history = load_history(path, a.format, limits=limits)
+    # the bound bounded reads promised, for the read-promises checker (a run takes it from the
+    # store: Promising)
+    config = _check_config(a, _details_dir(a, path),
+                           {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})
+    if deadline is not None:
+        config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
+    names = names or default_checkers(history)
+    refuse_unjudgeable(names, op_kinds(history), str(path))
+    return check_results(history, run_checkers(history, names, config))
+
+
+def _render(results: dict[str, Any], console: Console, path: Path) -> None:
+    from .report import render_summary
+
+    render_summary(results, console, title=f"{path}: ")  # each checker's unknown says why
+    if results.get("reason"):  # no checker ran: loading itself ran out of budget
+        _say(console)(f"  unknown: {results['reason']}")
+
+
+def _naming(message: str, path: Path) -> str:
+    """An error message that names its file (checkers know ops, not files)."""
+    names = (str(path), "<stdin>") if str(path) == STDIN else (str(path),)
+    return message if message.startswith(names) else f"{path}: {message}"
+
+
+def _details_dir(a: argparse.Namespace, path: Path) -> Path:
+    """Detail files go beside --out (one path checked), else beside the history file, else
+    (stdin, a pipe) in the working directory."""
+    if a.out and len(a.paths) == 1:
+        return a.out.parent
+    try:
+        return path.parent if path.is_file() else Path.cwd()
+    except OSError:  # unreadable anyway: the reader says so, naming it
+        return Path.cwd()
+
+
+def _refuse_bad_outputs(a: argparse.Namespace, paths: list[Path]) -> None:
+    """Every file isolde would write must be writable before any history is read (a long check
+    must not end in an error); stdin can be read only once; the format must exist."""
+    if sum(str(p) == STDIN for p in a.paths) > 1:
+        raise UsageError("'-' (stdin) can be checked only once")
+    if a.format != "auto" and a.format not in READERS:
+        raise UsageError(f"--format: unknown history format {a.format!r} "
+                         f"(known: auto, {', '.join(sorted(READERS))})")
+    for flag, target in (("--out", a.out), ("--junit", a.junit)):
+        if target is not None:
+            _probe_file(flag, target)
+    if a.details:
+        for d in {_details_dir(a, p) for p in paths}:
+            _probe_dir("--details", d)
+
+
+def _probe_file(flag: str, path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):  # append: probing must not truncate a file before it is rewritten
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag} {path}: cannot write: {e.strerror or e}") from None
+    if not existed:
+        path.unlink()
+
+
+def _probe_dir(flag: str, d: Path) -> None:
+    try:
+        with tempfile.TemporaryFile(dir=d):
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag}: cannot write detail files in {d}: {e.strerror or e}") from None
+
+
 def _console_logging() -> None:
     """Warnings and errors to stderr; INFO goes only to each run's isolde.log."""
     # A log that cannot be written (disk full) must not print tracebacks over the one line
@@ -417,14 +541,15 @@ def _console_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    console = Console(highlight=False)
+    out = SafeStdout()  # a reader closing the pipe early changes no verdict and no file
+    console = Console(file=cast(IO[str], out), highlight=False)  # a text file in all but name
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _console_logging()
     args = sys.argv[1:] if argv is None else argv
     try:
         parser, a = parse_args(args)
         if a.command is None:  # plain `isolde`: what it can do, and a usage exit code
-            parser.print_help()
+            parser.print_help(cast(IO[str], out))
             return EXIT_BAD_INPUT
         if a.command == "run":
             return cmd_run(a, console)
@@ -434,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
-        return cmd_check(a, console)
+        return cmd_check(a, console, out)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -22,10 +22,11 @@ def test_all_is_pinned_and_sorted() -> None:
 # Each subpackage's __all__: what a user (or a plugin author) needs, nothing internal.
 SUBPACKAGES = {
     "isolde.histories": [
-        "DETECTORS", "FAIL", "INFO", "INVOKE", "NEMESIS", "OK", "OP_TYPES", "READERS", "History",
-        "HistoryWriter", "Op", "Process", "detect_format", "detect_porcupine", "hashable",
-        "iter_edn", "load_history", "op_from_dict", "parse_txn", "read_edn", "read_jsonl",
-        "read_porcupine_etcd", "read_porcupine_kv", "txn_history", "write_jsonl",
+        "DEFAULT_MAX_LINE", "DETECTORS", "FAIL", "INFO", "INVOKE", "NEMESIS", "OK", "OP_TYPES",
+        "READERS", "STDIN", "History", "HistoryInput", "HistoryWriter", "LoadLimits", "Op",
+        "Process", "detect_format", "detect_porcupine", "hashable", "iter_edn", "load_history",
+        "op_from_dict", "parse_txn", "read_edn", "read_jsonl", "read_porcupine_etcd",
+        "read_porcupine_kv", "txn_history", "write_jsonl",
     ],
     "isolde.harness": [
         "MAX_NUMBER", "MIXED", "READ_MODES", "STORES", "AuditPlan", "Audited",

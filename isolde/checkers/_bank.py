@@ -44,15 +44,14 @@ class BankChecker:
             f = fs[i]
             if f == "transfer":
                 transfers[("invoke", "ok", "fail", "info")[types[i]]] += 1
-            elif types[i] == OK and f == "init" and isinstance(values[i], dict):
+            elif types[i] == OK and f == "init":
+                _check_accounts(values[i], f, i)
                 if total is None:
-                    total, source = sum(values[i].values()), "init"
+                    total, source = sum(_balances(values[i])), "init"
                 if accounts is None:
                     accounts = list(values[i])
             elif types[i] == OK and f == "read":
-                if not isinstance(values[i], dict):
-                    raise BadInput("a bank read's value must be a map {account: balance}, got "
-                                   f"{show_value(values[i])}", f"op {i}")
+                _check_accounts(values[i], f, i)
                 reads.append(i)
         if total is None and reads:
             total, source = sum(_balances(values[reads[0]])), "first read"
@@ -99,6 +98,18 @@ class BankChecker:
         counts[a.type] += 1
         if counts[a.type] <= MAX_EXAMPLES:
             found.append(a)
+
+
+def _check_accounts(v: Any, f: str, i: int) -> None:
+    """An ok init or read holds a map of account to balance (a number, or nil for an account
+    not read); anything else would be judged as if it were one, so it is refused."""
+    if not isinstance(v, dict):
+        raise BadInput(f"a bank {f}'s value must be a map {{account: balance}}, got "
+                       f"{show_value(v)}", f"op {i}")
+    for a, b in v.items():
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float))):
+            raise BadInput(f"a bank {f}'s balance of account {show_value(a)} must be a number, "
+                           f"got {show_value(b)}", f"op {i}")
 
 
 def _balances(v: dict[Any, Any]) -> list[Any]:

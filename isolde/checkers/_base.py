@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .._plugins import PluginError, Registry
 from ..histories import History
+from ._budget import run_within_budget
 from ._result import Result
 
 
@@ -62,7 +63,9 @@ def make_checker(name: str, config: CheckConfig | None = None) -> Checker:
 def run_checkers(
     history: History, names: list[str], config: CheckConfig | None = None
 ) -> dict[str, Result]:
-    """Run each named checker on the history; results keyed by name, in the given order."""
+    """Run each named checker on the history; results keyed by name, in the given order. With
+    a time or memory limit in ``config``, every checker is held to it (see ``_budget``)."""
     cfg = config or CheckConfig()
-    checkers = [make_checker(n, cfg) for n in names]  # resolve all names before any work
-    return {c.name: c.check(history) for c in checkers}
+    for n in names:  # resolve all names before any work
+        make_checker(n, cfg)
+    return run_within_budget(names, history, cfg, make_checker)

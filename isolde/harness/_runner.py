@@ -77,6 +77,7 @@ class RunLimits:
     op_timeout: float = 5.0  # seconds before an op is recorded as info
     grace: float = 5.0  # seconds in-flight ops get after a stop
     seed: int = 0
+    final_limit: float = 30.0  # seconds the final phase (e.g. final reads) may take
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Runner:
                         await t
                 extra_tasks = []
                 if self.final is not None and not self.stopping.is_set():
-                    await self._phase(self.final, clients)
+                    await self._final_phase(self.final, clients)
             finally:
                 for c in clients:
                     with contextlib.suppress(Exception):
@@ -151,6 +152,20 @@ class Runner:
         if self.history_path is not None:
             return read_jsonl(self.history_path)
         return History(rec.ops, source="run")
+
+    async def _final_phase(self, gen: Generator, clients: list[Client]) -> None:
+        """The final phase, stopped (as by a stop, with the grace period) after
+        ``final_limit`` seconds: a run ends in bounded time whatever the keys."""
+
+        def overrun() -> None:
+            log.warning("final phase still running after %gs: stopping it", self.limits.final_limit)
+            self.stop()
+
+        timer = asyncio.get_running_loop().call_later(self.limits.final_limit, overrun)
+        try:
+            await self._phase(gen, clients)
+        finally:
+            timer.cancel()
 
     def _on_sigint(self) -> None:
         sig = claim()  # SIGINT, or a SIGTERM / SIGHUP forwarded as one

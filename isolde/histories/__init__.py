@@ -4,11 +4,13 @@ from ._dsl import parse_txn, txn_history
 from ._edn import iter_edn, read_edn
 from ._formats import DETECTORS, READERS, detect_format, load_history
 from ._history import FAIL, INFO, INVOKE, OK, History, hashable
+from ._input import DEFAULT_MAX_LINE, STDIN, HistoryInput, LoadLimits
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
 
 __all__ = [
+    "DEFAULT_MAX_LINE",
     "DETECTORS",
     "FAIL",
     "INFO",
@@ -17,8 +19,11 @@ __all__ = [
     "OK",
     "OP_TYPES",
     "READERS",
+    "STDIN",
     "History",
+    "HistoryInput",
     "HistoryWriter",
+    "LoadLimits",
     "Op",
     "Process",
     "detect_format",

@@ -8,15 +8,17 @@ sorted lists when sortable, maps with keyword keys become dicts with string keys
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from .._errors import BadInput
 from ._history import History
-from ._jsonl import op_from_dict
+from ._input import HistoryInput, as_input
+from ._jsonl import MAX_DEPTH, op_from_dict
 from ._op import Op
+from ._sanity import OpWatch
 
 _TOKEN = re.compile(
     r"""
@@ -41,6 +43,10 @@ class EdnError(ValueError):
     pass
 
 
+class EdnLimit(EdnError):
+    """Well-formed text isolde refuses (too deep, a lone surrogate): never a torn line."""
+
+
 def _atom(tok: str) -> Any:
     if tok == "nil":
         return None
@@ -61,9 +67,13 @@ def _unescape(s: str) -> str:
     body = s[1:-1]
     if "\\" not in body:
         return body
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", lambda m: (
+    out = re.sub(r"\\(u[0-9a-fA-F]{4}|.)", lambda m: (
         chr(int(m.group(1)[1:], 16)) if m.group(1).startswith("u") and len(m.group(1)) == 5
         else _ESCAPES.get(m.group(1), m.group(1))), body)
+    try:  # \u escapes may spell a surrogate pair: join it; a lone one is no character at all
+        return out.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise EdnLimit(f"string with a lone surrogate: {s[:40]!r}") from None
 
 
 def _freeze(x: Any) -> Any:
@@ -93,6 +103,8 @@ def iter_edn(text: str) -> Iterator[Any]:
             discard.append(len(stack))
             continue
         if kind == "open":
+            if len(stack) >= MAX_DEPTH:  # the checkers recurse on values: refuse hostile depth
+                raise EdnLimit(f"value nested more than {MAX_DEPTH} levels deep")
             stack.append((m.group(), []))
             continue
         if kind == "close":
@@ -136,14 +148,11 @@ def iter_edn(text: str) -> Iterator[Any]:
         raise EdnError("unexpected end of input inside a collection")
 
 
-def read_edn(path: str | Path) -> History:
+def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Jepsen history: one op map per line, or one vector (or list) of op maps."""
-    p = Path(path)
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput("not a text history (binary data)", str(p)) from None
+    with as_input(path) as src:
+        p, text = src.name, src.text()
+    watch = OpWatch()
     if not text.strip():
         raise BadInput("empty history (no ops)", str(p))
     ops: list[Op] = []
@@ -157,6 +166,7 @@ def read_edn(path: str | Path) -> History:
             raise BadInput("expected one vector of op maps", str(p))
         for i, d in enumerate(values[0]):
             ops.append(op_from_dict(d, f"{p}#op{i}", i))
+            watch.see(d, ops[-1], f"{p}#op{i}")
     else:
         lines = text.split("\n")
         last = max(i for i, ln in enumerate(lines) if ln.strip())
@@ -167,7 +177,7 @@ def read_edn(path: str | Path) -> History:
             try:
                 vals = list(iter_edn(line))
             except EdnError as e:
-                if lineno - 1 == last and not text.endswith("\n"):
+                if lineno - 1 == last and not text.endswith("\n") and not isinstance(e, EdnLimit):
                     logging.getLogger("isolde.histories").warning(
                         "%s: last line is incomplete (torn write?); ignoring it", where
                     )
@@ -175,5 +185,6 @@ def read_edn(path: str | Path) -> History:
                 raise BadInput(f"invalid EDN: {e}", where) from None
             for d in vals:
                 ops.append(op_from_dict(d, where, len(ops)))
+                watch.see(d, ops[-1], where)
     return History(ops, source=str(p))
 

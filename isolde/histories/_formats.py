@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from .._errors import BadInput
 from ._edn import read_edn
 from ._history import History
+from ._input import HistoryInput, LoadLimits
 from ._jsonl import read_jsonl
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
 
-Reader = Callable[[Path], History]
+# A reader takes a path or an already opened (perhaps peeked-at) input.
+Reader = Callable[[HistoryInput], History]
 
 # Format name -> reader. Importers for other tools' logs add themselves here.
 READERS: dict[str, Reader] = {
@@ -34,25 +35,27 @@ def _detect_builtin(head: bytes) -> str | None:
     return None
 
 
-def detect_format(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except FileNotFoundError:
-        raise BadInput("no such file", str(path)) from None
-    except IsADirectoryError:
-        raise BadInput("is a directory, not a history file", str(path)) from None
+def detect_format(source: str | os.PathLike[str] | HistoryInput) -> str:
+    """The format of a history, from its first bytes (peeked: an open input stays unread)."""
+    if isinstance(source, HistoryInput):
+        return _detect(source)
+    with HistoryInput.open(source) as src:
+        return _detect(src)
+
+
+def _detect(src: HistoryInput) -> str:
+    head = src.head()
     if not head.strip():
-        raise BadInput("empty history (no ops)", str(path))
+        raise BadInput("empty history (no ops)", src.name)
     for detect in [*DETECTORS, _detect_builtin]:
         fmt = detect(head)
         if fmt:
             return fmt
     if b"\x00" in head or _mostly_binary(head):
-        raise BadInput("not a text history (binary data)", f"{path}:1")
+        raise BadInput("not a text history (binary data)", f"{src.name}:1")
     raise BadInput(
         "unrecognised history format (expected JSONL, Jepsen EDN or a Porcupine log)",
-        f"{path}:1",
+        f"{src.name}:1",
     )
 
 
@@ -64,13 +67,12 @@ def _mostly_binary(head: bytes) -> bool:
     return False
 
 
-def load_history(path: str | os.PathLike[str], format: str = "auto") -> History:
-    """Read a history file; ``format`` is ``auto`` or a key of :data:`READERS`."""
-    p = Path(path)
-    if not p.exists():
-        raise BadInput("no such file", str(p))
-    fmt = detect_format(p) if format == "auto" else format
-    reader = READERS.get(fmt)
-    if reader is None:
-        raise BadInput(f"unknown history format {fmt!r} (known: {', '.join(sorted(READERS))})")
-    return reader(p)
+def load_history(
+    path: str | os.PathLike[str], format: str = "auto", *, limits: LoadLimits | None = None
+) -> History:
+    """Read a history (``-`` is stdin) once; ``format`` is ``auto`` or a key of
+    :data:`READERS`; ``limits`` bound its lines and the time and memory spent loading."""
+    if format != "auto" and format not in READERS:
+        raise BadInput(f"unknown history format {format!r} (known: {', '.join(sorted(READERS))})")
+    with HistoryInput.open(path, limits) as src:
+        return READERS[_detect(src) if format == "auto" else format](src)

@@ -192,5 +192,9 @@ def hashable(k: Any) -> Any:
     if isinstance(k, list):
         return tuple(hashable(x) for x in k)
     if isinstance(k, dict):
-        return tuple(sorted((a, hashable(b)) for a, b in k.items()))
+        items = [(a, hashable(b)) for a, b in k.items()]
+        try:
+            return tuple(sorted(items))
+        except TypeError:  # keys of mixed types ({1 3, nil 4} in EDN): any fixed order will do
+            return tuple(sorted(items, key=lambda kv: (type(kv[0]).__name__, repr(kv[0]))))
     return k

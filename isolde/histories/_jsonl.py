@@ -12,15 +12,26 @@ import orjson
 
 from .._errors import BadInput
 from ._history import History
+from ._input import HistoryInput, as_input
 from ._op import EMPTY, OP_TYPES, Op
+from ._sanity import OpWatch
 
 log = logging.getLogger("isolde.histories")
 
 STANDARD_FIELDS = ("index", "time", "type", "process", "f", "value", "error")
 
 
-def op_from_dict(d: Any, where: str, position: int) -> Op:
-    """Validate one decoded op map; raise BadInput naming ``where`` on any wrong field."""
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# Jepsen values are a few levels deep (a transaction's micro-op holding a list); anything far
+# deeper is hostile input that would exhaust the checkers' recursion.
+MAX_DEPTH = 100
+
+
+def op_from_dict(d: Any, where: str, position: int, *, check_values: bool = True) -> Op:
+    """Validate one decoded op map; raise BadInput naming ``where`` on any wrong field.
+
+    ``check_values=False`` skips the walk of the values for depth and integer range (for a
+    caller that knows from the raw line that it cannot fail)."""
     if not isinstance(d, dict):
         raise BadInput(f"expected an op object, got {type(d).__name__}", where)
     t = d.get("type")
@@ -37,51 +48,93 @@ def op_from_dict(d: Any, where: str, position: int) -> Op:
     if not isinstance(f, str):
         raise BadInput(f"field 'f' must be a string, got {f!r}", where)
     time = d.get("time", position)
-    if isinstance(time, bool) or not isinstance(time, int):
-        if isinstance(time, float) and time.is_integer():
-            time = int(time)
-        else:
-            raise BadInput(f"field 'time' must be an integer (ns), got {time!r}", where)
-    index = d.get("index", position)
-    if isinstance(index, bool) or not isinstance(index, int):
-        raise BadInput(f"field 'index' must be an integer, got {index!r}", where)
+    if type(time) is not int or not INT64_MIN <= time <= INT64_MAX:  # the rare case, in full
+        time = _int_field(d, "time", position, where, "an integer (ns)")
+    index = d.get("index", position)  # validated; the position is the op's index
+    if type(index) is not int or not INT64_MIN <= index <= INT64_MAX:
+        _int_field(d, "index", position, where, "an integer")
+    if check_values:
+        _check_values(d, where)
     extra = {k: v for k, v in d.items() if k not in STANDARD_FIELDS}
     return Op(position, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
 
 
-def iter_jsonl(path: Path) -> Iterator[Op]:
-    """Ops of a JSONL file, validated. A torn last line (a killed writer) is dropped with a
-    warning; a bad line anywhere else is an error naming ``file:line``."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if not data.strip():
-        raise BadInput("empty history (no ops)", str(path))
-    lines = data.split(b"\n")
-    # The file ends with a newline when complete, leaving an empty last element.
-    last_real = max(i for i, ln in enumerate(lines) if ln.strip())
-    position = 0
-    for lineno, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            d = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            if lineno - 1 == last_real and not data.endswith(b"\n"):
-                log.warning("%s: last line is incomplete (torn write?); ignoring it", where)
-                return
+def _int_field(d: dict[str, Any], name: str, default: int, where: str, what: str) -> int:
+    v = d.get(name, default)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise BadInput(f"field {name!r} must be {what}, got {v!r}", where)
+    if not INT64_MIN <= v <= INT64_MAX:
+        raise BadInput(f"field {name!r} is out of the 64-bit range: {v}", where)
+    return v
+
+
+def _check_values(d: dict[str, Any], where: str) -> None:
+    """Refuse values nested deeper than MAX_DEPTH or holding integers beyond 64 bits (JSON
+    output and the checkers' recursion cannot take them)."""
+    stack: list[tuple[Any, int]] = [(d, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadInput(f"value nested more than {MAX_DEPTH} levels deep", where)
+        items = v.values() if isinstance(v, dict) else v
+        for x in items:
+            if isinstance(x, (list, dict)):
+                stack.append((x, depth + 1))
+            elif isinstance(x, int) and not INT64_MIN <= x <= INT64_MAX:
+                raise BadInput(f"integer out of the 64-bit range: {x}", where)
+        if isinstance(v, dict):
+            stack.extend((k, depth + 1) for k in v if isinstance(k, (list, tuple)))
+
+
+def iter_jsonl(source: str | os.PathLike[str] | HistoryInput) -> Iterator[Op]:
+    """Ops of a JSONL input, validated. A torn last line (a killed writer: no final newline,
+    cut mid-value) is dropped with a warning; a bad line anywhere else is an error naming
+    ``file:line``. A complete last line without a final newline is an op like any other."""
+    with as_input(source) as src:
+        position = 0
+        watch = OpWatch()
+        for lineno, raw, terminated in src.lines():
+            if not raw.strip():
+                continue
+            where = f"{src.name}:{lineno}"
             try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise BadInput("not a text history (binary data)", where) from None
-            raise BadInput("not valid JSON (truncated or corrupt line)", where) from None
-        yield op_from_dict(d, where, position)
-        position += 1
+                d = orjson.loads(raw)
+            except orjson.JSONDecodeError as e:
+                if not terminated and str(e).startswith("unexpected end of data"):
+                    log.warning("%s: last line is incomplete (torn write?); ignoring it", where)
+                    break
+                raise BadInput(_json_error(raw, str(e)), where) from None
+            op = op_from_dict(d, where, position, check_values=_suspect(raw))
+            watch.see(d, op, where)
+            yield op
+            position += 1
+        if position == 0:
+            raise BadInput("empty history (no ops)", src.name)
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> History:
-    p = Path(path)
-    return History(iter_jsonl(p), source=str(p))
+def _suspect(raw: bytes) -> bool:
+    """Whether a JSON line might nest too deep (C-speed counts, so the walk of the values is
+    paid only by the rare line that needs it). orjson reads no integer beyond 64 bits (it makes
+    a float of one, and every consumer takes unsigned 64-bit values), so only EDN's bignums
+    need the walk for range."""
+    return len(raw) > 2 * MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+
+
+def _json_error(raw: bytes, reason: str) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a text history (binary data)"
+    if reason.startswith(("depth limit", "no low surrogate", "lone")):
+        return f"not valid JSON ({reason.split(':')[0]})"
+    return "not valid JSON (truncated or corrupt line)"
+
+
+def read_jsonl(source: str | os.PathLike[str] | HistoryInput) -> History:
+    src = as_input(source)
+    return History(iter_jsonl(src), source=src.name)
 
 
 class HistoryWriter:

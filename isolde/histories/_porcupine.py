@@ -12,12 +12,14 @@ Formats: ``../shared/corpus/porcupine/README.md``. Neither format has timestamps
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 from .._errors import BadInput
 from ._history import History
+from ._input import HistoryInput, as_input
+from ._jsonl import INT64_MAX, INT64_MIN
 from ._op import Op
 
 _ETCD_PREFIX = "jepsen.util - "
@@ -29,14 +31,20 @@ _KV_LINE = re.compile(
 )
 
 
-def _read_text(path: Path) -> str:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput("not a text history (binary data)", str(path)) from None
+def _read_text(source: str | os.PathLike[str] | HistoryInput) -> tuple[str, str]:
+    """The input's name and text (read once, within its bounds)."""
+    with as_input(source) as src:
+        text = src.text()
     if not text.strip():
-        raise BadInput("empty history (no ops)", str(path))
-    return text
+        raise BadInput("empty history (no ops)", src.name)
+    return src.name, text
+
+
+def _int64(tok: str, where: str) -> int:
+    v = int(tok)
+    if not INT64_MIN <= v <= INT64_MAX:  # the checkers' arrays and JSON output stop there
+        raise BadInput(f"integer out of the 64-bit range: {tok}", where)
+    return v
 
 
 def _etcd_value(tok: str, where: str) -> Any:
@@ -47,15 +55,14 @@ def _etcd_value(tok: str, where: str) -> Any:
     if tok.startswith("[") and tok.endswith("]"):
         return [_etcd_value(t, where) for t in tok[1:-1].split()]
     try:
-        return int(tok)
+        return _int64(tok, where)
     except ValueError:
         raise BadInput(f"unreadable value {tok!r}", where) from None
 
 
-def read_porcupine_etcd(path: str | Path) -> History:
+def read_porcupine_etcd(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Porcupine/Jepsen etcd log as a single-register history (read, write, cas)."""
-    p = Path(path)
-    text = _read_text(p)
+    p, text = _read_text(path)
     ops: list[Op] = []
     open_args: dict[int, Any] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -71,7 +78,7 @@ def read_porcupine_etcd(path: str | Path) -> History:
         type_, f = _ETCD_TYPES.get(type_s), _ETCD_FS.get(f_s)
         if type_ is None or f is None or not proc_s.lstrip("-").isdigit():
             raise BadInput(f"unknown process, type or f in {line.strip()!r}", where)
-        process = int(proc_s)
+        process = _int64(proc_s, where)
         value = _etcd_value(value_s.strip(), where)
         error = None
         if type_ == "invoke":
@@ -91,10 +98,9 @@ def _kv_string(tok: str) -> str | None:
     return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
 
 
-def read_porcupine_kv(path: str | Path) -> History:
+def read_porcupine_kv(path: str | os.PathLike[str] | HistoryInput) -> History:
     """A Porcupine key/value log (get/put/append) with values as ``[key, value]`` tuples."""
-    p = Path(path)
-    text = _read_text(p)
+    p, text = _read_text(path)
     ops: list[Op] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -105,7 +111,8 @@ def read_porcupine_kv(path: str | Path) -> History:
                            ":value V})", f"{p}:{lineno}")
         proc_s, type_, f, key, value_s = m.groups()
         key = _kv_string(f'"{key}"')
-        ops.append(Op(len(ops), lineno, type_, int(proc_s), f, [key, _kv_string(value_s)]))
+        ops.append(Op(len(ops), lineno, type_, _int64(proc_s, f"{p}:{lineno}"), f,
+                      [key, _kv_string(value_s)]))
     return History(ops, source=str(p))
 
 

@@ -2,7 +2,7 @@
 
 An invalid checker is a ``<failure>`` listing its anomalies; ``unknown`` is an ``<error>`` (the
 check could not decide, which a pipeline should not take for a pass); a history that could not
-be read is one ``<error>`` testcase.
+be read (or whose loading ran out of the check's budget) is one ``<error>`` testcase.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ def junit_xml(records: Sequence[dict[str, Any]]) -> bytes:
     for rec in records:
         suite = ET.SubElement(suites, "testsuite", name=str(rec["path"]))
         counts = {"tests": 0, "failures": 0, "errors": 0}
-        if rec.get("error"):
+        # Unreadable, or its loading ran out of budget before any checker: one error case.
+        unread = rec.get("error") or (rec.get("reason") if not rec.get("checkers") else None)
+        if unread:
             case = ET.SubElement(suite, "testcase", classname="isolde", name="read-history")
-            ET.SubElement(case, "error", message=str(rec["error"]))
+            ET.SubElement(case, "error", message=str(unread))
             counts["tests"] += 1
             counts["errors"] += 1
         for name, r in rec.get("checkers", {}).items():
@@ -44,7 +46,8 @@ def junit_xml(records: Sequence[dict[str, Any]]) -> bytes:
                 el.text = "\n".join(lines)
             elif r.get("valid") != True:  # noqa: E712 - "unknown" is a string
                 counts["errors"] += 1
-                ET.SubElement(case, "error", message=f"{name}: verdict unknown")
+                why = f": {r['reason']}" if r.get("reason") else ""
+                ET.SubElement(case, "error", message=f"{name}: verdict unknown{why}")
         for k, v in counts.items():
             suite.set(k, str(v))
             totals[k] += v

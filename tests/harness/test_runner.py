@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from isolde.harness import FnGen, Limit, OpSpec, RunLimits, Runner
@@ -56,3 +57,21 @@ def test_client_exception_is_info(tmp_path: Path) -> None:
     h = asyncio.run(runner.run())
     assert [op.type for op in h] == ["invoke", "info", "invoke", "info"]
     assert "ConnectionError" in h[1].error
+
+
+def test_final_phase_is_bounded_in_time() -> None:
+    """A final phase that would run on (here: endless ops on a slow store) is stopped after
+    ``final_limit`` seconds, with the grace period for in-flight ops."""
+
+    class Slow(SlowEveryThird):
+        async def invoke(self, op: Op) -> Op:
+            await asyncio.sleep(0.01)
+            return op.complete("ok", op.value)
+
+    runner = Runner(store=Slow(), generator=Limit(2, FnGen(lambda c: OpSpec("w", 1))),
+                    final=FnGen(lambda c: OpSpec("r", None)),
+                    limits=RunLimits(concurrency=2, final_limit=0.5, grace=0.2))
+    t0 = time.monotonic()
+    h = asyncio.run(runner.run())
+    assert time.monotonic() - t0 < 5
+    assert any(op.f == "r" for op in h)

@@ -77,3 +77,25 @@ def test_bank_ops() -> None:
             assert s.value == {0: None, 1: None, 2: None}
     w = make_workload("bank", WorkloadOptions(options={"accounts": 3, "total": 31}))
     assert w.initial() == {0: 11, 1: 10, 2: 10}  # type: ignore[attr-defined]
+
+
+def test_final_reads_only_touched_keys() -> None:
+    """Issue 11: with --keys 1000000 the final reads read the few keys the run touched, not
+    every active key."""
+    w = make_workload("list-append", WorkloadOptions(keys=1_000_000, options={}))
+    gen = w.generator()
+    rng = random.Random(1)
+    touched: set = set()
+    for i in range(200):
+        spec = gen.next(Context(i, 0, 0, 1, rng))
+        assert isinstance(spec, OpSpec)
+        touched.update(k for _, k, _ in spec.value)
+    final = w.final_generator()
+    assert final is not None
+    read: set = set()
+    for i in range(10_000):
+        spec = final.next(Context(i, 0, 0, 1, rng))
+        if not isinstance(spec, OpSpec):
+            break
+        read.update(k for _, k, _ in spec.value)
+    assert read == touched and len(read) < 100

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._errors import BadInput
 from ...histories import History
 from .._base import CheckConfig
 from .._result import Result
@@ -175,6 +176,18 @@ def direct_text(f: Found, name: Namer) -> str:
     return f"{f.type} on key {k}"
 
 
+def _unhashable_element(txns: Txns) -> BadInput | TypeError:
+    """BadInput naming the first micro-op appending, or reading, a list or map as an element
+    (elements are compared and hashed); the TypeError itself if there is none (a bug)."""
+    for t, ms in enumerate(txns.mops):
+        for f, _k, v in ms:
+            elements = [v] if f == "append" else v if isinstance(v, (list, tuple)) else ()
+            if any(isinstance(x, (list, tuple, dict)) for x in elements):
+                return BadInput(f"list-append elements must be scalars, got {f} {v!r}",
+                                f"op {txns.op_index(t)}")
+    return TypeError("unhashable list-append element")
+
+
 class ListAppendChecker:
     """Elle's list-append checker; see the module docstring."""
 
@@ -187,8 +200,11 @@ class ListAppendChecker:
     def check(self, history: History) -> Result:
         judge = Judge(self.config)
         txns = extract_txns(history)
-        facts = collect(txns)
-        infer_orders(facts, txns)
+        try:
+            facts = collect(txns)
+            infer_orders(facts, txns)
+        except TypeError:  # a list or map where elements are hashed: find it for the message
+            raise _unhashable_element(txns) from None
         g = Graph(len(txns))
         data_edges(g, facts)
         judge.order_edges(g, txns, history)

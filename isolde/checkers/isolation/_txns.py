@@ -102,7 +102,9 @@ def txn_checker(history: History, sample: int = 1000) -> str:
         v = history.values[i]
         if history.fs[i] != "txn" or not isinstance(v, (list, tuple)):
             continue
-        kinds.update(m[0] for m in v if isinstance(m, (list, tuple)) and m)
+        # only a guess: malformed micro-ops are the chosen checker's to refuse, naming the op
+        kinds.update(m[0] for m in v
+                     if isinstance(m, (list, tuple)) and m and isinstance(m[0], str))
         seen += 1
         if seen >= sample:
             break

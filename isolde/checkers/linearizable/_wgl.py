@@ -22,13 +22,12 @@ Two reductions keep the search small without losing completeness:
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..._resources import rss_bytes
 from ._model import INFO_, LinOp, Model, State
 
 # Bytes one cache entry costs on CPython: set slot, 2-tuple, int bitset (grows with ops), and
@@ -61,22 +60,6 @@ class SearchResult:
     states: list[tuple[State, list[int]]] = field(default_factory=list)
     longest: list[int] = field(default_factory=list)
     reason: str = ""
-
-
-def rss_bytes() -> int:
-    """Resident set size now (Linux /proc), else the peak from ``resource`` (conservative)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, else KiB
-    except (ImportError, OSError):
-        return 0
 
 
 def search(

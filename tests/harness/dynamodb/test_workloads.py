@@ -28,8 +28,11 @@ def run(store: str, workload: str, tmp_path: Path, seconds: float = 3.0, seed: i
 
 @pytest.mark.parametrize("workload", ["register", "list-append", "bank", "causal"])
 def test_dynamodb_local_is_valid(workload: str, dynamodb_local_url: str, tmp_path: Path) -> None:
-    out = run("dynamodb", workload, tmp_path, endpoint_url=dynamodb_local_url,
-              dummy_credentials=True)
+    # Enough load to judge however busy the machine is: a cap on ops, not a few seconds.
+    out = run_scenario(Scenario(store="dynamodb", workload=workload, time_limit=60.0,
+                                max_ops=400, concurrency=8, seed=1, store_dir=tmp_path,
+                                store_options={"endpoint_url": dynamodb_local_url,
+                                               "dummy_credentials": True}))
     assert out.valid is True, out.results["anomaly_types"]
     ok = [op for op in out.history if op.type == "ok"]
     assert len(ok) > 50, "too little load to judge"

@@ -1,0 +1,120 @@
+"""--check-time-limit and --memory-limit hold every checker and loading: "unknown" with the
+reason, within the budget, never an OS kill (issue 11 §4)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from isolde.checkers import CheckConfig, Result, run_checkers
+from isolde.checkers import _base as checker_base
+from isolde.histories import History, Op
+
+from .conftest import run_cli
+
+
+class Sleeper:
+    """A checker that never looks at its budget."""
+
+    name = "sleeper"
+
+    def __init__(self, config: CheckConfig) -> None:
+        self.config = config
+
+    def check(self, history: History) -> Result:
+        time.sleep(60)
+        return Result(True)
+
+
+class Hog:
+    """A checker that allocates until something stops it."""
+
+    name = "hog"
+
+    def __init__(self, config: CheckConfig) -> None:
+        self.config = config
+
+    def check(self, history: History) -> Result:
+        hoard = []
+        for _ in range(10_000):
+            hoard.append(bytearray(8 << 20))  # touched (zeroed), so resident
+        return Result(len(hoard) > 0)
+
+
+@pytest.fixture
+def misbehaving(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(checker_base.CHECKERS, "sleeper", f"{__name__}:Sleeper")
+    monkeypatch.setitem(checker_base.CHECKERS, "hog", f"{__name__}:Hog")
+
+
+def _history() -> History:
+    return History([Op(0, 0, "invoke", 0, "write", 1), Op(1, 1, "ok", 0, "write", 1)])
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_time_limit_holds_a_checker_that_ignores_it() -> None:
+    t0 = time.monotonic()
+    out = run_checkers(_history(), ["sleeper", "stats"], CheckConfig(time_limit=1.0))
+    assert time.monotonic() - t0 < 10
+    assert out["sleeper"].valid == "unknown"
+    assert "time limit" in out["sleeper"].data["reason"]
+    assert out["stats"].valid == "unknown"  # the shared budget was spent before it began
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_memory_limit_holds_a_checker_that_ignores_it() -> None:
+    out = run_checkers(_history(), ["hog", "stats"], CheckConfig(memory_limit=200 << 20))
+    assert out["hog"].valid == "unknown"
+    assert "memory limit" in out["hog"].data["reason"]
+    assert out["stats"].valid is True  # the next checker runs with its own memory
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_bad_input_from_a_budgeted_checker_is_still_bad_input() -> None:
+    from isolde import BadInput
+
+    with pytest.raises(BadInput, match="cas"):
+        run_checkers(History([Op(0, 0, "invoke", 0, "cas", 3), Op(1, 1, "ok", 0, "cas", 3)]),
+                     ["linearizable"], CheckConfig(time_limit=30))
+
+
+def _never_completed(path: Path, n: int) -> None:
+    with open(path, "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"index": i, "time": i, "type": "invoke", "process": i,
+                                 "f": "write", "value": [0, i]}) + "\n")
+
+
+def test_cli_limits_on_never_completed_writes(tmp_path: Path) -> None:
+    """Issue 11's case, scaled down: many never-completed writes on one key."""
+    h = tmp_path / "h.jsonl"
+    _never_completed(h, 60_000)
+    r = run_cli("check", "--json", "--memory-limit", "150M", str(h), timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "memory limit" in json.loads(r.stdout)["checkers"]["linearizable"]["reason"]
+    t0 = time.monotonic()
+    r = run_cli("check", "--json", "--check-time-limit", "2", str(h), timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert time.monotonic() - t0 < 20  # the budget, plus interpreter start-up on a busy box
+
+
+def test_loading_counts_against_the_budget(tmp_path: Path) -> None:
+    h = tmp_path / "h.jsonl"
+    _never_completed(h, 200_000)
+    r = run_cli("check", "--json", "--check-time-limit", "0.05", str(h), timeout=300)
+    assert r.returncode == 2, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["valid"] == "unknown" and "while loading" in rec["reason"]
+
+
+def test_junit_counts_a_load_out_of_budget_as_an_error(tmp_path: Path) -> None:
+    h = tmp_path / "h.jsonl"
+    _never_completed(h, 200_000)
+    junit = tmp_path / "j.xml"
+    r = run_cli("check", "--junit", str(junit), "--check-time-limit", "0.05", str(h), timeout=300)
+    assert r.returncode == 2, r.stderr
+    xml = junit.read_text()
+    assert 'errors="1"' in xml and "while loading" in xml
