@@ -15,15 +15,15 @@ from typing import Any
 from ._errors import UsageError
 from .checkers import CheckConfig, make_checker
 from .checkers.isolation import check_names
-from .checkers.linearizable import make_model
+from .checkers.linearizable import ModelOptions, make_model
 
 
 def check_checking(checkers: Iterable[str] | None, config: CheckConfig) -> None:
     """Checker, linearizability model and consistency model names, before the run they judge."""
     for name in checkers or ():
         make_checker(name, config)
-    if config.model is not None:
-        make_model(config.model)
+    if config.model is not None:  # with its options: a model may take no --initial
+        make_model(config.model, ModelOptions.of(config.initial, config.nil_reads))
     check_names(config.consistency_models)
 
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, NoReturn, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import orjson
 from rich.console import Console
@@ -54,6 +54,7 @@ from .harness import (
 from .harness._plugin_cli import (
     check_applicable,
     describe_stores,
+    option_defaults,
     plugin_flags,
     store_options,
     unrecognized,
@@ -70,6 +71,9 @@ from .workloads import WORKLOADS, WorkloadOptions
 # bounded by its options: the memory store's --replicas, the bank's --accounts.)
 MAX_CONCURRENCY = 1000
 MAX_KEYS = 10_000
+
+if TYPE_CHECKING:
+    from .harness import Outcome, Scenario
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -135,6 +139,23 @@ def _sla(s: str) -> str:
     return s
 
 
+def _literal(s: str) -> tuple[Any, ...]:
+    """``--initial``: a JSON or EDN literal (``0``, ``{"x": 0}``, ``{:x 0, :y 0}``)."""
+    from .histories import iter_edn
+
+    try:
+        return (orjson.loads(s),)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        values = list(iter_edn(s))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a JSON or EDN value: {s!r} ({e})") from None
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"expected one JSON or EDN value, got {s!r}")
+    return (values[0],)
+
+
 def _time_budget(s: str) -> float | None:
     """Seconds, or ``none`` for no limit."""
     return None if s.strip().lower() in ("none", "0", "unlimited") else positive_float(s)
@@ -153,6 +174,15 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
     g.add_argument("--model", default=None,
                    help=f"linearizability model: {', '.join(LINEARIZABLE_MODELS)} (default: "
                    "chosen by the workload or the history)")
+    g.add_argument("--failed-cas", choices=("evidence", "ignore"), default="auto",
+                   help="a failed CAS that gives no reason: evidence that the value differed "
+                        "(Porcupine), or ignored like every failed op (default: evidence only "
+                        "when its error is precondition-failed)")
+    g.add_argument("--initial", type=_literal, default=(), metavar="VALUE",
+                   help="register models' initial value, JSON or EDN (e.g. 0, '{:x 0 :y 0}'; "
+                        "default nil)")
+    g.add_argument("--nil-reads", choices=("value", "unconstrained"), default="value",
+                   help="an ok read of nil: saw nil (default) or says nothing (Knossos)")
     g.add_argument("--check-time-limit", type=_time_budget, default=time_limit, metavar="SEC",
                    help="time budget per check; exceeding it gives 'unknown' ('none': no limit)")
     g.add_argument("--memory-limit", type=parse_size, default=None, metavar="SIZE",
@@ -172,6 +202,9 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
         time_limit=a.check_time_limit,
         memory_limit=a.memory_limit,
         model=a.model,
+        failed_cas=a.failed_cas,
+        initial=a.initial,
+        nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
         details=a.details,
@@ -253,10 +286,54 @@ def build_parser(store: str | None = None,
 
     sub.add_parser("stores", help="the stores: capabilities, read modes, faults, what is "
                    "installed")
+
+    v = sub.add_parser("convert", help="convert a history: JSONL <-> Jepsen EDN, Porcupine logs")
+    v.add_argument("input", type=Path, metavar="IN")
+    v.add_argument("output", type=Path, metavar="OUT")
+    v.add_argument("--format", default="auto",
+                   help=f"IN's format: auto|{'|'.join(sorted(READERS))} (default auto)")
+    v.add_argument("--to", choices=("jsonl", "edn"), default=None,
+                   help="OUT's format (default: from OUT's suffix, .jsonl or .edn)")
+
     from .harness.emulators._cli import add_parser as add_emulator_parser
+    from .report import add_report_parser
+    from .serve import add_parser as add_serve_parser
 
     add_emulator_parser(sub)
+    add_report_parser(sub)
+    add_serve_parser(sub)
     return p
+
+
+def run_defaults(store: str = "memory", workload: str = "register") -> dict[str, Any]:
+    """``isolde run``'s option defaults by destination, with the flags of ``store`` and
+    ``workload`` (a report's command omits them). The store and workload themselves keep the
+    command's own defaults, so a reproducing command still names a store that is not memory.
+    A store or workload not installed here contributes no flags."""
+    base = vars(build_parser().parse_args(["run"]))
+    common = WorkloadOptions()
+    base.update(keys=common.keys, ops_per_key=common.ops_per_key,
+                read_consistency=common.read_consistency)
+    try:
+        return {**base, **option_defaults(store, workload)}
+    except UsageError:  # a store or workload not installed here: no flags of its own
+        return base
+
+
+def _write_run_report(outcome: Outcome, scenario: Scenario) -> Path | None:
+    """report.html in the run directory (its path is the run's last line). A page that cannot
+    be drawn is a warning: the verdict and results.json stand without it."""
+    from .report.html import REPORT_FILE, ReportInput, write_report
+
+    inp = ReportInput(results=outcome.results, history=outcome.history,
+                      scenario=scenario.to_json(), source=str(outcome.run_dir),
+                      run_defaults=run_defaults(scenario.store, scenario.workload))
+    try:
+        return write_report(outcome.run_dir / REPORT_FILE, inp)
+    except Exception as e:
+        logging.getLogger("isolde").warning("report.html not written: %s: %s",
+                                            type(e).__name__, e)
+        return None
 
 
 def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
@@ -318,10 +395,14 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
         write_junit(outcome.run_dir / "junit.xml", [record])
         if a.junit:
             write_junit(a.junit, [record])
+        report = _write_run_report(outcome, scenario)
         render_summary(outcome.results, console, title=f"{outcome.run_dir}\n")
     interrupted = outcome.results.get("interrupted")
     if interrupted is not None:
         _say(console)(f"interrupted by {interrupted}: the verdict covers only the ops that ran")
+    if report is not None:
+        _say(console)(f"report: {report}")
+    if interrupted is not None:
         return signal_exit_code(signal.Signals[interrupted])
     return exit_code(outcome.valid)
 
@@ -345,6 +426,13 @@ def _progress(console: Console, a: argparse.Namespace) -> Any:
                     stats=f"{rate:,.0f} ops/s  ok {c.ok}  fail {c.fail}  info {c.info}")
 
     return prog, update
+
+
+def _default_checkers(history: Any, model: str | None) -> list[str]:
+    """The checkers the history's content calls for; a ``--model`` asks for linearizability
+    instead, whatever the content (mutex, set and queue ops, or a multi-register's ``txn``
+    ops, which the content would give to Elle's checker)."""
+    return default_checkers(history) if model is None else ["linearizable", "stats"]
 
 
 def _history_file(path: Path) -> Path:
@@ -404,6 +492,14 @@ def parse_args(argv: list[str]) -> tuple[argparse.ArgumentParser, argparse.Names
     return parser, a
 
 
+def cmd_convert(a: argparse.Namespace, console: Console) -> int:
+    from .histories import convert
+
+    n = convert(a.input, a.output, a.format, a.to)
+    _say(console)(f"{a.input} -> {a.output}: {n} ops")
+    return 0
+
+
 def _check_path(
     path: Path, a: argparse.Namespace, names: list[str] | None
 ) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -458,8 +554,10 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
                            {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})
     if deadline is not None:
         config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
-    names = names or default_checkers(history)
-    refuse_unjudgeable(names, op_kinds(history), str(path))
+    names = names or _default_checkers(history, a.model)
+    # A named model judges the ops itself (and refuses those it cannot interpret).
+    refuse_unjudgeable([n for n in names if not (a.model and n == "linearizable")],
+                       op_kinds(history), str(path))
     return check_results(history, run_checkers(history, names, config))
 
 
@@ -555,10 +653,20 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(a, console)
         if a.command == "stores":
             return cmd_stores(_say(console))
+        if a.command == "convert":
+            return cmd_convert(a, console)
         if a.command == "emulator":
             from .harness.emulators._cli import run as run_emulator_command
 
             return run_emulator_command(a, _say(console))
+        if a.command == "report":
+            from .report import run_report
+
+            return run_report(a, run_defaults, _say(console))
+        if a.command == "serve":
+            from .serve import run as run_serve_command
+
+            return run_serve_command(a, _say(console))
         return cmd_check(a, console, out)
     except IsoldeError as e:
         print(f"isolde: error: {e}", file=sys.stderr)

@@ -24,9 +24,10 @@ SUBPACKAGES = {
     "isolde.histories": [
         "DEFAULT_MAX_LINE", "DETECTORS", "FAIL", "INFO", "INVOKE", "NEMESIS", "OK", "OP_TYPES",
         "READERS", "STDIN", "History", "HistoryInput", "HistoryWriter", "LoadLimits", "Op",
-        "Process", "detect_format", "detect_porcupine", "hashable", "iter_edn", "load_history",
-        "op_from_dict", "parse_txn", "read_edn", "read_jsonl", "read_porcupine_etcd",
-        "read_porcupine_kv", "txn_history", "write_jsonl",
+        "Process", "cite_position", "convert", "detect_edn", "detect_format", "detect_porcupine",
+        "dumps_edn", "hashable", "iter_edn", "load_history", "op_from_dict", "parse_txn",
+        "read_edn", "read_jsonl", "read_porcupine_etcd", "read_porcupine_kv", "txn_history",
+        "write_edn", "write_jsonl",
     ],
     "isolde.harness": [
         "MAX_NUMBER", "MIXED", "READ_MODES", "STORES", "AuditPlan", "Audited",
@@ -86,8 +87,8 @@ SUBPACKAGES = {
         "supported_faults",
     ],
     "isolde.report": [
-        "check_results", "junit_xml", "render_summary", "verdict_text", "verdict_word",
-        "write_junit",
+        "add_report_parser", "check_results", "junit_xml", "render_summary", "run_report",
+        "verdict_text", "verdict_word", "write_junit",
     ],
 }
 

@@ -137,7 +137,8 @@ def test_cloud_audit_without_credentials_or_region(tmp_path: Path, missing: str)
 def test_no_arguments_prints_usage() -> None:
     r = run_cli()
     assert r.returncode == 254
-    assert r.stdout.startswith("usage: isolde") and "{run,check,stores,emulator}" in r.stdout
+    assert r.stdout.startswith("usage: isolde")
+    assert "{run,check,stores,convert,emulator,report,serve}" in r.stdout
     assert r.stderr == ""
 
 

@@ -71,18 +71,18 @@ class BankChecker:
             missing = [a for a in want if v.get(a) is None]
             if missing:
                 self._add(found, counts, Anomaly("missing-account", (i,),
-                          f"op {i} read {show_value(v)}, which lacks account(s) "
+                          f"{history.cite(i)} read {show_value(v)}, which lacks account(s) "
                           f"{', '.join(missing)}",
                           {"missing": missing, "value": v}))
             neg = {a: b for a, b in v.items() if isinstance(b, (int, float)) and b < 0}
             if neg and not negative_ok:
                 self._add(found, counts, Anomaly("negative-value", (i,),
-                          f"op {i} read negative balance(s) {show_value(neg)}",
+                          f"{history.cite(i)} read negative balance(s) {show_value(neg)}",
                           {"negative": neg, "value": v}))
             if total is not None and s != total:
                 self._add(found, counts, Anomaly("wrong-total", (i,),
-                          f"op {i} read balances summing to {s}, not the total {total}: "
-                          f"{show_value(v)}",
+                          f"{history.cite(i)} read balances summing to {s}, not the total "
+                          f"{total}: {show_value(v)}",
                           {"total": s, "expected": total, "value": v}))
             bad += sum(counts.values()) > before
         valid: Validity = False if counts else (True if reads else UNKNOWN)

@@ -20,6 +20,9 @@ class CheckConfig:
     time_limit: float | None = None  # seconds per check; exceeding it yields "unknown"
     memory_limit: int | None = None  # bytes per check; exceeding it yields "unknown"
     model: str | None = None  # linearizability model name
+    failed_cas: str = "auto"  # when a failed CAS is evidence: auto | evidence | ignore
+    initial: tuple[Any, ...] = ()  # (value,): the models' initial value (--initial); (): none
+    nil_reads: str = "value"  # an ok read of nil: "value" (saw nil) or "unconstrained"
     consistency_models: tuple[str, ...] = ()  # isolation models that must hold
     staleness_sla: str | None = None  # e.g. "p99=500ms,max=2s"
     details: bool = False  # write per-item detail files into out_dir

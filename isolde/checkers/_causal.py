@@ -102,7 +102,7 @@ def judge(model: CausalModel, order: str = "", deadline: float | None = None) ->
 
 def _incompatible(m: CausalModel, k: Any, r: int) -> Anomaly:
     return Anomaly("incompatible-order", (m.r_op[r],),
-                   f"op {m.r_op[r]} read {show_value(k)} = {show_value(m.r_value[r])}, which is "
-                   "not a prefix of the "
-                   "longest read of that key: processes saw the appends in different orders",
+                   f"{m.cite(m.r_op[r])} read {show_value(k)} = {show_value(m.r_value[r])}, "
+                   "which is not a prefix of the longest read of that key: processes saw the "
+                   "appends in different orders",
                    {"key": k, "read": m.r_op[r]})

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..histories import FAIL, INVOKE, NEMESIS, OK, History
+from ..histories import FAIL, INVOKE, NEMESIS, OK, History, cite_position
 from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
 from ._values import show_value
@@ -63,6 +63,8 @@ class CausalModel:
     """
 
     exact: bool = False
+    # How explanations name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=cite_position)
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_lo: list[int] = field(default_factory=list)
@@ -92,7 +94,7 @@ class CausalModel:
         if src == INIT:
             return "the initial (absent) value"
         v = self.w_value[src]
-        return f"{show_value(v)} (written by op {self.w_op[src]})"
+        return f"{show_value(v)} (written by {self.cite(self.w_op[src])})"
 
     def _finish(self) -> None:
         w_pos = [0] * len(self.w_key)
@@ -110,14 +112,14 @@ def from_registers(view: RegisterView) -> CausalModel:
     """A register history's events; keys whose written values repeat are left out."""
     skip = view.ambiguous_keys
     if not skip:  # share the view's columns: the model reads them, never changes them
-        m = CausalModel(exact=False, w_key=view.w_key, w_value=view.w_value, w_lo=view.w_inv,
-                        w_hi=view.w_comp, w_op=view.w_op, w_proc=view.w_proc,
+        m = CausalModel(exact=False, cite=view.cite, w_key=view.w_key, w_value=view.w_value,
+                        w_lo=view.w_inv, w_hi=view.w_comp, w_op=view.w_op, w_proc=view.w_proc,
                         w_prev=[-1] * len(view.w_key), r_key=view.r_key,
                         r_value=view.r_value, r_src=view.r_src, r_op=view.r_op,
                         r_proc=view.r_proc, events=view.events)
         m._finish()
         return m
-    m = CausalModel(exact=False)
+    m = CausalModel(exact=False, cite=view.cite)
     if skip:
         m.notes.append(f"{len(skip)} key(s) with repeated written values were not checked")
     wmap: dict[int, int] = {}
@@ -168,7 +170,7 @@ def from_list_append(history: History) -> CausalModel:
     that is not a prefix of it is recorded in ``incompatible`` and not used. An append never
     observed by any read gets ``lo = hi = POS`` if it was ok (it happened, and every read
     missed it) and is left out if it may not have happened (info)."""
-    m = CausalModel(exact=True)
+    m = CausalModel(exact=True, cite=history.cite)
     txns: list[tuple[int, int, Any, list[Any]]] = []  # (invoke, completion, process, mops)
     longest: dict[Hashable, list[Hashable]] = {}
     for i in history.invocations():

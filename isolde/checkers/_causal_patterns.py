@@ -179,7 +179,7 @@ def _kv(m: CausalModel, k: Hashable, v: Any) -> str:
 def _thin_air(m: CausalModel, r: int) -> Anomaly:
     return Anomaly(
         "ThinAirRead", (m.r_op[r],),
-        f"op {m.r_op[r]} (process {m.r_proc[r]!r}) read {_kv(m, m.r_key[r], m.r_value[r])}"
+        f"{m.cite(m.r_op[r])} (process {m.r_proc[r]!r}) read {_kv(m, m.r_key[r], m.r_value[r])}"
         ", a value no write produced",
         {"process": m.r_proc[r], "key": m.r_key[r], "value": m.r_value[r]})
 
@@ -187,18 +187,18 @@ def _thin_air(m: CausalModel, r: int) -> Anomaly:
 def _init_read(m: CausalModel, w: int, r: int) -> Anomaly:
     return Anomaly(
         "WriteCOInitRead", (m.w_op[w], m.r_op[r]),
-        f"op {m.r_op[r]} (process {m.r_proc[r]!r}) read the initial value of "
-        f"{show_value(m.r_key[r])} although the write {_kv(m, m.w_key[w], m.w_value[w])} (op "
-        f"{m.w_op[w]}) is causally before it (through program order and reads)",
+        f"{m.cite(m.r_op[r])} (process {m.r_proc[r]!r}) read the initial value of "
+        f"{show_value(m.r_key[r])} although the write {_kv(m, m.w_key[w], m.w_value[w])} "
+        f"({m.cite(m.w_op[w])}) is causally before it (through program order and reads)",
         {"write": m.w_op[w], "read": m.r_op[r], "key": m.r_key[r]})
 
 
 def _co_read(m: CausalModel, w1: int, w2: int, r: int) -> Anomaly:
     return Anomaly(
         "WriteCORead", (m.w_op[w1], m.w_op[w2], m.r_op[r]),
-        f"op {m.r_op[r]} (process {m.r_proc[r]!r}) read "
-        f"{_kv(m, m.w_key[w1], m.w_value[w1])} (op {m.w_op[w1]}) although the newer write "
-        f"{_kv(m, m.w_key[w2], m.w_value[w2])} (op {m.w_op[w2]}) is causally after that write "
+        f"{m.cite(m.r_op[r])} (process {m.r_proc[r]!r}) read "
+        f"{_kv(m, m.w_key[w1], m.w_value[w1])} ({m.cite(m.w_op[w1])}) although the newer write "
+        f"{_kv(m, m.w_key[w2], m.w_value[w2])} ({m.cite(m.w_op[w2])}) is causally after that write "
         "and causally before the read",
         {"read_from": m.w_op[w1], "overwritten_by": m.w_op[w2], "read": m.r_op[r]})
 
@@ -221,7 +221,7 @@ def _cyclic_co(m: CausalModel, blocked: dict[Any, tuple[int, int]]) -> Anomaly:
         kind, x = m.events[q][pos]
         op = m.r_op[x] if kind == READ else m.w_op[x]
         ops.extend([m.w_op[dep], op])
-        steps.append(f"op {op} (process {q!r}) depends on op {m.w_op[dep]}")
+        steps.append(f"{m.cite(op)} (process {q!r}) depends on {m.cite(m.w_op[dep])}")
     return Anomaly(
         "CyclicCO", tuple(dict.fromkeys(ops)),
         "the causal order (program order and reads-from) is cyclic: " + "; ".join(steps)
@@ -342,8 +342,8 @@ def _cf_anomaly(m: CausalModel, cyc: list[int], cf: set[tuple[int, int]]) -> Ano
     for i, a in enumerate(cyc):
         b = cyc[(i + 1) % len(cyc)]
         rel = "CF" if (a, b) in cf else "CO"
-        steps.append(f"{_kv(m, m.w_key[a], m.w_value[a])} (op {m.w_op[a]}) -{rel}-> "
-                     f"{_kv(m, m.w_key[b], m.w_value[b])} (op {m.w_op[b]})")
+        steps.append(f"{_kv(m, m.w_key[a], m.w_value[a])} ({m.cite(m.w_op[a])}) -{rel}-> "
+                     f"{_kv(m, m.w_key[b], m.w_value[b])} ({m.cite(m.w_op[b])})")
     return Anomaly(
         "CyclicCF", tuple(m.w_op[w] for w in cyc),
         "no single order of the writes explains every read (causal convergence fails): "

@@ -172,7 +172,7 @@ def _tagged(mode: str, promise: str, a: Anomaly) -> Anomaly:
 
 def _where(view: RegisterView, r: int) -> str:
     k = f" of key {show_value(view.r_key[r])}" if view.keyed else ""
-    return f"op {view.r_op[r]} (process {view.r_proc[r]!r}) read{k}"
+    return f"{view.cite(view.r_op[r])} (process {view.r_proc[r]!r}) read{k}"
 
 
 def _check_values(view: RegisterView, modes: Sequence[str], reads: Sequence[int],
@@ -198,8 +198,8 @@ def _future(view: RegisterView, mode: str, r: int) -> Anomaly:
     src = view.r_src[r]
     return Anomaly(f"{mode}:future-read", (view.r_op[r], view.w_op[src]),
                    f"a {mode} read must return a value written before it ended: "
-                   f"{_where(view, r)} {_show(view.r_value[r])}, written by op {view.w_op[src]}"
-                   " which began after the read had completed",
+                   f"{_where(view, r)} {_show(view.r_value[r])}, written by "
+                   f"{view.cite(view.w_op[src])}, which began after the read had completed",
                    {"mode": mode, "promise": "future-read", "key": view.r_key[r],
                     "value": view.r_value[r], "write": view.w_op[src]})
 
@@ -235,7 +235,7 @@ def _check_bounded(view: RegisterView, modes: Sequence[str], reads: Sequence[int
             late = st.time_ns[r] / 1e6
             first = view.w_op[st.first_missed[r]]
             found.add(f"{BOUNDED}:time-bound", _bounded, view, r, "time-bound",
-                      f"missed the write of op {first}, completed {late:.1f} ms before the "
+                      f"missed the write of {view.cite(first)}, completed {late:.1f} ms before the "
                       f"read began (the bound is {ms:g} ms)", round(late, 3))
 
 

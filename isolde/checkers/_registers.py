@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import BadInput
-from ..histories import FAIL, INFO, NEMESIS, OK, History, hashable
+from ..histories import FAIL, INFO, NEMESIS, OK, History, cite_position, hashable
 
 # Stand-ins for -inf / +inf on the ns time axis (kept integral so columns stay ints).
 NEG = -(1 << 62)
@@ -44,6 +44,8 @@ class RegisterView:
     """
 
     keyed: bool = False
+    # How explanations name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=cite_position)
     w_key: list[Hashable] = field(default_factory=list)
     w_value: list[Any] = field(default_factory=list)
     w_inv: list[int] = field(default_factory=list)
@@ -117,7 +119,7 @@ _CACHE: weakref.WeakKeyDictionary[History, RegisterView] = weakref.WeakKeyDictio
 def _decode(history: History, where: str) -> RegisterView:
     """The register view of ``history``: its writes and reads (a CAS is both), per process in
     program order, and the write each read read from."""
-    view = RegisterView(keyed=_is_keyed(history))
+    view = RegisterView(keyed=_is_keyed(history), cite=history.cite)
     keyed = view.keyed
     values, fs, times, types, procs = (history.values, history.fs, history.times,
                                        history.types, history.processes)

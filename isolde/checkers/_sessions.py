@@ -191,9 +191,9 @@ def _older(m: CausalModel, s: int, than: int) -> str:
     if m.exact:
         return (f"{show_value(m.w_value[s])} comes before {show_value(m.w_value[than])} in "
                 "the key's version order")
-    return (f"the write of {show_value(m.w_value[s])} (op {m.w_op[s]}) completed before the "
+    return (f"the write of {show_value(m.w_value[s])} ({m.cite(m.w_op[s])}) completed before the "
             "write of "
-            f"{show_value(m.w_value[than])} (op {m.w_op[than]}) began")
+            f"{show_value(m.w_value[than])} ({m.cite(m.w_op[than])}) began")
 
 
 def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
@@ -201,8 +201,8 @@ def _ryw(m: CausalModel, q: Any, w: int, r: int) -> Anomaly:
     k = _key(m, m.w_key[w])
     return Anomaly(
         "read-your-writes", (m.w_op[w], m.r_op[r]),
-        f"process {q!r} wrote {k}={show_value(m.w_value[w])} (op {m.w_op[w]}) and later read {k} "
-        f"(op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"process {q!r} wrote {k}={show_value(m.w_value[w])} ({m.cite(m.w_op[w])}) and later "
+        f"read {k} ({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, w)}",
         {"process": q, "key": m.w_key[w], "write": m.w_op[w], "read": m.r_op[r]})
 
@@ -212,8 +212,8 @@ def _mr(m: CausalModel, q: Any, r0: int, r: int) -> Anomaly:
     k = _key(m, m.r_key[r])
     return Anomaly(
         "monotonic-reads", (m.r_op[r0], m.r_op[r]),
-        f"process {q!r} read {k} (op {m.r_op[r0]}) getting {m.describe(s0)}, then read {k} "
-        f"again (op {m.r_op[r]}) getting {m.describe(s)}, which is definitely older: "
+        f"process {q!r} read {k} ({m.cite(m.r_op[r0])}) getting {m.describe(s0)}, then read {k} "
+        f"again ({m.cite(m.r_op[r])}) getting {m.describe(s)}, which is definitely older: "
         f"{_older(m, s, s0)}",
         {"process": q, "key": m.r_key[r], "reads": [m.r_op[r0], m.r_op[r]]})
 
@@ -225,10 +225,11 @@ def _mw(m: CausalModel, a: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.w_key[a]), _key(m, m.w_key[b])
     return Anomaly(
         "monotonic-writes", (m.w_op[a], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} wrote {kx}={show_value(m.w_value[a])} (op {m.w_op[a]}) and then "
-        f"{ky}={show_value(m.w_value[b])} (op {m.w_op[b]}); process {q!r} saw the second write (op "
-        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which is "
-        f"definitely older than the first: it saw an effect without its cause ({_older(m, s, a)})",
+        f"process {p!r} wrote {kx}={show_value(m.w_value[a])} ({m.cite(m.w_op[a])}) and then "
+        f"{ky}={show_value(m.w_value[b])} ({m.cite(m.w_op[b])}); process {q!r} saw the second "
+        f"write ({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
+        f"{m.describe(s)}, which is definitely older than the first: it saw an effect without "
+        f"its cause ({_older(m, s, a)})",
         {"writer": p, "reader": q, "first_write": m.w_op[a], "second_write": m.w_op[b],
          "saw_second": m.r_op[via], "stale_read": m.r_op[r]})
 
@@ -241,9 +242,10 @@ def _wfr(m: CausalModel, ra: int, via: int, r: int) -> Anomaly:
     kx, ky = _key(m, m.r_key[ra]), _key(m, m.w_key[b])
     return Anomaly(
         "writes-follow-reads", (m.r_op[ra], m.w_op[b], m.r_op[via], m.r_op[r]),
-        f"process {p!r} read {kx} (op {m.r_op[ra]}) getting {m.describe(a)} and then wrote "
-        f"{ky}={show_value(m.w_value[b])} (op {m.w_op[b]}); process {q!r} saw that write (op "
-        f"{m.r_op[via]}) but then read {kx} (op {m.r_op[r]}) getting {m.describe(s)}, which "
-        f"is definitely older than what the writer had read ({_older(m, s, a) if a >= 0 else ''})",
+        f"process {p!r} read {kx} ({m.cite(m.r_op[ra])}) getting {m.describe(a)} and then wrote "
+        f"{ky}={show_value(m.w_value[b])} ({m.cite(m.w_op[b])}); process {q!r} saw that write "
+        f"({m.cite(m.r_op[via])}) but then read {kx} ({m.cite(m.r_op[r])}) getting "
+        f"{m.describe(s)}, which is definitely older than what the writer had read "
+        f"({_older(m, s, a) if a >= 0 else ''})",
         {"writer": p, "reader": q, "read_before_write": m.r_op[ra], "write": m.w_op[b],
          "saw_write": m.r_op[via], "stale_read": m.r_op[r]})

@@ -121,6 +121,7 @@ def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
     stale = [r for r in reads if st.missed[r]]
     times = sorted(st.time_ns[r] / 1e6 for r in reads)
     versions = [st.missed[r] for r in reads]
+    stale_ms = [t for t in times if t > 0]
     return {
         "reads": n,
         "stale_reads": len(stale),
@@ -134,6 +135,10 @@ def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
             "mean": sum(versions) / n if n else 0.0,
             "max": max(versions) if versions else 0,
         },
+        # The distribution of stale reads' time staleness in 101 points (q = 0, 0.01 ... 1), so
+        # a report can draw its CDF without the per-read details.
+        "stale_ms_quantiles": [round(nearest_rank(stale_ms, q / 100), 3) for q in range(101)]
+        if stale_ms else [],
     }
 
 
@@ -242,12 +247,13 @@ def thin_air_anomaly(view: RegisterView, r: int) -> Anomaly:
     k, v = view.r_key[r], view.r_value[r]
     failed = view.failed_values.get((k, hashable(v)))
     where = f" of key {show_value(k)}" if view.keyed else ""
-    why = (f"; the only write of it (op {failed}) failed, so it certainly did not happen"
+    why = (f"; the only write of it ({view.cite(failed)}) failed, so it certainly did not happen"
            if failed is not None else "")
     ops = (view.r_op[r],) if failed is None else (view.r_op[r], failed)
     return Anomaly(
         "thin-air-read", ops,
-        f"op {view.r_op[r]} (process {view.r_proc[r]!r}) read {show_value(v)}{where}, a value "
+        f"{view.cite(view.r_op[r])} (process {view.r_proc[r]!r}) read {show_value(v)}{where}, "
+        "a value "
         f"no write produced{why}",
         {"key": k, "value": v, "process": view.r_proc[r]})
 

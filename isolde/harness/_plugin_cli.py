@@ -36,6 +36,22 @@ def _add(parser: argparse.ArgumentParser, title: str, cls: type, dest: str, owne
         raise PluginError(f"{owner} declares a flag it cannot have: {e}") from None
 
 
+def option_defaults(store: str, workload: str) -> dict[str, Any]:
+    """The defaults of ``store``'s and ``workload``'s flags, by destination (``store:lag_ms``):
+    what a reproducing command may leave out."""
+    out: dict[str, Any] = {}
+    wspec = WORKLOADS.get_or_refuse(workload)
+    for dest, cls in ((STORE_DEST, store_spec(store).options), (WORKLOAD_DEST, wspec.options)):
+        if cls is None:
+            continue
+        for f in flags(cls).values():
+            if f.default is not dataclasses.MISSING:
+                out[dest + f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                out[dest + f.name] = f.default_factory()
+    return out
+
+
 def store_options(a: argparse.Namespace) -> dict[str, Any]:
     """Every option of the chosen store (given on the command line or defaulted), checked."""
     spec = store_spec(a.store)

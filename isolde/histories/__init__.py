@@ -1,9 +1,10 @@
 """History model: ops, histories, and reading/writing them."""
 
+from ._convert import convert
 from ._dsl import parse_txn, txn_history
-from ._edn import iter_edn, read_edn
+from ._edn import detect_edn, dumps_edn, iter_edn, read_edn, write_edn
 from ._formats import DETECTORS, READERS, detect_format, load_history
-from ._history import FAIL, INFO, INVOKE, OK, History, hashable
+from ._history import FAIL, INFO, INVOKE, OK, History, cite_position, hashable
 from ._input import DEFAULT_MAX_LINE, STDIN, HistoryInput, LoadLimits
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
@@ -26,8 +27,12 @@ __all__ = [
     "LoadLimits",
     "Op",
     "Process",
+    "cite_position",
+    "convert",
+    "detect_edn",
     "detect_format",
     "detect_porcupine",
+    "dumps_edn",
     "hashable",
     "iter_edn",
     "load_history",
@@ -38,5 +43,6 @@ __all__ = [
     "read_porcupine_etcd",
     "read_porcupine_kv",
     "txn_history",
+    "write_edn",
     "write_jsonl",
 ]

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 
 from .._errors import BadInput
-from ._edn import read_edn
+from ._edn import detect_edn, read_edn
 from ._history import History
 from ._input import HistoryInput, LoadLimits
 from ._jsonl import read_jsonl
@@ -28,10 +28,10 @@ DETECTORS: list[Callable[[bytes], str | None]] = [detect_porcupine]
 
 def _detect_builtin(head: bytes) -> str | None:
     s = head.lstrip()
+    if detect_edn(head):  # first: an EDN map may open with a string key too
+        return "edn"
     if s.startswith(b'{"') or s.startswith(b"{ \""):
         return "jsonl"
-    if s.startswith((b"{:", b"[", b"(", b"{ :")):
-        return "edn"
     return None
 
 

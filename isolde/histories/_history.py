@@ -27,10 +27,11 @@ class History(Sequence[Op]):
     invocation never completed is paired with -1 (treat it like ``info``).
     """
 
-    __slots__ = ("__weakref__", "_errors", "_extras", "_pairs", "fs", "processes", "times",
-                 "types", "values")
+    __slots__ = ("__weakref__", "_errors", "_extras", "_file_index", "_lines", "_pairs", "fs",
+                 "processes", "source", "times", "types", "values")
 
     def __init__(self, ops: Iterable[Op] = (), *, source: str = "<history>") -> None:
+        self.source = source  # where the ops came from (a file's path), for error messages
         self.times = array("q")
         self.types = bytearray()
         self.processes: list[Process] = []
@@ -39,6 +40,8 @@ class History(Sequence[Op]):
         self._errors: dict[int, Any] = {}
         self._extras: dict[int, Any] = {}
         self._pairs = array("q")
+        self._file_index: array[int] | None = None
+        self._lines: array[int] | None = None
         open_: dict[Process, int] = {}
         intern: dict[str, str] = {}
         for i, op in enumerate(ops):
@@ -56,6 +59,8 @@ class History(Sequence[Op]):
             if op.extra:
                 self._extras[i] = op.extra
             self._pairs.append(-1)
+            if op.index != i and op.index >= 0:
+                self._own_index(i)[i] = op.index
             if code == INVOKE:
                 prev = open_.get(op.process)
                 if prev is not None and op.process != NEMESIS:
@@ -106,6 +111,40 @@ class History(Sequence[Op]):
 
     def __repr__(self) -> str:
         return f"<History {len(self)} ops>"
+
+    # --- where ops came from --------------------------------------------------------------
+    # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its position,
+    # so that reports cite what the user sees in the file.
+    def _own_index(self, upto: int) -> array[int]:
+        fi = self._file_index
+        if fi is None:
+            fi = self._file_index = array("q", range(upto + 1))
+        while len(fi) <= upto:
+            fi.append(len(fi))
+        return fi
+
+    def set_lines(self, lines: Sequence[int]) -> None:
+        """Record each op's line in the file it was read from (0: unknown)."""
+        if any(lines):
+            self._lines = array("q", lines)
+
+    def file_index(self, i: int) -> int:
+        """Op ``i``'s ``index`` in its file (its position when the file gave none)."""
+        fi = self._file_index
+        return fi[i] if fi is not None and i < len(fi) else i
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """(the file's index of op ``i``, its line in the file or 0 when unknown)."""
+        return self.file_index(i), self._lines[i] if self._lines is not None else 0
+
+    def cite(self, i: int) -> str:
+        """``op N`` with N the file's own index of op ``i``, and its line when known."""
+        index, line = self.origin(i)
+        return f"op {index}" + (f" (line {line})" if line > 0 else "")
+
+    def where(self, i: int) -> str:
+        """Op ``i`` for an error message: the file, then :meth:`cite`."""
+        return f"{self.source}: {self.cite(i)}"
 
     # --- pairing and views -------------------------------------------------------------------
     def pair(self, i: int) -> int:
@@ -185,6 +224,12 @@ class History(Sequence[Op]):
                    {**op.extra, "source_index": i})
             )
         return History(ops, source="subhistory")
+
+
+def cite_position(i: int) -> str:
+    """``op i``: how to name history index ``i`` when no file says otherwise (a default for
+    the views that carry a History's ``cite``)."""
+    return f"op {i}"
 
 
 def hashable(k: Any) -> Any:

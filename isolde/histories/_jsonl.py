@@ -56,7 +56,8 @@ def op_from_dict(d: Any, where: str, position: int, *, check_values: bool = True
     if check_values:
         _check_values(d, where)
     extra = {k: v for k, v in d.items() if k not in STANDARD_FIELDS}
-    return Op(position, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
+    # The file's own index, which History keeps for reports when it is not the position.
+    return Op(index, time, t, p, f, d.get("value"), d.get("error"), extra or EMPTY)
 
 
 def _int_field(d: dict[str, Any], name: str, default: int, where: str, what: str) -> int:

@@ -6,6 +6,8 @@ Formats: ``../shared/corpus/porcupine/README.md``. Neither format has timestamps
 * etcd (``porcupine-etcd``): ``INFO  jepsen.util - <process> <type> <f> <value>`` lines for a
   single register. ``:info ... :timed-out`` completions take the arguments of their invocation
   and record ``error: "timed-out"``; ``:fail :read :timed-out`` is a failed read (no effect).
+  A ``:fail :cas`` is a compare that did not hold (etcd answers so only then), recorded as
+  ``error: "precondition-failed"``: evidence about the value, as Porcupine reads it.
 * kv (``porcupine-kv``): one EDN map per line with ``:process :type :f :key :value``; the op's
   value becomes Jepsen's independent tuple ``[key, value]`` so per-key views work unchanged.
 """
@@ -87,6 +89,8 @@ def read_porcupine_etcd(path: str | os.PathLike[str] | HistoryInput) -> History:
             # Timed-out completions carry no arguments: take them from the invocation.
             error = "timed-out"
             value = open_args.get(process) if f != "read" else None
+        elif type_ == "fail" and f == "cas":
+            error = "precondition-failed"
         ops.append(Op(len(ops), lineno, type_, process, f, value, error))
     return History(ops, source=str(p))
 

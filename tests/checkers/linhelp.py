@@ -20,6 +20,9 @@ def hist(*events: tuple[Any, ...]) -> History:
 
 
 def check(h: History, model: str | None = "cas-register", **cfg: Any) -> Result:
+    """Check ``h``; a failed CAS is evidence (Porcupine's reading, which the oracle below
+    implements) unless ``failed_cas`` says otherwise."""
+    cfg.setdefault("failed_cas", "evidence")
     return LinearizableChecker(CheckConfig(model=model, **cfg)).check(h)
 
 

@@ -82,3 +82,17 @@ def test_hard_partitions_move_to_forked_workers_and_resume() -> None:
     assert auto.valid is True and one.valid is True
     assert auto.data["workers"] == min(os.cpu_count() or 1, 10) and one.data["workers"] == 1
     assert auto.data["configurations"] == one.data["configurations"]
+
+
+@pytest.mark.parametrize("name", ["jepsen/etcd_000.log", "jepsen/etcd_002.log", "kv/c10-bad.txt",
+                                  "kv/c10-ok.txt"])
+def test_converted_to_jsonl_and_edn_keeps_the_verdict(name: str, tmp_path) -> None:
+    """Porcupine's logs -> JSONL -> EDN: each checks as the log does (a failed etcd CAS carries
+    ``precondition-failed``, so it stays evidence)."""
+    verdict = dict(EXPECTED)[name]
+    jsonl, edn = tmp_path / "h.jsonl", tmp_path / "h.edn"
+    assert run_cli("convert", str(CORPUS / name), str(jsonl)).returncode == 0
+    assert run_cli("convert", str(jsonl), str(edn)).returncode == 0
+    for path in (jsonl, edn):
+        r = LinearizableChecker(CheckConfig()).check(load_history(path))
+        assert r.valid is (verdict == "linearizable"), path

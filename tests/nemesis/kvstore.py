@@ -184,7 +184,11 @@ class KVClient:
         out = json.loads(reply.split(b"\r\n\r\n", 1)[1])
         if op.f == "read":
             return op.complete("ok", [k, out["v"]])
-        return op.complete("ok" if out["ok"] else "fail", op.value)
+        if out["ok"]:
+            return op.complete("ok", op.value)
+        # Only a CAS is refused, and only when its compare did not hold: say so, as the
+        # linearizability checker reads a failed CAS as evidence only then.
+        return op.complete("fail", op.value, error="precondition-failed")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """A failed CAS is evidence for the linearizability checker only when its precondition failed:
-one refused before reaching the store (as under a kill or a partition) says nothing."""
+one refused before reaching the store (as under a kill or a partition) says nothing, and one
+that does not say why is evidence only under ``--failed-cas evidence``."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ def _history(error: str | None) -> History:
     ])
 
 
-def _valid(h: History) -> object:
-    return make_checker("linearizable", CheckConfig(model="multi-register")).check(h).valid
+def _valid(h: History, failed_cas: str = "auto") -> object:
+    cfg = CheckConfig(model="multi-register", failed_cas=failed_cas)
+    return make_checker("linearizable", cfg).check(h).valid
 
 
 def test_a_cas_refused_before_the_store_is_no_evidence() -> None:
@@ -29,4 +31,10 @@ def test_a_cas_refused_before_the_store_is_no_evidence() -> None:
 def test_a_cas_whose_precondition_failed_is_evidence() -> None:
     # The key was never written, so cas [nil -> 1] cannot have failed on its precondition.
     assert _valid(_history("precondition-failed")) is False
-    assert _valid(_history(None)) is False
+    assert _valid(_history("precondition-failed"), "ignore") is True
+
+
+def test_a_cas_failed_without_a_reason_is_evidence_only_when_asked() -> None:
+    assert _valid(_history(None)) is True  # Knossos: a failed op did not happen
+    assert _valid(_history(None), "evidence") is False  # Porcupine: its compare failed
+    assert _valid(_history("connect-failed"), "evidence") is True  # a reason given, not that

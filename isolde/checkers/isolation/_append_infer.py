@@ -54,7 +54,7 @@ def _as_list(v: Any, t: int, txns: Txns) -> Any:
     if isinstance(v, (list, tuple)):
         return v
     raise BadInput(f"list-append read value must be a list, got {v!r}",
-                   f"op {txns.op_index(t)}")
+                   txns.cite(txns.op_index(t)))
 
 
 def collect(txns: Txns) -> AppendFacts:

@@ -43,7 +43,8 @@ class Namer:
         return self.names[t]
 
     def legend(self) -> str:
-        return ", ".join(f"{n} = op {self.txns.op_index(t)}" for t, n in self.names.items())
+        cite = self.txns.cite
+        return ", ".join(f"{n} = {cite(self.txns.op_index(t))}" for t, n in self.names.items())
 
 
 def order_clause(step: Step, name: Callable[[int], str],
@@ -55,7 +56,8 @@ def order_clause(step: Step, name: Callable[[int], str],
         return (f"process {p} executed {name(a)} before {name(b)}", {"process": p})
     if step.kind == REALTIME:
         ca, ib = txns.complete[a], txns.invoke[b]
-        return (f"{name(a)} completed (op {ca}) before {name(b)} was invoked (op {ib})",
+        return (f"{name(a)} completed ({txns.cite(ca)}) before {name(b)} was invoked "
+                f"({txns.cite(ib)})",
                 {"completed": ca, "invoked": ib})
     return None
 

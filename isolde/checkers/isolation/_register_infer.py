@@ -46,7 +46,8 @@ class RegisterFacts:
 
 def _scalar(v: Any, t: int, txns: Txns) -> Any:
     if isinstance(v, (list, dict)):
-        raise BadInput(f"rw-register values must be scalars, got {v!r}", f"op {txns.op_index(t)}")
+        raise BadInput(f"rw-register values must be scalars, got {v!r}",
+                       txns.cite(txns.op_index(t)))
     return v
 
 

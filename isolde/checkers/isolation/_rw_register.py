@@ -76,8 +76,8 @@ class RegisterExplainer:
         if w1 is None:
             return None
         if kind & REALTIMEISH and 0 <= txns.complete[w1] < txns.invoke[b]:
-            return (f"its write (op {txns.complete[w1]}) completed before the invocation "
-                    f"(op {txns.invoke[b]}) of")
+            return (f"its write ({txns.cite(txns.complete[w1])}) completed before the "
+                    f"invocation ({txns.cite(txns.invoke[b])}) of")
         if kind & PROCESSISH and txns.process[w1] == txns.process[b] and w1 < b:
             return f"process {txns.process[b]} wrote it before"
         return None

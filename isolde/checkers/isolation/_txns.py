@@ -9,11 +9,12 @@ unknown). Keys are made hashable (lists become tuples).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, hashable
+from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, cite_position, hashable
 
 MOP_KINDS = frozenset({"r", "append", "w"})
 
@@ -30,6 +31,8 @@ class Txns:
     status: bytearray = field(default_factory=bytearray)
     process: list[Any] = field(default_factory=list)
     mops: list[list[Mop]] = field(default_factory=list)
+    # How reports name a history index: the file's own index and line (History.cite).
+    cite: Callable[[int], str] = field(default=cite_position)
 
     def __len__(self) -> int:
         return len(self.status)
@@ -44,18 +47,18 @@ class Txns:
         return self.status[t] != FAIL
 
 
-def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
-    """Validated micro-ops; the recorded lists themselves unless a key or read must change
-    (a list key becomes a tuple; a read whose value is unknown becomes None). Read values are
-    the datatype checker's to judge."""
+def _mops(value: Any, at: int, reads_known: bool, history: History) -> list[Mop]:
+    """Validated micro-ops of op ``at``; the recorded lists themselves unless a key or read
+    must change (a list key becomes a tuple; a read whose value is unknown becomes None). Read
+    values are the datatype checker's to judge."""
     if type(value) is not list and not isinstance(value, (list, tuple)):
-        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", where)
+        raise BadInput(f"txn value must be a list of micro-ops, got {value!r}", history.where(at))
     copy = False
     for m in value:
         if (type(m) is not list and not isinstance(m, tuple)) or len(m) != 3 \
                 or m[0] not in MOP_KINDS:
             raise BadInput(f"bad micro-op {m!r} (expected [f, key, value], f in r/append/w)",
-                           where)
+                           history.where(at))
         k = m[1]
         if type(k) is list or type(k) is dict or (
                 not reads_known and m[0] == "r" and m[2] is not None):
@@ -69,7 +72,7 @@ def _mops(value: Any, where: str, reads_known: bool) -> list[Mop]:
 
 def extract_txns(history: History, f: str = "txn") -> Txns:
     """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values."""
-    out = Txns()
+    out = Txns(cite=history.cite)
     types, procs, fs, values = history.types, history.processes, history.fs, history.values
     pair = history.pair
     i = types.find(INVOKE)  # bytearray.find scans in C: visit invocations only
@@ -81,9 +84,9 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
         code = types[j] if j >= 0 else INFO
         if code == OK:
             v = values[j]
-            mops = _mops(v if v is not None else values[i], f"op {j}", v is not None)
+            mops = _mops(v if v is not None else values[i], j, v is not None, history)
         else:
-            mops = _mops(values[i], f"op {i}", False)
+            mops = _mops(values[i], i, False, history)
         out.invoke.append(i)
         out.complete.append(j)
         out.status.append(code if code in (OK, FAIL) else INFO)

@@ -2,7 +2,8 @@
 
 from ._checker import PARALLEL_MIN_OPS, LinearizableChecker
 from ._explain import ANOMALY
-from ._model import LinOp, Model, State, hashable
+from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
+from ._model import LinOp, Model, ModelOptions, State, hashable
 from ._models import KV, MODELS, CasRegister, MultiRegister, Register
 from ._prepare import choose_model, make_model, prepare
 from ._wgl import SearchResult, search
@@ -13,13 +14,19 @@ __all__ = [
     "MODELS",
     "PARALLEL_MIN_OPS",
     "CasRegister",
+    "FifoQueue",
     "LinOp",
     "LinearizableChecker",
     "Model",
+    "ModelOptions",
     "MultiRegister",
+    "MultiRegisterTxn",
+    "Mutex",
     "Register",
     "SearchResult",
+    "SetModel",
     "State",
+    "UnorderedQueue",
     "choose_model",
     "hashable",
     "make_model",

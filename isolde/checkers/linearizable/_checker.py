@@ -18,7 +18,7 @@ from ...histories import History
 from .._base import CheckConfig
 from .._result import UNKNOWN, Result, merge_validity
 from ._explain import explain_failure, explain_unknown
-from ._model import LinOp, Model
+from ._model import LinOp, Model, ModelOptions
 from ._prepare import choose_model, make_model, prepare
 from ._runners import ProcessRunner, SerialRunner, can_fork
 from ._wgl import SearchResult
@@ -74,15 +74,16 @@ class LinearizableChecker:
         t0 = time.monotonic()
         cfg = self.config
         model_name = cfg.model or choose_model(history)
-        model = make_model(model_name)
-        parts = prepare(history, model)
+        model = make_model(model_name, ModelOptions.of(cfg.initial, cfg.nil_reads))
+        parts = prepare(history, model, cfg.failed_cas)
         deadline = t0 + cfg.time_limit if cfg.time_limit else None
         workers = self._workers(parts, False)
         memory = (cfg.memory_limit or _default_memory()) // workers
         ops = [p[1] for p in parts]
+        keys = [p[0] for p in parts]
         runner: SerialRunner | ProcessRunner = (
-            ProcessRunner(model, ops, deadline, memory, workers) if workers > 1
-            else SerialRunner(model, ops, deadline, memory))
+            ProcessRunner(model, ops, deadline, memory, workers, keys=keys) if workers > 1
+            else SerialRunner(model, ops, deadline, memory, keys))
         workers_used = workers
         results = [SearchResult("unknown", reason="not searched")] * len(parts)
         todo = list(range(len(parts)))
@@ -107,18 +108,21 @@ class LinearizableChecker:
                     if workers > 1:
                         memory = (cfg.memory_limit or _default_memory()) // workers
                         forked = ProcessRunner(model, ops, deadline, memory, workers, todo,
-                                               runner.searches)
+                                               runner.searches, keys)
                         runner.close()
                         runner, workers_used = forked, workers
         finally:
             runner.close()
-        result = self._result(model, parts, results, workers_used,
+        result = self._result(history, model, parts, results, workers_used,
                               time.monotonic() - t0, set(todo))
         if todo:
             result.data["stopped_after_violation"] = [parts[i][0] for i in todo]
+        # How the history was read, since the verdict depends on it.
+        result.data["reading"] = {"failed_cas": cfg.failed_cas, "nil_reads": cfg.nil_reads,
+                                  "initial": cfg.initial[0] if cfg.initial else None}
         return result
 
-    def _result(self, model: Model, parts: Sequence[Part],
+    def _result(self, history: History, model: Model, parts: Sequence[Part],
                 results: list[SearchResult], workers: int, elapsed: float,
                 skipped: set[int]) -> Result:
         anomalies = []
@@ -127,7 +131,7 @@ class LinearizableChecker:
             if i in skipped:
                 continue
             if r.valid is False:
-                anomalies.append(explain_failure(model, key, ops, r))
+                anomalies.append(explain_failure(model, key, ops, r, history.origin))
             elif r.valid == UNKNOWN:
                 unknown.append(explain_unknown(key, ops, r))
         valid = merge_validity(r.valid for i, r in enumerate(results) if i not in skipped)

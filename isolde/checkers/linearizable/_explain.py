@@ -9,7 +9,7 @@ reordered with. That op plus its concurrent ops is the smallest window the searc
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from .._result import Anomaly
@@ -23,12 +23,26 @@ _KEEP = 8  # states kept in the data
 _PREFIX_TAIL = 20  # ops of the prefix kept in the data
 
 
-def _describe_op(op: LinOp, model: Model) -> str:
+Origin = Callable[[int], tuple[int, int]]  # history index -> (file's index, line or 0)
+
+
+def _same(i: int) -> tuple[int, int]:
+    return i, 0
+
+
+def _cite(i: int, origin: Origin) -> str:
+    index, line = origin(i)
+    return f"op {index}" + (f" (line {line})" if line else "")
+
+
+def _describe_op(op: LinOp, model: Model, origin: Origin) -> str:
+    index, line = origin(op.invoke)
+    s = f"op {index} ({f'line {line}: ' if line else ''}process {op.process} {op.f}"
     if op.f in model.read_fs:
-        s = f"op {op.invoke} (process {op.process} {op.f}"
         s += f" -> {_v(op.output)}" if op.status == "ok" else ""
     else:
-        s = f"op {op.invoke} (process {op.process} {op.f} {_v(op.value)}"
+        s += f" {_v(op.value)}"
+        s += f" -> {_v(op.output)}" if op.status == "ok" and op.output != op.value else ""
     if op.status != "ok":
         s += f", {op.status}" if op.complete >= 0 else ", never completed"
     return s + ")"
@@ -55,8 +69,9 @@ def _concurrent(ops: Sequence[LinOp], bad: LinOp) -> list[LinOp]:
 
 
 def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
-                    r: SearchResult) -> Anomaly:
-    """A ``nonlinearizable`` anomaly for one partition's failed search."""
+                    r: SearchResult, origin: Origin = _same) -> Anomaly:
+    """A ``nonlinearizable`` anomaly for one partition's failed search; ``origin`` maps a
+    history index to the user's file (its own ``:index`` and line), which the text cites."""
     bad = ops[r.fail_op]
     conc = _concurrent(ops, bad)
     prefix = [ops[i].invoke for i in r.prefix]
@@ -75,12 +90,13 @@ def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
         state_text = ", ".join(shown[:-1]) + " or " + shown[-1]
     else:
         state_text = shown[0] if shown else "(not collected: a budget ran out)"
-    conc_text = ", ".join(_describe_op(o, model) for o in conc[:_SHOW])
+    conc_text = ", ".join(_describe_op(o, model, origin) for o in conc[:_SHOW])
     if len(conc) > _SHOW:
         conc_text += f" and {len(conc) - _SHOW} more"
-    last = f", ending with op {prefix[-1]}" if prefix else ""
+    last = f", ending with {_cite(prefix[-1], origin)}" if prefix else ""
     explanation = (
-        f"{where}{_describe_op(bad, model)}, completed at op {bad.complete}, cannot be "
+        f"{where}{_describe_op(bad, model, origin)}, completed at {_cite(bad.complete, origin)},"
+        " cannot be "
         f"linearized. The ops that completed before it can be ({_n(len(prefix), 'op')} "
         f"linearized{last}), and after them the {model.name} could only be {state_text}; "
         f"the op is illegal there in any order of the {_n(len(conc), 'op')} concurrent with it"
@@ -91,6 +107,8 @@ def explain_failure(model: Model, key: Hashable, ops: Sequence[LinOp],
         "model": model.name,
         "op": {"invoke": bad.invoke, "complete": bad.complete, "process": bad.process,
                "f": bad.f, "value": bad.value, "output": bad.output, "status": bad.status},
+        # The same two ops as the file names them: its own index, and the line (0: unknown).
+        "file": {"invoke": list(origin(bad.invoke)), "complete": list(origin(bad.complete))},
         "window": [start, bad.complete],
         "concurrent": [o.invoke for o in conc],
         "prefix_length": len(prefix),

@@ -25,9 +25,10 @@ and one line in :data:`MODELS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from ..._errors import BadInput
+from ..._errors import BadInput, UsageError
 from ...histories import hashable as _hashable
 from .._values import show_value
 
@@ -53,6 +54,26 @@ class LinOp(NamedTuple):
     process: Any = None
 
 
+@dataclass(frozen=True)
+class ModelOptions:
+    """How a history's values are read, for the models that take them.
+
+    ``initial`` (when ``has_initial``) is the register models' initial value (``--initial``):
+    one value, or a map of key -> value for the multi-register models. ``nil_reads``:
+    ``value`` (an ok read of nil saw nil, isolde's default: its stores start every key at nil)
+    or ``unconstrained`` (Knossos's reading: such a read says nothing).
+    """
+
+    initial: Any = None
+    has_initial: bool = False
+    nil_reads: str = "value"
+
+    @classmethod
+    def of(cls, initial: tuple[Any, ...], nil_reads: str) -> ModelOptions:
+        """From check options: ``initial`` is ``(value,)`` when given, else ``()``."""
+        return cls(initial[0] if initial else None, bool(initial), nil_reads)
+
+
 class Model:
     """Base class of models: override ``init`` and ``step``; the rest has sensible defaults."""
 
@@ -62,9 +83,19 @@ class Model:
     read_fs: ClassVar[frozenset[str]] = frozenset({"read"})
     # Failed ops that still carry information about the state (kept; all others are dropped).
     evidence_fs: ClassVar[frozenset[str]] = frozenset()
+    takes_initial: ClassVar[bool] = False  # whether ``--initial`` means anything to it
+
+    def __init__(self, options: ModelOptions | None = None) -> None:
+        self.options = options or ModelOptions()
+        if self.options.has_initial and not self.takes_initial:
+            raise UsageError(f"model {self.name} takes no --initial value")
 
     def init(self) -> State:
         raise NotImplementedError
+
+    def initial(self, key: Hashable) -> State:
+        """The initial state of partition ``key``; ``init()`` unless a model's keys differ."""
+        return self.init()
 
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         """States after ``op`` takes effect in ``state``; empty if ``op`` is illegal there.
@@ -125,8 +156,8 @@ class Model:
             )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Models are stateless: worker processes rebuild them from the class.
-        return (type(self), ())
+        # Models hold nothing but their options: rebuilt from the class and those.
+        return (type(self), (self.options,))
 
 
 def hashable(v: Any) -> Any:
@@ -138,3 +169,11 @@ def hashable(v: Any) -> Any:
                 return _hashable(v)
         return tuple(v)  # the common flat case, without recursion
     return _hashable(v) if t is dict else v
+
+
+def initial_of(initial: dict[Any, Any], key: Hashable) -> Any:
+    """Key ``key``'s value in an ``--initial`` map (JSON map keys are strings, so a key 1 of
+    the history is found under "1" too); nil when the map does not name it."""
+    if key in initial:
+        return initial[key]
+    return initial.get(str(key))

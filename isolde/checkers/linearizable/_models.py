@@ -1,4 +1,5 @@
-"""Built-in models: register, cas-register, multi-register (per key) and kv (per key).
+"""Built-in models: register, cas-register, multi-register (per key) and kv (per key); the
+rest of Knossos's models are in ``_knossos``.
 
 Each ``compile`` returns a closure with the op's arguments bound, because the search calls it
 millions of times; ``step`` states the same semantics plainly (and is what tests compare to).
@@ -11,19 +12,22 @@ from typing import Any
 
 from ..._errors import BadInput
 from .._values import show_value
-from ._model import FAIL_, LinOp, Model, State
+from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
+from ._model import FAIL_, LinOp, Model, State, hashable, initial_of
 
 _NONE: tuple[State, ...] = ()
 
 
 class Register(Model):
-    """A read/write register starting at nil: a read returns the current value."""
+    """A read/write register starting at nil (or ``--initial``): a read returns the current
+    value."""
 
     name = "register"
     fs = frozenset({"read", "write"})
+    takes_initial = True
 
     def init(self) -> State:
-        return None
+        return hashable(self.options.initial)
 
     def step(self, state: State, op: LinOp) -> Iterable[State]:
         if op.f == "write":
@@ -93,12 +97,20 @@ def split_key(op: LinOp) -> tuple[Hashable, LinOp]:
 
 
 class MultiRegister(CasRegister):
-    """Independent cas-registers, one per key; values are ``[key, value]``, checked per key."""
+    """Independent cas-registers, one per key; values are ``[key, value]``, checked per key.
+    ``--initial`` is one value for every key, or a map of key -> value (others start nil)."""
 
     name = "multi-register"
 
     def partition(self, op: LinOp) -> tuple[Hashable, LinOp]:
+        if op.f == "txn":  # what Knossos calls its multi-register
+            raise BadInput("txn ops over a map of registers are model multi-register-txn "
+                           "(--model multi-register takes [key, value] tuples)")
         return split_key(op)
+
+    def initial(self, key: Hashable) -> State:
+        v = self.options.initial
+        return hashable(initial_of(v, key) if isinstance(v, dict) else v)
 
 
 class KV(Model):
@@ -148,4 +160,9 @@ MODELS: dict[str, type[Model]] = {
     "cas-register": CasRegister,
     "multi-register": MultiRegister,
     "kv": KV,
+    "mutex": Mutex,
+    "set": SetModel,
+    "fifo-queue": FifoQueue,
+    "unordered-queue": UnorderedQueue,
+    "multi-register-txn": MultiRegisterTxn,
 }

@@ -10,21 +10,22 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ._model import LinOp, Model
-from ._prepare import make_model
 from ._wgl import Search, SearchResult, rss_bytes
 
 
 class SerialRunner:
-    """Searches partitions one after another in this process."""
+    """Searches partitions one after another in this process; ``keys[i]`` is partition
+    ``i``'s key (for its initial state)."""
 
     def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
-                 memory: int) -> None:
+                 memory: int, keys: Sequence[Hashable] = ()) -> None:
         self.model, self.parts, self.deadline, self.memory = model, parts, deadline, memory
+        self.keys = keys
         self.searches: dict[int, Search] = {}
         # Paused searches keep their caches, so the bound is on the whole process's growth.
         self.rss_cap = rss_bytes() + memory
@@ -35,7 +36,8 @@ class SerialRunner:
             s = self.searches.get(i)
             if s is None:
                 s = self.searches[i] = Search(self.model, self.parts[i], self.deadline,
-                                              self.memory, rss_cap=self.rss_cap)
+                                              self.memory, rss_cap=self.rss_cap,
+                                              key=self.keys[i] if self.keys else None)
             r = s.run(budget)
             if s.done is not None:
                 del self.searches[i]
@@ -46,16 +48,19 @@ class SerialRunner:
         self.searches.clear()
 
 
-def _worker(conn: Connection, model_name: str, parts: dict[int, list[LinOp]],
-            searches: dict[int, Search], deadline: float | None, memory: int) -> None:
+def _worker(conn: Connection, model: Model, parts: dict[int, list[LinOp]],
+            keys: dict[int, Hashable], searches: dict[int, Search], deadline: float | None,
+            memory: int) -> None:
     """Worker process: answer ``(indices, budget)`` rounds until told to stop (None).
 
-    ``searches`` are paused searches inherited from the parent (fork), resumed here.
+    ``model`` (with its options) and ``searches``, paused searches, are inherited from the
+    parent (fork), not pickled.
     """
     gc.disable()  # as in the parent: the search makes no reference cycles
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    runner = SerialRunner(make_model(model_name), [], deadline, memory)
+    runner = SerialRunner(model, [], deadline, memory)
     runner.parts = parts  # type: ignore[assignment]  # index -> ops, a sparse "sequence"
+    runner.keys = keys  # type: ignore[assignment]  # index -> key, as sparse
     runner.searches = searches
     while True:
         try:
@@ -97,7 +102,8 @@ class ProcessRunner:
 
     def __init__(self, model: Model, parts: Sequence[list[LinOp]], deadline: float | None,
                  memory: int, workers: int, indices: Sequence[int] | None = None,
-                 searches: dict[int, Search] | None = None) -> None:
+                 searches: dict[int, Search] | None = None,
+                 keys: Sequence[Hashable] = ()) -> None:
         ctx = multiprocessing.get_context("fork")
         idx = list(range(len(parts))) if indices is None else list(indices)
         paused = searches or {}
@@ -108,9 +114,10 @@ class ProcessRunner:
             mine = [idx[g] for g in group]
             parent, child = ctx.Pipe()
             share = {i: parts[i] for i in mine}
+            my_keys = {i: keys[i] for i in mine} if keys else {}
             inherit = {i: paused[i] for i in mine if i in paused}
             proc = ctx.Process(target=_worker, daemon=True,
-                               args=(child, model.name, share, inherit, deadline, memory))
+                               args=(child, model, share, my_keys, inherit, deadline, memory))
             proc.start()
             child.close()
             self.conns.append(parent)

@@ -23,7 +23,7 @@ Two reductions keep the search small without losing completeness:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,9 +83,9 @@ class Search:
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
                  memory_limit: int | None = None, explain: bool = False,
-                 rss_cap: int | None = None) -> None:
+                 rss_cap: int | None = None, key: Hashable = None) -> None:
         """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
-        RSS now + ``memory_limit``)."""
+        RSS now + ``memory_limit``); ``key``: the partition's, for its initial state."""
         self.n = n = len(ops)
         # Collecting the failure's states and prefix copies the stack at every frontier: cheap
         # for small partitions, so done at once; for large ones only in a second search once
@@ -142,7 +142,8 @@ class Search:
             rss_cap = rss_bytes() + memory_limit
         self.rss_cap = rss_cap
         # The search's own state, kept between runs.
-        self.state: State = model.init()
+        self.key = key
+        self.state: State = model.initial(key)
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
         self.stack: list[tuple[int, State, Sequence[State], int]] = []
@@ -318,7 +319,7 @@ class Search:
         a final answer is kept (and the cache freed)."""
         if out.valid is False and not self.explain:
             again = Search(self.model, self.ops, self.deadline, self.memory_limit, True,
-                           self.rss_cap).run()
+                           self.rss_cap, self.key).run()
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
