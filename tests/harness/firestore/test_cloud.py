@@ -32,7 +32,8 @@ def isolde(*args: str, env: dict[str, str] | None = None,
 
 
 def cloud(host: str, tmp_path: Path, *extra: str) -> list[str]:
-    return ["run", "--store", "firestore", "--emulator-host", host, "--time-limit", "2",
+    return ["run", "--store", "firestore", "--emulator-host", host, "--project", "isolde",
+            "--time-limit", "2",
             "--concurrency", "4", "--no-progress", "--store-dir", str(tmp_path / "store"),
             *extra]
 
