@@ -59,6 +59,11 @@ SUBPACKAGES = {
         "EmulatedStore", "MotoStore", "PersistentOptions", "Secrets", "Usage", "Verdict",
         "check_table_name", "classify", "estimate", "new_table_name",
     ],
+    "isolde.harness.stores.firestore": [
+        "CAPABILITIES", "FIRESTORE", "FIRESTORE_EMULATOR", "FIRESTORE_EMULATOR_SPEC", "PRICES",
+        "READ_MODES", "STATUS", "CloudOptions", "FirestoreEmulatorSpec", "FirestoreEmulatorStore",
+        "FirestoreOptions", "FirestoreStore", "Usage", "classify", "estimate",
+    ],
     "isolde.harness.emulators": [
         "HOST", "EmulatorError", "EmulatorSpec", "ManagedProcess", "ProcessEmulator", "cache_dir",
         "emulators_dir", "free_port", "get_recipe", "http_ready", "make_emulator", "npm_install",
