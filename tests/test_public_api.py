@@ -33,7 +33,8 @@ SUBPACKAGES = {
         "MAX_NUMBER", "MIXED", "READ_MODES", "STORES", "AuditPlan", "Audited",
         "CancelledAfterSend", "Client", "ClientFaultable", "ClientFaults", "ClientTimeout",
         "Context", "Counters", "DiskFull", "EachWorker", "Emulator", "EmulatorRecipe", "FnGen",
-        "Generator", "Independent", "Lazy", "Limit", "Managed", "Mix", "Once", "OpSpec", "Ops",
+        "Generator", "Independent", "Lazy", "Limit", "Limited", "Managed", "Mix", "Once",
+        "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
         "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger", "Store", "StoreContext",
         "StoreSpec", "TimeLimit", "Wait", "at_most", "build_generator", "check_config",
@@ -47,6 +48,11 @@ SUBPACKAGES = {
     "isolde.harness.stores": [
         "STORES", "make_store", "store_spec",
     ],
+    "isolde.harness.stores.cosmos": [
+        "CAPABILITIES", "COSMOSDB_SERVER", "COSMOS_EMULATOR", "LEVELS", "PREFIX", "STATUS",
+        "CosmosEmulatorStore", "CosmosOptions", "CosmosStoreBase", "CosmosWorker", "Verdict",
+        "check_name", "classify", "new_name",
+    ],
     "isolde.harness.stores.dynamodb": [
         "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE", "DYNALITE_SPEC", "DYNAMODB",
         "DYNAMODB_LOCAL", "DYNAMODB_LOCAL_SPEC", "ERROR_CODES", "MOTO", "MOTO_SPEC",
@@ -54,6 +60,11 @@ SUBPACKAGES = {
         "DynaliteStore", "DynamoDBLocalStore", "DynamoDBStore", "DynamoOptions", "DynamoStoreBase",
         "EmulatedStore", "MotoStore", "PersistentOptions", "Secrets", "Usage", "Verdict",
         "check_table_name", "classify", "estimate", "new_table_name",
+    ],
+    "isolde.harness.stores.firestore": [
+        "CAPABILITIES", "FIRESTORE", "FIRESTORE_EMULATOR", "FIRESTORE_EMULATOR_SPEC", "PRICES",
+        "READ_MODES", "STATUS", "CloudOptions", "FirestoreEmulatorSpec", "FirestoreEmulatorStore",
+        "FirestoreOptions", "FirestoreStore", "Usage", "classify", "estimate",
     ],
     "isolde.harness.emulators": [
         "HOST", "EmulatorError", "EmulatorSpec", "ManagedProcess", "ProcessEmulator", "cache_dir",

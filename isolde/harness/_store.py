@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -62,9 +63,17 @@ def require(store: Store, needs: frozenset[str], workload: str) -> None:
     """Refuse, in one line, a workload the store cannot serve."""
     missing = sorted(needs - store.capabilities)
     if missing:
-        raise UsageError(
-            f"store {store.name!r} cannot run workload {workload!r}: it lacks {', '.join(missing)}"
-        )
+        why = store.lacking if isinstance(store, Limited) else {}
+        lacks = ", ".join(f"{m} ({why[m]})" if m in why else m for m in missing)
+        raise UsageError(f"store {store.name!r} cannot run workload {workload!r}: it lacks {lacks}")
+
+
+@runtime_checkable
+class Limited(Protocol):
+    """A store that says why it lacks a capability: ``lacking`` maps the capability to the
+    reason, which the refusal of a workload needing it quotes."""
+
+    lacking: Mapping[str, str]
 
 
 @runtime_checkable

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from isolde.harness.emulators import EmulatorSpec, ProcessEmulator
+from isolde.harness.stores.cosmos import COSMOSDB_SERVER
 from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
@@ -24,6 +25,11 @@ def _install(spec: EmulatorSpec) -> None:
 @pytest.fixture(scope="session")
 def dynamodb_local_installed() -> None:
     _install(DYNAMODB_LOCAL)
+
+
+@pytest.fixture(scope="session")
+def cosmosdb_server_installed() -> None:
+    _install(COSMOSDB_SERVER)
 
 
 @pytest.fixture(scope="session")

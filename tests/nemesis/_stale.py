@@ -57,3 +57,23 @@ def stale_reads(history: History) -> tuple[list[int], list[int]]:
         if maxinv[n - 1] > written_done:
             stale.append(idx)
     return stale, all_reads
+
+
+def assert_lost_replies_are_info(out: Any) -> None:
+    """Under lost-response: the lost replies end as info ops and registers stay linearizable."""
+    infos = [op for op in out.history if op.is_info and op.process != "nemesis"]
+    assert infos, "lost replies end as info ops"
+    assert out.results["checkers"]["linearizable"]["valid"] is True
+    assert out.results["faults"]["healed"] is True
+
+
+def assert_kill_lost_writes(out: Any) -> None:
+    """After a kill of a memory-only store: stale reads after the first kill, and the
+    linearizable checker sees them too (or ran out of budget)."""
+    from isolde.nemesis import fault_windows
+
+    windows = fault_windows(out.history)
+    assert windows and all(w.healed for w in windows)
+    stale, _ = stale_reads(out.history)
+    assert stale and min(out.history.times[i] for i in stale) > windows[0].start
+    assert out.results["checkers"]["linearizable"]["valid"] in (False, "unknown")

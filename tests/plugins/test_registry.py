@@ -20,7 +20,8 @@ from isolde.workloads import WORKLOADS
 from ..conftest import ROOT
 from .conftest import env_with
 
-BUILTIN_STORES = ["dynalite", "dynamodb", "dynamodb-local", "memory", "moto"]
+BUILTIN_STORES = ["dynalite", "dynamodb", "dynamodb-local", "firestore", "firestore-emulator",
+                  "memory", "moto"]
 
 
 def test_builtins_are_registered_by_entry_point() -> None:
@@ -107,7 +108,7 @@ def test_flags_belong_to_their_store_and_workload(tmp_path: Path) -> None:
                                                                  "workload 'causal'"),
                        (["--nemesis", "partition", "--partition-via", "nftables"],
                         "--partition-via does not apply to store 'memory' (it applies to: "
-                        "dynalite, dynamodb-local, moto)"),
+                        "cosmos-emulator, dynalite, dynamodb-local, firestore-emulator, moto)"),
                        (["--replicas", "0"], "--replicas: must be at least 1"),
                        (["--lag-ms", "nan"], "--lag-ms: expected a finite number")]:
         p = isolde("run", *args, "--store-dir", str(tmp_path))

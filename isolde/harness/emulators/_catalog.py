@@ -36,7 +36,8 @@ class EmulatorSpec:
 
     @property
     def install_dir(self) -> Path:
-        return emulators_dir() / self.package.replace("@", "-").replace("/", "-")
+        # A scoped npm name (@scope/name@1.0) makes scope-name-1.0, with no leading dash.
+        return emulators_dir() / self.package.lstrip("@").replace("@", "-").replace("/", "-")
 
     marker: ClassVar[str] = ""  # a file under install_dir present once the install completed
     env: ClassVar[dict[str, str]] = {}  # set in the emulator's environment

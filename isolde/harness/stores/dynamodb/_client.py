@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ....histories import Op
+from .._sdk import Partial, read_only, transfer_rmw
 from ._api import RETRIES
 from ._errors import classify
 from ._ops import Ops, bank_error
@@ -15,14 +16,6 @@ if TYPE_CHECKING:
     from ._store import DynamoStoreBase
 
 log = logging.getLogger("isolde.dynamodb")
-
-
-class _Partial(Exception):
-    """A multi-request op failed after an earlier request of it had applied."""
-
-    def __init__(self, cause: Exception) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
 
 
 class DynamoClient:
@@ -55,7 +48,7 @@ class DynamoClient:
             return await self._dispatch(op)
         except TxnAborted as e:
             return op.complete("fail", op.value, error=e.error)
-        except _Partial as e:
+        except Partial as e:
             return op.complete("info", op.value, error=f"partial:{classify(e.cause).kind}")
         except Exception as e:
             v = classify(e)
@@ -66,7 +59,7 @@ class DynamoClient:
             extra = {"attempts": attempts} if attempts > 1 else {}
             # A read changes nothing, so a read that may have been served is still certainly
             # without effect: fail, and the worker keeps its process.
-            typ = "fail" if _read_only(op) else v.type
+            typ = "fail" if read_only(op) else v.type
             return op.complete(typ, op.value, error=kind or v.kind, **extra)
 
     async def _dispatch(self, op: Op) -> Op:
@@ -115,28 +108,5 @@ class DynamoClient:
             return op.complete("ok", v)
         if mode != "rmw":
             return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
-        # The control: reads first (an error there leaves nothing applied), then two writes; an
-        # error on the second write comes after the first applied.
-        try:
-            a = await self.ops.get(v["from"], True)
-            b = await self.ops.get(v["to"], True)
-        except Exception as e:
-            return op.complete("fail", v, error=classify(e).kind)
-        if a is None or b is None:
-            return op.complete("fail", v, error="missing-account")
-        if a < v["amount"]:
-            return op.complete("fail", v, error="insufficient-funds")
-        await self.ops.put(v["from"], a - v["amount"])
-        try:
-            await self.ops.put(v["to"], b + v["amount"])
-        except Exception as e:
-            raise _Partial(e) from e
-        return op.complete("ok", v)
-
-
-def _read_only(op: Op) -> bool:
-    if op.f == "read":
-        return True
-    return op.f == "txn" and isinstance(op.value, list) and all(
-        isinstance(m, (list, tuple)) and m and m[0] == "r" for m in op.value
-    )
+        return await transfer_rmw(op, lambda k: self.ops.get(k, True), self.ops.put,
+                                  lambda e: classify(e).kind)

@@ -1,0 +1,67 @@
+"""Cosmos DB errors -> ``fail`` or ``info`` (the table in docs/cosmos-errors.md, a test per row).
+
+``fail``: the request certainly did not take effect; ``info``: it may have. The SDK has already
+retried what it retries (429 throttling, with its back-off) when an error reaches here; its
+connection retries are off (see ``_store``), so an error after a request was sent is reported,
+never resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal, NamedTuple
+
+
+class Verdict(NamedTuple):
+    type: Literal["fail", "info"]
+    kind: str
+
+
+# HTTP status codes whose meaning Cosmos DB documents.
+STATUS: dict[int, Verdict] = {
+    400: Verdict("fail", "bad-request"),
+    401: Verdict("fail", "unauthorized"),
+    403: Verdict("fail", "forbidden"),
+    404: Verdict("fail", "not-found"),
+    409: Verdict("fail", "conflict"),
+    412: Verdict("fail", "precondition-failed"),
+    413: Verdict("fail", "entity-too-large"),
+    429: Verdict("fail", "throttled"),  # the SDK gave up retrying: the request was refused
+    # The service may have applied the request before it answered (or never answered).
+    408: Verdict("info", "request-timeout"),
+    449: Verdict("info", "retry-with"),
+    500: Verdict("info", "internal-server-error"),
+    503: Verdict("info", "service-unavailable"),
+}
+
+
+def classify(e: BaseException) -> Verdict:
+    """The completion an op ending in ``e`` gets, and the stable name recorded as its error."""
+    from azure.core.exceptions import (
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+    from azure.cosmos.exceptions import CosmosClientTimeoutError, CosmosHttpResponseError
+
+    if isinstance(e, CosmosClientTimeoutError):  # before the HTTP error it subclasses
+        return Verdict("info", "timeout")
+    if isinstance(e, CosmosHttpResponseError):
+        code = e.status_code
+        if code in STATUS:
+            return STATUS[code]
+        return Verdict("fail", f"http-{code}") if code and code < 500 else \
+            Verdict("info", f"http-{code}")
+    if isinstance(e, ServiceRequestError):
+        # azure-core wraps every aiohttp ClientError as a "request" error, also a connection
+        # closed after the request went out (ServerDisconnectedError): only a failed connect
+        # certainly sent nothing.
+        from aiohttp import ClientConnectorError
+
+        if isinstance(e.inner_exception, ClientConnectorError):
+            return Verdict("fail", "connect-error")
+        return Verdict("info", "connection-lost")
+    if isinstance(e, ServiceResponseError):  # sent, then the connection broke or timed out
+        return Verdict("info", "connection-lost")
+    if isinstance(e, (TimeoutError, asyncio.CancelledError)):
+        return Verdict("info", "timeout")
+    return Verdict("info", f"unexpected:{type(e).__name__}")

@@ -1,0 +1,246 @@
+"""The Firestore stores: ``firestore-emulator`` (Google's emulator, started in ``setup`` and
+stopped in ``teardown``) and ``firestore`` (the real service: the cloud audit).
+
+Everything a run writes lives under its own root collection ``isolde-<run id>``; teardown
+deletes the documents the run wrote there (unless ``keep``), also after a failed setup, an error
+or Ctrl-C. One ``AsyncClient`` serves every worker (one gRPC channel, multiplexed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ...._errors import IsoldeError, UsageError
+from ..._plugin import Emulator
+from ..._store import ProcessControl
+from ._client import FirestoreClient
+from ._cost import Usage
+from ._emulator import FIRESTORE_EMULATOR, PROJECT
+from ._errors import classify
+from ._ops import Conn, Ops
+from ._options import FirestoreOptions
+
+log = logging.getLogger("isolde.firestore")
+PREFIX = "isolde-"
+EMULATOR_HOST = "FIRESTORE_EMULATOR_HOST"
+# Skew allowed between isolde's clock (read_time is computed here) and the server's.
+CLOCK_SLACK_MS = 50.0
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+
+
+class StoreError(IsoldeError):
+    """The store could not be set up (unreachable, refused, not permitted): one line."""
+
+
+def _collection(name: str | None) -> str:
+    if name is None:
+        return f"{PREFIX}{uuid.uuid4().hex[:12]}"
+    if not name.startswith(PREFIX) or "/" in name:
+        raise UsageError(f"--collection {name!r}: must start with {PREFIX!r} and hold no '/'")
+    return name
+
+
+@contextlib.contextmanager
+def _emulator_env(host: str | None) -> Iterator[None]:
+    """FIRESTORE_EMULATOR_HOST set while the SDK builds its client (that is when it reads it),
+    and put back as it was: it never leaks into the user's environment or child processes."""
+    if host is None:
+        yield
+        return
+    before = os.environ.get(EMULATOR_HOST)
+    os.environ[EMULATOR_HOST] = host
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[EMULATOR_HOST]
+        else:
+            os.environ[EMULATOR_HOST] = before
+
+
+async def _close(client: Any) -> None:
+    """Close an AsyncClient's gRPC channel: its own ``close()`` closes only an HTTP session
+    the gRPC client never opens, and leaves the channel (and its reconnect attempts) alive."""
+    await client._firestore_api.transport.close()
+
+
+class FirestoreStoreBase:
+    """What both Firestore stores share: the client, the run's collection, the cleanup."""
+
+    name = "firestore"
+    capabilities = CAPABILITIES
+    project: str | None = PROJECT
+    database: str | None = None
+
+    def __init__(self, options: FirestoreOptions | None = None, seed: int = 0) -> None:
+        self.options = options or FirestoreOptions()
+        self.seed = seed
+        self.collection = _collection(self.options.collection)
+        self.conn: Conn | None = None  # the AsyncClient, shared by every worker
+        self.run_dir: Path | None = None
+        self.written: set[str] = set()  # document ids the run may have written
+        self.usage = Usage()
+
+    @property
+    def client(self) -> Any:
+        return self.conn.client if self.conn is not None else None
+
+    # Not Redirectable: the fault proxy frames HTTP/1.1, and Firestore speaks gRPC over HTTP/2.
+
+    @property
+    def endpoint(self) -> tuple[str, int] | None:
+        return None  # the service; the emulator store has one
+
+    def attach_run_dir(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+
+    def read_promises(self) -> dict[str, Any]:
+        """What a bounded read promises (:class:`isolde.harness.Promising`): it reads at
+        now - ``stale_ms``, so a write it misses completed less than ``stale_ms`` before it
+        began (plus the skew between this machine's clock and the server's). Time is the only
+        bound: any number of versions may fall in that window."""
+        return {"bounded_ms": self.options.stale_ms + CLOCK_SLACK_MS,
+                "bounded_versions": sys.maxsize}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def _emulator_host(self) -> str | None:
+        ep = self.endpoint
+        return f"{ep[0]}:{ep[1]}" if ep is not None else None
+
+    async def _start_backend(self) -> None:
+        return None
+
+    async def _stop_backend(self) -> None:
+        return None
+
+    async def _ready(self) -> None:
+        """Refuse a collection that already holds documents: the run must never write into,
+        nor delete from, what it did not create. The first request, with a patient deadline:
+        a just started emulator answers HTTP long before its gRPC service is warm (seconds of
+        class loading on a busy machine), and the run's first ops must not pay for that."""
+        found = [d async for d in self.client.collection(self.collection).limit(1).stream(
+            timeout=60.0)]
+        if found:
+            raise StoreError(f"{self.name}: collection {self.collection} already holds "
+                             "documents: isolde only writes under a collection of its own")
+
+    def _new_client(self) -> Any:
+        # isolde forks only to exec an emulator at once, never to use gRPC in the child: gRPC's
+        # fork handlers have nothing to do there, and their log line would land on stderr.
+        os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+        try:
+            from google.cloud.firestore import AsyncClient
+        except ImportError:
+            raise UsageError("the Firestore stores need google-cloud-firestore: "
+                             "pip install 'isolde[firestore]'") from None
+        with _emulator_env(self._emulator_host()):
+            kw = {"database": self.database} if self.database else {}
+            return AsyncClient(project=self.project, **kw)
+
+    async def setup(self) -> None:
+        try:
+            await self._start_backend()
+            self.conn = Conn(self._new_client(), self.collection)
+            await self._ready()
+            log.info("%s: writing under collection %s", self.name, self.collection)
+        except BaseException as e:  # failed or interrupted part way: undo it all
+            with contextlib.suppress(Exception):
+                await self._teardown()
+            if isinstance(e, Exception) and not isinstance(e, IsoldeError):
+                raise StoreError(f"{self.name}: setup failed: {classify(e).kind}: "
+                                 f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
+                                 ) from None
+            raise
+
+    async def teardown(self) -> None:
+        await self._teardown()
+
+    async def _teardown(self) -> None:
+        try:
+            if self.client is not None and not self.options.keep:
+                await self._delete_written()
+            elif self.client is not None and self.written:
+                log.warning("keeping collection %s (--keep): delete it yourself when done",
+                            self.collection)
+        finally:
+            if self.conn is not None:
+                await _close(self.conn.client)
+                self.conn = None
+            await self._stop_backend()
+
+    async def _delete_written(self) -> None:
+        """Delete every document of the run's collection that this run wrote (only those: a
+        collection given with --collection may hold documents the run did not create)."""
+        root = self.client.collection(self.collection)
+        ids = sorted(self.written)
+        for i in range(0, len(ids), 400):  # a batch takes at most 500 writes
+            batch = self.client.batch()
+            for d in ids[i:i + 400]:
+                batch.delete(root.document(d))
+            self.usage.deletes += len(ids[i:i + 400])
+            await batch.commit(timeout=max(self.options.timeout, 30.0))
+        if ids:
+            log.info("%s: deleted %d documents of %s", self.name, len(ids), self.collection)
+        self.written.clear()
+
+    async def open_client(self, worker: int) -> FirestoreClient:
+        if self.conn is None:
+            raise RuntimeError("open_client before setup")
+        o = self.options
+        ops = Ops(self.conn, o, self.written,
+                  random.Random(f"{self.seed}/firestore/{worker}"), self.usage)
+        return FirestoreClient(ops, o.default_read, o.bank_mode)
+
+
+class FirestoreEmulatorStore(FirestoreStoreBase):
+    """Firestore on Google's emulator, started in ``setup`` on a free 127.0.0.1 port and
+    stopped in ``teardown`` (:class:`isolde.harness.Managed`). It keeps everything in memory:
+    a kill loses every acknowledged write."""
+
+    name = "firestore-emulator"
+    process_name = "firestore-emulator"
+    pausable = True
+
+    def __init__(self, options: FirestoreOptions | None = None, seed: int = 0) -> None:
+        super().__init__(options, seed)
+        self.emulator: Emulator | None = None
+
+    @property
+    def endpoint(self) -> tuple[str, int] | None:
+        return self.emulator.endpoint if self.emulator is not None else None
+
+    @property
+    def process_control(self) -> ProcessControl | None:
+        return self.emulator.process_control if self.emulator is not None else None
+
+    async def _delete_written(self) -> None:
+        self.written.clear()  # the emulator keeps everything in memory: stopping it deletes it
+
+    async def after_restart(self) -> None:
+        """A new client: the old one's gRPC channel, refused while the emulator was down, backs
+        off for many seconds before it connects again (every op would fail meanwhile). Then the
+        warm-up read of ``setup``. Nothing else to recreate: the emulator lost every document,
+        and a collection exists as soon as a document is written to it."""
+        if self.conn is None:
+            return
+        old, self.conn.client = self.conn.client, self._new_client()
+        await _close(old)
+        await self._ready()
+
+    async def _start_backend(self) -> None:
+        self.emulator = FIRESTORE_EMULATOR.make(port=self.options.port, log_dir=self.run_dir)
+        await self.emulator.start()
+
+    async def _stop_backend(self) -> None:
+        if self.emulator is not None:
+            await self.emulator.stop()
+
