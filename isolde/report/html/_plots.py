@@ -91,7 +91,9 @@ def t_visibility_plot(curves: Mapping[str, Sequence[Mapping[str, Any]]],
     """P(a read begun t ms after a write completed sees it), per mode; the SLA as a line."""
     fig, ax = new_figure(6.0, 3.2)
     for i, (mode, points) in enumerate(curves.items()):
-        pts = [(max(float(p["t_ms"]), 0.1), float(p["p"])) for p in points if "p" in p]
+        # a point where no read began that late has no chance to show (p is null)
+        pts = [(max(float(p["t_ms"]), 0.1), float(p["p"])) for p in points
+               if p.get("p") is not None]
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.plot(xs, ys, marker=".", color=f"C{i % 10}", label=mode)
