@@ -6,8 +6,9 @@ import random
 
 import pytest
 
+from isolde.harness import READ_MODES
 from isolde.harness.stores import _replicated
-from isolde.harness.stores._replicated import READ_MODES, Lag, ReplicatedLog
+from isolde.harness.stores._replicated import Lag, ReplicatedLog
 
 
 def _drive(log: ReplicatedLog, seed: int, steps: int) -> list[tuple[int, object]]:
