@@ -250,11 +250,22 @@ class Runner:
             except TimeoutError:
                 done = invoke.complete("info", invoke.value, error="timeout")
             except asyncio.CancelledError:
-                # Stopped mid-op: the invocation stays open (may have happened).
-                raise
+                if _cancelled_from_outside():
+                    raise  # stopped mid-op: the invocation stays open (may have happened)
+                # The client's own cancellation, not ours: grpc.aio cancels every call in flight
+                # on a channel that is closed (a store replacing its client after a restart).
+                # Re-raising would end this worker silently and cut the load short.
+                done = invoke.complete("info", invoke.value, error="cancelled")
             except Exception as e:  # an unexpected client error: the op may have happened
                 log.debug("client error on %s: %r", invoke.f, e)
                 done = invoke.complete("info", invoke.value, error=f"{type(e).__name__}: {e}")
             done = rec.record(done)
             if done.type == "info":
                 process = process + n if isinstance(process, int) else process
+
+
+def _cancelled_from_outside() -> bool:
+    """Whether this task was asked to stop (by the runner, Ctrl-C or a timeout): a
+    ``CancelledError`` that no ``cancel()`` of this task caused came from the code it awaited."""
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0

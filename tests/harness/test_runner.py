@@ -75,3 +75,25 @@ def test_final_phase_is_bounded_in_time() -> None:
     h = asyncio.run(runner.run())
     assert time.monotonic() - t0 < 5
     assert any(op.f == "r" for op in h)
+
+
+def test_a_client_that_raises_cancelled_does_not_end_the_load(tmp_path: Path) -> None:
+    """grpc.aio raises CancelledError from calls in flight on a channel that is closed (the
+    Firestore store replaces its client after a restart). That is the op's outcome, unknown --
+    not a stop: the worker records info and goes on, and the load runs to its end."""
+
+    class Cancelling(SlowEveryThird):
+        async def invoke(self, op: Op) -> Op:
+            self.n += 1
+            if self.n <= 3:
+                raise asyncio.CancelledError()
+            return op.complete("ok", op.value)
+
+    runner = Runner(store=Cancelling(), generator=Limit(10, FnGen(lambda c: OpSpec("w", 1))),
+                    limits=RunLimits(concurrency=2), history_path=tmp_path / "h.jsonl")
+    h = asyncio.run(runner.run())
+    done = [op for op in h if op.type != "invoke"]
+    assert len(done) == 10, "every op completed: no worker died"
+    assert [op.error for op in done if op.type == "info"] == ["cancelled"] * 3
+    assert [op.type for op in done].count("ok") == 7
+    assert runner.interrupted is None
