@@ -21,6 +21,9 @@ from ._store import CAPABILITIES, FirestoreEmulatorStore, FirestoreStoreBase
 READ_MODES = ("strong", "bounded")
 SDK = ("google.cloud.firestore",)
 SDK_HINT = "pip install 'isolde[firestore]'"
+# Client-path faults, by gRPC interceptors (lost-response and duplicate too: the fault proxy frames
+# HTTP/1.1, and Firestore speaks gRPC over HTTP/2).
+_CLIENT = ("throttle", "client-timeout", "cancel", "unavailable", "lost-response", "duplicate")
 
 
 def _builder(cls: type[FirestoreStoreBase]) -> Any:
@@ -36,12 +39,13 @@ def _builder(cls: type[FirestoreStoreBase]) -> Any:
 FIRESTORE_EMULATOR_SPEC = StoreSpec(
     name="firestore-emulator", summary="Google's Cloud Firestore emulator, started by isolde "
     "(in memory)", options=FirestoreOptions, build=_builder(FirestoreEmulatorStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause"), sdk=SDK,
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause", *_CLIENT), sdk=SDK,
     sdk_hint=SDK_HINT, emulator=FIRESTORE_EMULATOR)
 FIRESTORE = StoreSpec(
     name="firestore", summary="Google Cloud Firestore (or --emulator-host): the cloud audit, "
     "with a plan and a cost bound", options=CloudOptions, build=_builder(FirestoreStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, sdk=SDK, sdk_hint=SDK_HINT, audited=True)
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=_CLIENT, sdk=SDK, sdk_hint=SDK_HINT,
+    audited=True)
 
 __all__ = [
     "CAPABILITIES",
