@@ -178,3 +178,16 @@ def test_the_services_channel_carries_the_interceptors_too() -> None:
         assert faults.throttled == 1
 
     asyncio.run(go())
+
+
+def test_the_nemesis_injects_reply_faults_at_the_client_and_refuses_the_proxy() -> None:
+    from isolde._errors import UsageError
+    from isolde.nemesis import NemesisOptions, make_nemesis
+
+    store = FirestoreEmulatorStore()
+    nem = make_nemesis(["lost-response", "duplicate", "unavailable"], store, NemesisOptions())
+    assert not nem.resources  # no fault proxy: the client's interceptors do it
+    with pytest.raises(UsageError) as e:
+        make_nemesis(["partition"], store, NemesisOptions())
+    line = str(e.value)
+    assert "\n" not in line and "HTTP/2" in line and "lost-response and duplicate" in line
