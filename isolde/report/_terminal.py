@@ -52,6 +52,12 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         rate = stats.get("ops_per_s")
         console.print(f"ops: {stats.get('ops', 0)}"
                       + (f"  ({rate:,.0f} ops/s)" if rate else ""), highlight=False)
+        aborts = stats.get("aborts") or {}
+        if aborts:
+            console.print("aborts: " + ", ".join(
+                f"{f} {a['aborted']}/{a['attempts']} attempts ({a['abort_rate']:.1%})"
+                + (f", {a['retries']} requests resent" if a["retries"] else "")
+                for f, a in aborts.items()), highlight=False)
         lat = stats.get("latency_ms", {})
         if lat:
             t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)

@@ -61,11 +61,16 @@ class Conn:
     collection: str
 
 
-def _unwrap(e: Exception) -> Exception:
-    """The SDK wraps a commit's ABORTED in a ValueError ("Failed to commit transaction in 1
-    attempts."): the Aborted says what happened (nothing committed)."""
-    if isinstance(e, ValueError) and isinstance(e.__cause__, Exception):
-        return e.__cause__
+def _unwrap(e: Exception) -> BaseException:
+    """The error that ended a transaction, under the SDK's ValueErrors: it wraps a commit's
+    ABORTED in one ("Failed to commit transaction in 1 attempts.", the Aborted its cause), and
+    when BeginTransaction itself failed, its rollback raises one ("The transaction has no
+    transaction ID, so it cannot be rolled back.") while handling that first error -- which may
+    be a cancellation, to be raised again as such."""
+    if isinstance(e, ValueError):
+        first = e.__cause__ or e.__context__
+        if first is not None:
+            return first
     return e
 
 
@@ -75,7 +80,10 @@ def doc_id(k: Any) -> str:
 
 
 class Ops:
-    """The requests of every op, on the documents under ``root``."""
+    """The requests of every op, on the documents under ``root``
+    (:class:`isolde.harness.stores._sdk.Requests`)."""
+
+    transactions = True
 
     def __init__(self, conn: Conn, options: FirestoreOptions, written: set[str],
                  rng: random.Random, usage: Usage) -> None:
@@ -151,7 +159,8 @@ class Ops:
                 return await async_transactional(body)(transaction)
             except Exception as e:
                 cause = _unwrap(e)
-                if classify(cause).kind != "aborted" or attempt == self.attempts:
+                if (not isinstance(cause, Exception) or classify(cause).kind != "aborted"
+                        or attempt == self.attempts):
                     raise cause from None
             await asyncio.sleep(self.rng.uniform(0, min(1.0, 0.05 * 2**attempt)))
         raise AssertionError("unreachable")  # pragma: no cover
