@@ -3,7 +3,6 @@ store tests do; skipped with the reason when a runtime is missing)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 from isolde.nemesis import fault_windows
 
 from ..harness.conftest import _install
+from ..hunt import hunt
 from ._stale import assert_kill_lost_writes, assert_lost_replies_are_info, stale_reads
 from .test_bank_duplicates import _ledger_mismatch
 
@@ -42,14 +42,12 @@ def test_dynamodb_local_lost_responses_are_info_and_linearizable(
 
 def test_moto_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
     # The loss shows only if some key is read after a restart before anything rewrites it: a
-    # race, so more keys and up to three seeds (each run alone finds it nearly always).
-    for seed in (2, 3, 4):
-        out = _run(tmp_path / str(seed), "moto", ("kill",), seed=seed,
-                   checkers=("linearizable", "stats"),
-                   workload_options={"keys": 6, "ops_per_key": 100_000,
-                                     "read_consistency": "strong"})
-        if stale_reads(out.history)[0]:
-            break
+    # race, so more keys and seeds until it shows (each run alone finds it nearly always).
+    out = hunt(lambda seed: _run(tmp_path / str(seed), "moto", ("kill",), seed=seed,
+                                 checkers=("linearizable", "stats"),
+                                 workload_options={"keys": 6, "ops_per_key": 100_000,
+                                                   "read_consistency": "strong"}),
+               lambda out: bool(stale_reads(out.history)[0]), first_seed=2)
     assert_kill_lost_writes(out)
 
 
@@ -101,14 +99,9 @@ def test_bank_under_duplicate_requests_idempotent_vs_not(
     # token: a copy landing after a later transfer puts an old balance back.
     # A copy does harm only if it lands after the next write of the same account: a race
     # that a loaded machine (slow emulator, fewer transfers per 100 ms) can lose, so up to
-    # more seeds until it shows, up to 90 s of runs.
-    deadline = time.monotonic() + 90
-    seed = 2
-    while True:
-        rmw = _bank(tmp_path / f"rmw{seed}", "rmw", seed=seed)
-        bank = rmw.results["checkers"]["bank"]
-        seed += 1
-        if bank["valid"] is False or time.monotonic() > deadline:
-            break
+    # more seeds until it shows.
+    rmw = hunt(lambda seed: _bank(tmp_path / f"rmw{seed}", "rmw", seed=seed),
+               lambda rmw: rmw.results["checkers"]["bank"]["valid"] is False, first_seed=2)
+    bank = rmw.results["checkers"]["bank"]
     assert bank["valid"] is False
     assert "wrong-total" in bank["anomaly_types"]
