@@ -19,7 +19,7 @@ class Partial(Exception):
 
 def read_only(op: Op) -> bool:
     """A read, or a txn of reads only: whatever error it ended in, it changed nothing."""
-    if op.f == "read":
+    if op.f in ("read", "read-outbox"):
         return True
     return op.f == "txn" and isinstance(op.value, list) and all(
         isinstance(m, (list, tuple)) and m and m[0] == "r" for m in op.value
