@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ....histories import Op
-from .._outbox import bad_outbox_transfer, dual_write, outbox_record, wants_outbox
+from .._outbox import outbox_transfer, wants_outbox
 from .._sdk import Partial, read_only, transfer_rmw
 from ._api import RETRIES
 from ._errors import classify
@@ -104,29 +104,18 @@ class DynamoClient:
         if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
             return op.complete("fail", v, error="bad-value")
         if wants_outbox(op):
-            return await self._outbox_transfer(op)
+            if not self.transactions:
+                return op.complete("fail", v, error="unsupported-operation")
+            return await outbox_transfer(
+                op, lambda rec: self.ops.transfer(v["from"], v["to"], v["amount"], rec),
+                self.ops.put_record, lambda e: classify(e).kind)
         mode = op.extra.get("bank_mode", self.store.options.bank_mode)
         if mode == "txn":
             if not self.transactions:
                 return op.complete("fail", v, error="unsupported-operation")
-            return await self._move(op)
+            await self.ops.transfer(v["from"], v["to"], v["amount"])
+            return op.complete("ok", v)
         if mode != "rmw":
             return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
         return await transfer_rmw(op, lambda k: self.ops.get(k, True), self.ops.put,
                                   lambda e: classify(e).kind)
-
-    async def _outbox_transfer(self, op: Op) -> Op:
-        v = op.value
-        error = bad_outbox_transfer(op) or (None if self.transactions else "unsupported-operation")
-        if error is not None:
-            return op.complete("fail", v, error=error)
-        if op.extra["outbox"] == "txn":
-            await self.ops.transfer(v["from"], v["to"], v["amount"], outbox_record(v))
-            return op.complete("ok", v)
-        return await dual_write(op, lambda: self._move(op), self.ops.put_record,
-                                lambda e: classify(e).kind)
-
-    async def _move(self, op: Op) -> Op:
-        v = op.value
-        await self.ops.transfer(v["from"], v["to"], v["amount"])
-        return op.complete("ok", v)

@@ -16,8 +16,7 @@ Every item holds its value in attribute ``v``; list-append items also carry a ve
   PutItems.
 - the outbox workload's ``transfer`` with extra ``outbox`` ``txn``: the same TransactWriteItems
   with a third item, a Put of the outbox record; ``separate`` (the control): the transaction,
-  then a PutItem of the record. A record's key is ``outbox:`` and a nonce drawn when the request
-  is built, so the SDK's retries of one request write one item, and two requests two.
+  then a PutItem of the record (under a key of its own: ``outbox:`` and a nonce).
   ``read-outbox``: a consistent Scan of the table, every page, keeping the outbox items.
 """
 
@@ -26,13 +25,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .._outbox import OUTBOX
+from .._outbox import RECORD_PREFIX, new_record_key
 from ._api import Api
 from ._codec import KEY, decode, encode, key
 
 NAMES = {"#v": "v"}
 MAX_TXN_ITEMS = 100  # DynamoDB's limit per transaction
-RECORD_PREFIX = OUTBOX + ":"
 SCAN_PAGE = 100  # items per Scan page: small pages keep each request's read units small
 
 
@@ -106,7 +104,7 @@ class Ops:
 
     def _record_item(self, record: dict[str, Any]) -> dict[str, Any]:
         return {"TableName": self.table,
-                "Item": {**key(RECORD_PREFIX + uuid.uuid4().hex), "v": encode(record)}}
+                "Item": {**key(new_record_key()), "v": encode(record)}}
 
     async def put_record(self, record: dict[str, Any]) -> None:
         """The outbox control's separate write of the record (PutItem)."""

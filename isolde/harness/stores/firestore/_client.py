@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ....histories import Op
+from .._outbox import outbox_transfer, wants_outbox
 from .._sdk import Partial, read_only, transfer_rmw
 from ._errors import classify
 from ._ops import Ops, Refused
@@ -62,6 +63,8 @@ class FirestoreClient:
             return op.complete("ok", v)
         if f == "transfer":
             return await self._transfer(op)
+        if f == "read-outbox":
+            return op.complete("ok", await self.ops.read_outbox())
         if not (isinstance(v, (list, tuple)) and len(v) == 2):
             return op.complete("fail", v, error="bad-value")
         k, arg = v
@@ -83,6 +86,10 @@ class FirestoreClient:
         v = op.value
         if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
             return op.complete("fail", v, error="bad-value")
+        if wants_outbox(op):
+            return await outbox_transfer(
+                op, lambda rec: self.ops.transfer(v["from"], v["to"], v["amount"], rec),
+                self.ops.put_record, lambda e: classify(e).kind)
         mode = op.extra.get("bank_mode", self.bank_mode)
         if mode == "txn":
             await self.ops.transfer(v["from"], v["to"], v["amount"])
