@@ -51,6 +51,7 @@ class OutboxWorkload(BankWorkload):
     def __init__(self, options: WorkloadOptions) -> None:
         super().__init__(options)
         self.outbox_mode = str(options.options.get("outbox_mode", "txn"))
+        self.txn_items = max(self.n, 3)  # a read: every account; a transfer: two and a record
         self.ids = itertools.count()
 
     def _transfer(self, ctx: Context) -> OpSpec:
