@@ -12,6 +12,10 @@ whole outbox after the load whose ok value is the list of records ``{"id", "from
 - ``duplicate-outbox-record``: two or more records of one transfer;
 - ``corrupt-outbox-record``: a record whose accounts or amount differ from its transfer's.
 
+When the read's invocation names an id prefix (a string: the workload's), only the records
+whose id has it are judged; the others are another run's, sharing the store (a soak's earlier
+segments), and are only counted (``other_records``).
+
 An ``info`` transfer may or may not have happened, so zero or one record is fine: both are
 counted (``info_published``, ``info_unpublished``), never an anomaly by themselves. An ok
 transfer that completed after the read began may not be in it yet (``concurrent_with_read``).
@@ -74,6 +78,9 @@ def _transfers(history: History) -> dict[Any, _Transfer]:
         if fs[i] != "transfer" or not isinstance(values[i], dict) or "id" not in values[i]:
             continue
         tid = values[i]["id"]
+        if not _is_id(tid):
+            raise BadInput(f"a transfer's id must be a string or an integer, got "
+                           f"{show_value(tid)}", history.cite(i))
         if tid in out:
             raise BadInput(f"transfer id {show_value(tid)} is used twice (first by "
                            f"{history.cite(out[tid].inv)})", history.cite(i))
@@ -91,12 +98,19 @@ def _last_read(history: History) -> int:
     return -1
 
 
-def _records(history: History, read: int) -> list[dict[str, Any]]:
+def _records(history: History, read: int) -> tuple[list[dict[str, Any]], int]:
+    """The records the read returned that this history's transfers may have written (by the
+    id prefix its invocation names), and how many others it returned."""
     v = history.values[read]
-    if not isinstance(v, list) or not all(isinstance(r, dict) and "id" in r for r in v):
+    if not isinstance(v, list) or not all(isinstance(r, dict) and _is_id(r.get("id")) for r in v):
         raise BadInput(f"a read-outbox's value must be a list of records {{id, from, to, "
                        f"amount}}, got {show_value(v)}", history.cite(read))
-    return v
+    inv = history.pair(read)
+    prefix = history.values[inv] if inv >= 0 else None
+    if not isinstance(prefix, str):
+        return v, 0
+    own = [r for r in v if isinstance(r["id"], str) and r["id"].startswith(prefix)]
+    return own, len(v) - len(own)
 
 
 class _Judge:
@@ -116,7 +130,7 @@ class _Judge:
 
     def run(self) -> None:
         by_id: dict[Any, list[dict[str, Any]]] = {}
-        records = _records(self.h, self.read)
+        records, others = _records(self.h, self.read)
         for r in records:
             by_id.setdefault(r["id"], []).append(r)
         for tid, recs in by_id.items():
@@ -132,7 +146,8 @@ class _Judge:
                     concurrent += 1  # completed while the outbox was being read
                 else:
                     self._lost(tid, t)
-        self.figures = {"records": len(records), "info_published": info_pub,
+        self.figures = {"records": len(records), "other_records": others,
+                        "info_published": info_pub,
                         "info_unpublished": info_unpub, "concurrent_with_read": concurrent}
 
     def _lost(self, tid: Any, t: _Transfer) -> None:
@@ -169,6 +184,10 @@ class _Judge:
                      f"the outbox read at {at} holds a record of transfer {show_value(tid)} "
                      f"reading {show_value(wrong[0])}, but the transfer was "
                      f"{_show(t.value)}", id=tid, read=self.read, record=wrong[0])
+
+
+def _is_id(v: Any) -> bool:
+    return isinstance(v, (str, int)) and not isinstance(v, bool)
 
 
 def _show(v: dict[str, Any]) -> str:

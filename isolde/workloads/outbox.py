@@ -14,8 +14,9 @@ relay publishes it later; the message exists if and only if the change committed
   error is only noted (``outbox_error``) since the transfer did commit. Extra ``token``: the
   transfer's idempotency token (DynamoDB's ClientRequestToken; the memory store applies a
   repeated request once).
-- ``read-outbox`` value ``None`` -> ok, the list of every record in the outbox, read
-  consistently; run once after the load.
+- ``read-outbox`` value the run's id prefix -> ok, the list of every record in the outbox,
+  read consistently; run once after the load. Transfer ids are the prefix and a count: a soak's
+  segments share one store, and each segment's checker judges only its own records.
 
 The ``outbox`` checker judges the records against the transfers; the ``bank`` checker the
 balances, as for the bank workload.
@@ -53,17 +54,19 @@ class OutboxWorkload(BankWorkload):
         self.outbox_mode = str(options.options.get("outbox_mode", "txn"))
         self.txn_items = max(self.n, 3)  # a read: every account; a transfer: two and a record
         self.ids = itertools.count()
+        self.prefix = f"t{options.first_key}-"  # a soak gives each segment its own first_key
 
     def _transfer(self, ctx: Context) -> OpSpec:
         spec = super()._transfer(ctx)
-        tid = f"t{next(self.ids)}"
+        tid = f"{self.prefix}{next(self.ids)}"
         return OpSpec(spec.f, {**spec.value, "id": tid},
                       {**spec.extra, "outbox": self.outbox_mode, "token": tid})
 
     def final_generator(self) -> Generator | None:
         # Every worker reads the balances; one also reads the whole outbox, once the load and
         # the faults are over.
-        return EachWorker(lambda w: Ops([self._read(), *([OpSpec(READ_F)] if w == 0 else [])]))
+        read_outbox = OpSpec(READ_F, self.prefix)
+        return EachWorker(lambda w: Ops([self._read(), *([read_outbox] if w == 0 else [])]))
 
 
 SPEC = WorkloadSpec("outbox", "bank transfers that each publish an outbox record, in the "

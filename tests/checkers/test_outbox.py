@@ -109,6 +109,16 @@ def test_no_read_of_the_outbox_is_unknown() -> None:
     assert r.valid == "unknown" and "never read" in r.data["reason"]
 
 
+def test_records_of_another_prefix_are_another_runs() -> None:
+    # A soak's segments share the store: the read names the segment's id prefix ("t"), and
+    # the records of other prefixes are counted, not judged.
+    h = history([("t0", "ok")], [_record("t0"), {**_record("t0"), "id": "x0"}])
+    ops = [op.with_(value="t") if op.f == "read-outbox" and op.is_invoke else op for op in h]
+    r = check(History(ops))
+    assert r.valid is True and r.data["records"] == 1 and r.data["other_records"] == 1
+    assert check(h).data["anomaly_counts"] == {"phantom-outbox-record": 1}  # no prefix: all
+
+
 def test_counts_are_true_beyond_the_listed_sample() -> None:
     transfers = [(f"t{i}", "ok") for i in range(30)]
     r = check(history(transfers, []))
@@ -134,10 +144,11 @@ def test_check_cli_reports_the_anomaly_and_refuses_bad_records(tmp_path: Path) -
     r = run_cli("check", "--checker", "outbox", "--json", str(bad))
     assert r.returncode == 1, r.stderr
     assert json.loads(r.stdout)["anomaly_types"] == ["phantom-outbox-record"]
-    garbage = _write(tmp_path, history([("t0", "ok")], ["t0"]))  # type: ignore[list-item]
-    r = run_cli("check", "--checker", "outbox", str(garbage))
-    assert r.returncode == 254 and "read-outbox's value must be a list" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
+    for records in (["t0"], [{**_record("t0"), "id": ["t0"]}]):
+        garbage = _write(tmp_path, history([("t0", "ok")], records))
+        r = run_cli("check", "--checker", "outbox", str(garbage))
+        assert r.returncode == 254 and "read-outbox's value must be a list" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_the_outbox_checker_refuses_a_plain_bank_history(tmp_path: Path) -> None:

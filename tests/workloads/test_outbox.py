@@ -142,3 +142,18 @@ def test_stores_without_the_capability_are_refused_before_load(tmp_path: Path) -
     assert r.returncode == 254
     assert len(r.stderr.strip().splitlines()) == 1 and "outbox" in r.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_soak_segments_judge_their_own_records(tmp_path: Path) -> None:
+    # The segments share the store, so each later read also returns the earlier segments'
+    # records: each segment judges only the records of its own id prefix.
+    r = run_cli("soak", "--workload", "outbox", "--time-limit", "3", "--segment", "1",
+                "--store-dir", str(tmp_path), "--no-progress", timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    segments = sorted(tmp_path.glob("soak-outbox-memory/2*/segments/*/results.json"))
+    assert len(segments) >= 2
+    seen = 0
+    for path in segments:
+        outbox = json.loads(path.read_text())["checkers"]["outbox"]
+        assert outbox["valid"] is True and outbox["other_records"] == seen
+        seen += outbox["records"]
