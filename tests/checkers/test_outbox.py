@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from isolde import BadInput
 from isolde.checkers import CheckConfig, default_checkers, make_checker, op_kinds
 from isolde.histories import History, Op
 
@@ -149,6 +150,17 @@ def test_check_cli_reports_the_anomaly_and_refuses_bad_records(tmp_path: Path) -
         r = run_cli("check", "--checker", "outbox", str(garbage))
         assert r.returncode == 254 and "read-outbox's value must be a list" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_transfer_id_used_twice_or_not_a_scalar_is_bad_input() -> None:
+    h = history([("t0", "ok"), ("t1", "ok")], [])
+    twice = [op.with_(value={**op.value, "id": "t0"}) if op.f == "transfer" else op for op in h]
+    with pytest.raises(BadInput, match="used twice"):
+        check(History(twice))
+    listed = [op.with_(value={**op.value, "id": ["t0"]}) if op.f == "transfer" else op
+              for op in h]
+    with pytest.raises(BadInput, match="must be a string or an integer"):
+        check(History(listed))
 
 
 def test_the_outbox_checker_refuses_a_plain_bank_history(tmp_path: Path) -> None:
