@@ -74,8 +74,8 @@ SUBPACKAGES = {
     ],
     "isolde.harness.testing": [
         "CHECKS", "ConformanceError", "StoreConformance", "check_bank", "check_cas",
-        "check_errors", "check_process_control", "check_register", "check_transactions",
-        "leftovers", "run_check",
+        "check_errors", "check_outbox", "check_process_control", "check_register",
+        "check_transactions", "leftovers", "run_check",
     ],
     "isolde.checkers": [
         "CHECKERS", "KINDS", "UNKNOWN", "Anomaly", "CausalChecker", "CheckConfig", "Checker",

@@ -156,6 +156,10 @@ class ReplicatedLog:
     def head(self) -> int:
         return self.base + len(self.log_value) - 1
 
+    def written_keys(self) -> set[Any]:
+        """Every key ever written (compacted or not)."""
+        return self.versions.keys() | self.floor.keys()
+
     def latest(self, key: Any) -> tuple[int, Any]:
         """(position, value) of the newest version of ``key`` at the primary; (-1, None) if none."""
         vs = self.versions.get(key)

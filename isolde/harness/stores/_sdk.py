@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ...histories import Op
 from .._plugin import StoreContext
 from .._store import MIXED
+from ._outbox import outbox_transfer, wants_outbox
 
 MICRO_OPS = ("r", "w", "append")
 
@@ -54,7 +55,18 @@ class Requests(Protocol):
 
     async def read_accounts(self, accounts: list[Any]) -> dict[Any, Any]: ...
 
-    async def transfer(self, src: Any, dst: Any, amount: Any) -> None: ...
+    async def transfer(self, src: Any, dst: Any, amount: Any,
+                       record: dict[str, Any] | None = None) -> None:
+        """One transaction moving ``amount``; with ``record``, the outbox record in it too."""
+        ...
+
+    async def put_record(self, record: dict[str, Any]) -> object:
+        """An outbox record written on its own (the outbox workload's dual-write control)."""
+        ...
+
+    async def read_outbox(self) -> list[Any]:
+        """Every outbox record, read consistently."""
+        ...
 
 
 async def dispatch(op: Op, requests: Requests, default_read: str, bank_mode: str,
@@ -77,6 +89,8 @@ async def dispatch(op: Op, requests: Requests, default_read: str, bank_mode: str
         return op.complete("ok", v)
     if f == "transfer":
         return await _transfer(op, requests, bank_mode, kind)
+    if f == "read-outbox":
+        return op.complete("ok", await requests.read_outbox())
     if not (isinstance(v, (list, tuple)) and len(v) == 2):
         return op.complete("fail", v, error="bad-value")
     k, arg = v
@@ -100,6 +114,12 @@ async def _transfer(op: Op, requests: Requests, bank_mode: str,
     v = op.value
     if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
         return op.complete("fail", v, error="bad-value")
+    if wants_outbox(op):
+        if not requests.transactions:
+            return op.complete("fail", v, error="unsupported-operation")
+        return await outbox_transfer(
+            op, lambda rec: requests.transfer(v["from"], v["to"], v["amount"], rec),
+            requests.put_record, kind)
     mode = op.extra.get("bank_mode", bank_mode)
     if mode == "txn":
         if not requests.transactions:
@@ -121,7 +141,7 @@ class Partial(Exception):
 
 def read_only(op: Op) -> bool:
     """A read, or a txn of reads only: whatever error it ended in, it changed nothing."""
-    if op.f == "read":
+    if op.f in ("read", "read-outbox"):
         return True
     return op.f == "txn" and isinstance(op.value, list) and all(
         isinstance(m, (list, tuple)) and m and m[0] == "r" for m in op.value

@@ -23,12 +23,14 @@ from .._plugin import StoreContext, StoreSpec
 from .._store import MIXED, READ_MODES
 from ._faulty import EmbeddedFaults
 from ._lww import LWWReplicas
+from ._outbox import PublishFailed, bad_outbox_transfer, dual_write, wants_outbox
 from ._replicated import Lag, ReplicatedLog
 from ._txn import ISOLATION_MODES, TxnEngine, handles
 
 WRITERS = ("primary", "lww")
 MAX_REPLICAS = 100  # a run sets them all up before its first op
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox"})
 
 
 @dataclass
@@ -117,9 +119,25 @@ class MemoryClient:
             await asyncio.sleep(0)  # still yield, so concurrent workers interleave
 
     async def invoke(self, op: Op) -> Op:
+        if wants_outbox(op):
+            error = bad_outbox_transfer(op)
+            if error is not None:
+                return op.complete("fail", op.value, error=error)
+            if op.extra["outbox"] == "separate":  # two requests, each through the network
+                return await dual_write(op, lambda: self._request(op),
+                                        lambda rec: self._publish(op, rec), str)
+        return await self._request(op)
+
+    async def _request(self, op: Op) -> Op:
         if self.store.faults.active:  # through the nemesis's simulated network
             return await self.store.faults.invoke(self, op)
         return await self.deliver(op)
+
+    async def _publish(self, transfer: Op, record: dict[str, Any]) -> None:
+        """The control's outbox write: a request of its own, without the transfer's token."""
+        done = await self._request(transfer.with_(f="publish", value=record, extra={}))
+        if done.type != "ok":
+            raise PublishFailed(done.error)
 
     async def deliver(self, op: Op) -> Op:
         """The request's trip to the store and back, and its effect."""

@@ -75,3 +75,15 @@ def test_client_path_faults_leave_transactions_serializable(tmp_path: Path) -> N
     stats = results["checkers"]["stats"]
     assert stats["by_f"]["txn"].get("info", 0) > 0
     assert not [e for e in stats["errors"] if e.startswith("unexpected")], stats["errors"]
+
+
+def test_outbox_records_are_written_by_their_transfers_transaction(tmp_path: Path) -> None:
+    # Capped by op count; the emulator's pessimistic locks make contended transfers slow
+    # (a contender waits 2 s), so many accounts and few workers keep contention low.
+    p, results = run(tmp_path, "--workload", "outbox", "--seed", "1", "--concurrency", "3",
+                     "--accounts", "10", "--total", "1000", "--max-ops", "50",
+                     "--time-limit", "180")
+    assert p.returncode == 0, p.stdout + p.stderr
+    outbox = results["checkers"]["outbox"]
+    assert outbox["transfers"]["ok"] > 10, "too little load to judge"
+    assert outbox["records"] == outbox["transfers"]["ok"] + outbox["info_published"]

@@ -209,6 +209,7 @@ class CosmosEmulatorStore(CosmosStoreBase):
         "txn": "cosmosdb-server rejects the SDK's transactional batch, and its batch handler "
                "applies operations one by one with no rollback: not atomic",
         "bank": "a transfer needs an atomic transactional batch, which cosmosdb-server lacks",
+        "outbox": "a transfer and its outbox record need an atomic transactional batch",
     }
 
     def __init__(self, options: CosmosOptions | None = None, seed: int = 0) -> None:

@@ -29,6 +29,8 @@ class _Requests:
         self.init_accounts = ops.init_accounts
         self.read_accounts = ops.read_accounts
         self.transfer = ops.transfer
+        self.put_record = ops.put_record
+        self.read_outbox = ops.read_outbox
 
     async def txn(self, mops: list[Any]) -> list[Any]:
         return await self.txns.run(mops)

@@ -38,7 +38,8 @@ class StoreError(IsoldeError):
     """The store could not be set up (unreachable, refused, not permitted): one line, exit 255."""
 
 
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox"})
 NO_TRANSACTIONS = frozenset({"register", "cas", "read-modes"})
 
 

@@ -34,7 +34,8 @@ PREFIX = "isolde-"
 EMULATOR_HOST = "FIRESTORE_EMULATOR_HOST"
 # Skew allowed between isolde's clock (read_time is computed here) and the server's.
 CLOCK_SLACK_MS = 50.0
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox"})
 
 
 class StoreError(IsoldeError):
