@@ -139,6 +139,16 @@ def _sla(s: str) -> str:
     return s
 
 
+def _lag_sla(s: str) -> str:
+    from .checkers._stream import LAG_SLA_FLAG, parse_lag_sla
+
+    try:
+        parse_lag_sla(s)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"{LAG_SLA_FLAG}: ")) from None
+    return s
+
+
 def _literal(s: str) -> tuple[Any, ...]:
     """``--initial``: a JSON or EDN literal (``0``, ``{"x": 0}``, ``{:x 0, :y 0}``)."""
     from .histories import iter_edn
@@ -192,6 +202,8 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
                    f"{', '.join(ISOLATION_MODELS)} (default: {', '.join(DEFAULT_MODELS)})")
     g.add_argument("--staleness-sla", type=_sla, default=None,
                    help="make staleness a gate, e.g. p99=500ms,max=2s")
+    g.add_argument("--stream-lag-sla", type=_lag_sla, default=None,
+                   help="make change-stream lag (commit to record) a gate, e.g. p99=1s,max=5s")
     g.add_argument("--details", action="store_true",
                    help="write per-item detail files (e.g. staleness.jsonl) beside the results")
 
@@ -207,6 +219,7 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
         nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
+        stream_lag_sla=a.stream_lag_sla,
         details=a.details,
         out_dir=out_dir,
         options=options or {},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .._plugins import Registry, named
 from ..harness._generators import Generator
@@ -47,6 +47,15 @@ class Workload(Protocol):
     def final_generator(self) -> Generator | None: ...
 
     def checker_options(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Consuming(Protocol):
+    """A workload that reads the store's change stream while it writes (it needs the
+    ``change-stream`` capability): the harness runs the consumer, which keeps reading until
+    ``settle`` seconds pass with nothing new after the load."""
+
+    settle: float
 
 
 COMMON = frozenset({"keys", "ops_per_key", "read_consistency"})
