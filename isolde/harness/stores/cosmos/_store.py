@@ -209,6 +209,9 @@ class CosmosEmulatorStore(CosmosStoreBase):
         "txn": "cosmosdb-server rejects the SDK's transactional batch, and its batch handler "
                "applies operations one by one with no rollback: not atomic",
         "bank": "a transfer needs an atomic transactional batch, which cosmosdb-server lacks",
+        "change-stream": "cosmosdb-server's change feed is not a history: it returns each "
+                         "item's latest version only, so writes between two reads never "
+                         "appear (docs/change-streams.md)",
     }
 
     def __init__(self, options: CosmosOptions | None = None, seed: int = 0) -> None:
