@@ -140,12 +140,12 @@ def _sla(s: str) -> str:
 
 
 def _lag_sla(s: str) -> str:
-    from .checkers._stream import LAG_SLA_FLAG, parse_lag_sla
+    from .checkers import parse_lag_sla
 
     try:
         parse_lag_sla(s)
     except UsageError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix(f"{LAG_SLA_FLAG}: ")) from None
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--stream-lag-sla: ")) from None
     return s
 
 
