@@ -15,8 +15,8 @@ from ._result import (
 )
 from ._sla import parse_sla
 from ._staleness import StalenessChecker
-from ._stream import ChangeStreamChecker, parse_lag_sla
 from ._stats import StatsChecker, nearest_rank
+from ._stream import ChangeStreamChecker, parse_lag_sla
 from ._values import show_value
 
 __all__ = [
