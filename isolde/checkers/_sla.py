@@ -31,14 +31,17 @@ class Limit:
 
 
 def parse_sla(spec: str, flag: str = "--staleness-sla",
-              metrics: tuple[str, ...] = OTHER_METRICS) -> tuple[Limit, ...]:
+              metrics: tuple[str, ...] | None = None) -> tuple[Limit, ...]:
     """``"p99=500ms,max=2s,stale_fraction=1%"`` -> limits; raises UsageError (exit 254).
 
     Time metrics p50/p95/p99/p999 (or p99.9)/max take a duration (ns, us, ms, s, m, h; a bare
     number is ms); ``stale_fraction`` a fraction or a percentage; ``version_max`` and
     ``version_mean`` a number of versions. ``flag`` names the option in messages; ``metrics``:
-    the metrics besides the time ones it takes (none for a latency SLA).
+    the metrics besides the time ones it takes (default: the staleness ones; none for a
+    latency SLA).
     """
+    if metrics is None:
+        metrics = OTHER_METRICS
     limits: list[Limit] = []
     terms = [t.strip() for t in spec.split(",") if t.strip()]
     if not terms:

@@ -64,6 +64,7 @@ def test_cli_run_with_a_lag_sla(tmp_path: Path) -> None:
                 "--stream-lag-sla", "p50=100ms", "--store-dir", str(tmp_path), cwd=tmp_path)
     assert p.returncode == 1, p.stderr
     assert "stream-lag-sla-exceeded" in p.stdout
+    assert "change stream: 200 records for 200 ok appends; lag p50 " in p.stdout
 
 
 @pytest.mark.parametrize(("args", "says"), [
