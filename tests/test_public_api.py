@@ -38,7 +38,7 @@ SUBPACKAGES = {
         "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
         "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger", "Store", "StoreContext",
-        "StoreSpec", "StreamEvent", "Streaming", "TimeLimit", "Wait", "at_most",
+        "StoreSpec", "StreamEvent", "Streaming", "TimeLimit", "TxnBounded", "Wait", "at_most",
         "build_generator", "check_config",
         "check_read_consistency", "claim",
         "exponential_index", "forward_to_sigint", "link_latest", "make_store", "new_run_dir",
@@ -91,7 +91,8 @@ SUBPACKAGES = {
         "check_names", "forbidden", "ruled_out", "strongest_allowed", "txn_checker",
     ],
     "isolde.workloads": [
-        "WORKLOADS", "Consuming", "Workload", "WorkloadOptions", "WorkloadSpec", "make_workload",
+        "WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+        "make_workload",
     ],
     "isolde.nemesis": [
         "FAULT_NAMES", "Fault", "FaultWindow", "Nemesis", "NemesisOptions", "Resource",

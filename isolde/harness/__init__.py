@@ -62,6 +62,7 @@ from ._store import (
     Store,
     StreamEvent,
     Streaming,
+    TxnBounded,
     check_read_consistency,
     require,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "StreamEvent",
     "Streaming",
     "TimeLimit",
+    "TxnBounded",
     "Wait",
     "at_most",
     "build_generator",

@@ -19,12 +19,12 @@ from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
-from ..workloads import Consuming, Workload, WorkloadOptions, make_workload
+from ..workloads import Consuming, TxnSized, Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._plugin import StoreContext
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Promising, RunDirAware, Store, Streaming, require
+from ._store import Promising, RunDirAware, Store, Streaming, require, require_txn_size
 from ._stream import StreamConsumer
 from .stores import make_store
 
@@ -127,6 +127,8 @@ def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
         if not isinstance(store, Streaming):  # claims the capability without the protocol
             raise UsageError(f"store {store.name!r} has no change stream to read")
         store.enable_stream()
+    if isinstance(workload, TxnSized):
+        require_txn_size(store, workload.txn_items, workload.name)
     return Prepared(workload, store, build_nemesis(s, store))
 
 

@@ -3,11 +3,12 @@
 from ._base import (
     WORKLOADS,
     Consuming,
+    TxnSized,
     Workload,
     WorkloadOptions,
     WorkloadSpec,
     make_workload,
 )
 
-__all__ = ["WORKLOADS", "Consuming", "Workload", "WorkloadOptions", "WorkloadSpec",
+__all__ = ["WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
            "make_workload"]

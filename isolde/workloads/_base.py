@@ -58,6 +58,15 @@ class Consuming(Protocol):
     settle: float
 
 
+@runtime_checkable
+class TxnSized(Protocol):
+    """A workload whose ops each touch several items in one transaction: ``txn_items`` is the
+    most any op touches (the bank's read: every account), held against the store's limit
+    (:class:`isolde.harness.TxnBounded`) before the run -- past it every such op would fail."""
+
+    txn_items: int
+
+
 COMMON = frozenset({"keys", "ops_per_key", "read_consistency"})
 
 
