@@ -54,7 +54,9 @@ def test_a_clean_stream_is_valid(tmp_path: Path) -> None:
 def test_a_delayed_stream_is_late_not_lossy(tmp_path: Path) -> None:
     r, _ = run(tmp_path, "delay", stream_delay_ms=150.0)
     assert r["valid"] is True
-    assert r["lag_ms"]["p50"] >= 150.0
+    # Each record is due 150 ms after its commit; the ack comes a little after the commit
+    # (later still on a busy machine), so the lag from the ack is a little under 150 ms at least.
+    assert r["lag_ms"]["p50"] >= 100.0
     assert r["events"] == OPS
 
 
