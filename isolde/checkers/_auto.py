@@ -12,6 +12,7 @@ from ._read_promises import has_weak_reads
 
 # f names -> the checker that judges them, in order of preference.
 _BY_F: list[tuple[frozenset[str], str]] = [
+    (frozenset({"event"}), "change-stream"),
     (frozenset({"txn"}), "list-append"),
     (frozenset({"transfer"}), "bank"),
     (frozenset({"read", "write", "cas"}), "linearizable"),
@@ -26,6 +27,7 @@ KINDS = {
     "rw-register": "register transactions",
     "bank": "bank ops (init/transfer/read of accounts)",
     "outbox": "outbox bank ops (init/transfer/read of accounts, read-outbox)",
+    "stream": "change-stream records beside appends",
 }
 # What each built-in checker can judge; a checker not listed here (a plugin) is trusted to say
 # for itself. ``stats`` judges nothing and counts anything.
@@ -38,6 +40,7 @@ JUDGES: dict[str, frozenset[str]] = {
     "rw-register": frozenset({"rw-register"}),
     "bank": frozenset({"bank", "outbox"}),  # an outbox history is a bank history too
     "outbox": frozenset({"outbox"}),
+    "change-stream": frozenset({"stream"}),
 }
 _BANK_FS = frozenset({"init", "transfer"})
 _OUTBOX_F = "read-outbox"
@@ -65,6 +68,8 @@ def op_kinds(history: History) -> set[str] | None:
     (a model's own ops, say), when only the checker can tell whether it applies."""
     fs = {f for f, p in zip(history.fs, history.processes, strict=True) if p != NEMESIS}
     kinds: set[str] = set()
+    if "event" in fs:  # a change stream's records: the appends beside them are its writes
+        return {"stream"}
     if _OUTBOX_F in fs:
         kinds.add("outbox")
         fs -= {*_BANK_FS, "read", _OUTBOX_F}

@@ -141,6 +141,7 @@ def test_bad_soak_input_is_refused_before_any_load(tmp_path: Path) -> None:
         (["--resume", str(tmp_path), *store], "--resume takes no other option"),
         ([*store, "--nemesis", "kill"], "cannot take fault"),
         ([*store, "--bogus"], "--bogus"),
+        ([*store, "--workload", "stream"], "cannot run workload 'stream'"),
     ]
     for args, what in cases:
         r = run_cli("soak", *args)

@@ -125,12 +125,15 @@ def _session(factory: Any, profile: str | None) -> Any:
 
 
 class Api:
-    """A shared aiobotocore DynamoDB client. ``call`` counts each request and retries it when
-    the error is transient and either certainly not applied or the request is idempotent."""
+    """A shared aiobotocore DynamoDB (or DynamoDB Streams) client. ``call`` counts each request
+    and retries it when the error is transient and either certainly not applied or the request
+    is idempotent."""
 
     def __init__(self, options: DynamoOptions, endpoint_url: str | None, usage: Usage,
-                 secrets: Secrets, seed: int = 0, admin: bool = False) -> None:
+                 secrets: Secrets, seed: int = 0, admin: bool = False,
+                 service: str = "dynamodb") -> None:
         self.options = options
+        self.service = service  # or "dynamodbstreams": the table's change stream
         # Table administration is not under test: patient timeouts, so a slow (just restarted,
         # busy) emulator does not fail setup or teardown.
         self.admin = admin
@@ -166,7 +169,7 @@ class Api:
                 kwargs.update(EMULATOR_CREDENTIALS)
                 kwargs["region_name"] = o.region or "us-east-1"
             self.client = await self._stack.enter_async_context(
-                session.create_client("dynamodb", **kwargs)
+                session.create_client(self.service, **kwargs)
             )
         except ProfileNotFound:
             raise UsageError(f"AWS profile {o.profile!r} not found") from None
