@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from isolde.harness import CancelledAfterSend, ClientFaultable, ClientTimeout
+from isolde.checkers import CheckConfig
+from isolde.harness import (
+    CancelledAfterSend,
+    ClientFaultable,
+    ClientTimeout,
+    Scenario,
+    run_scenario,
+)
 from isolde.harness.stores.cosmos import CosmosEmulatorStore, CosmosOptions, CosmosWorker, classify
 from isolde.histories import Op
 
@@ -135,3 +143,16 @@ def test_workers_keep_their_own_tokens() -> None:
     a._hook({"x-ms-session-token": "0:-1#5"})
     a._hook({"x-ms-session-token": "0:-1#6"})  # a later token of the same range replaces it
     assert a.session_token == "0:-1#6" and b.session_token is None
+
+
+def test_the_throttle_nemesis_is_absorbed_by_the_sdk_and_recorded(tmp_path: Path) -> None:
+    # The fault starts after one quiet second and lasts one: ample time on a loaded machine,
+    # and every op in the window has each request throttled with p = 0.5.
+    out = run_scenario(Scenario(
+        store="cosmos-emulator", time_limit=8.0, concurrency=4, op_timeout=5.0,
+        store_dir=tmp_path, nemesis=("throttle",), nemesis_interval=1.0, seed=3,
+        check=CheckConfig(time_limit=60),
+        workload_options={"keys": 3, "ops_per_key": 80, "read_consistency": "strong"}))
+    assert out.results["faults"]["by_fault"]["throttle"]["count"] >= 1
+    assert any(o.extra.get("retries") for o in out.history if o.process != "nemesis")
+    assert out.results["valid"] is True

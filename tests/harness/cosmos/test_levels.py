@@ -1,0 +1,73 @@
+"""The consistency mapping of ``--store cosmos``, without a service: a level stronger than the
+account's default refused naming it, Bounded Staleness's K and T as the read promises, and
+``--preferred-locations`` passed to the SDK (with the endpoint discovery it needs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from isolde._errors import UsageError
+from isolde.harness import MIXED, READ_MODES, Promising, StoreContext, make_store
+from isolde.harness.stores.cosmos import LEVELS, CloudOptions, CosmosStore, check_level
+
+
+@pytest.mark.parametrize("account", sorted(LEVELS))
+@pytest.mark.parametrize("mode", sorted(LEVELS))
+def test_a_request_may_only_relax_the_accounts_level(account: str, mode: str) -> None:
+    if READ_MODES.index(mode) >= READ_MODES.index(account):
+        check_level(mode, LEVELS[account])
+        return
+    with pytest.raises(UsageError, match=f"account's default consistency {LEVELS[account]}:"):
+        check_level(mode, LEVELS[account])
+
+
+class FakeAccount:
+    ConsistencyPolicy = {"defaultConsistencyLevel": "BoundedStaleness",
+                         "maxStalenessPrefix": 100, "maxIntervalInSeconds": 5}
+
+
+class FakeAdmin:
+    async def _get_database_account(self) -> FakeAccount:
+        return FakeAccount()
+
+
+def test_bounded_staleness_k_and_t_are_the_read_promises() -> None:
+    store = CosmosStore(CloudOptions(throughput="serverless", default_read="bounded"))
+    assert isinstance(store, Promising) and store.read_promises() == {}
+    store.admin = FakeAdmin()
+    asyncio.run(store._check_account())
+    assert store.read_promises() == {"bounded_versions": 100, "bounded_ms": 5000.0}
+
+
+def test_strong_on_a_bounded_account_is_refused() -> None:
+    store = CosmosStore(CloudOptions(throughput="serverless", default_read="strong"))
+    store.admin = FakeAdmin()
+    with pytest.raises(UsageError, match="stronger than the account's default consistency "
+                                         "BoundedStaleness"):
+        asyncio.run(store._check_account())
+
+
+def test_mixed_reads_need_an_account_that_allows_strong() -> None:
+    store = make_store("cosmos", {"throughput": "serverless"},
+                       StoreContext(read_consistency=MIXED))
+    assert isinstance(store, CosmosStore) and store.options.default_read == "strong"
+
+
+def test_preferred_locations_reach_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSMOS_KEY", "aXNvbGRl")
+
+    async def policy(locations: str | None) -> tuple[list[str], bool]:
+        store = CosmosStore(CloudOptions(endpoint_url="http://127.0.0.1:9", throughput="400",
+                                         preferred_locations=locations))
+        client = store._client(store._url())
+        try:
+            p = client.client_connection.connection_policy
+            return list(p.PreferredLocations), p.EnableEndpointDiscovery
+        finally:
+            await client.close()
+
+    assert asyncio.run(policy("North Europe, West Europe")) == (
+        ["North Europe", "West Europe"], True)
+    assert asyncio.run(policy(None)) == ([], False)
