@@ -49,7 +49,8 @@ SUBPACKAGES = {
         "STORES", "make_store", "store_spec",
     ],
     "isolde.harness.stores.cosmos": [
-        "CAPABILITIES", "CLIENT_FAULTS", "COSMOS", "COSMOSDB_SERVER", "COSMOS_EMULATOR", "LEVELS",
+        "CAPABILITIES", "CLIENT_FAULTS", "COSMOS", "COSMOSDB_SERVER", "COSMOS_EMULATOR",
+        "EMULATOR_KEY", "LEVELS",
         "PREFIX", "RETRY_AFTER_MS", "STATUS", "CloudOptions", "CosmosEmulatorStore",
         "CosmosOptions", "CosmosStore", "CosmosStoreBase", "CosmosWorker", "Usage", "Verdict",
         "check_level", "check_name", "classify", "new_name",

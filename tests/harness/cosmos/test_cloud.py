@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from isolde.harness.stores.cosmos import COSMOSDB_SERVER
-from isolde.harness.stores.cosmos._store import EMULATOR_KEY
+from isolde.harness.stores.cosmos import COSMOSDB_SERVER, EMULATOR_KEY
 
 from ...conftest import ROOT
 

@@ -15,7 +15,13 @@ from ._cost import Usage
 from ._emulator import COSMOSDB_SERVER
 from ._errors import STATUS, Verdict, classify
 from ._names import PREFIX, check_name, new_name
-from ._store import CAPABILITIES, CosmosEmulatorStore, CosmosOptions, CosmosStoreBase
+from ._store import (
+    CAPABILITIES,
+    EMULATOR_KEY,
+    CosmosEmulatorStore,
+    CosmosOptions,
+    CosmosStoreBase,
+)
 from ._transport import RETRY_AFTER_MS
 
 SDK = ("azure.cosmos", "aiohttp")
@@ -67,6 +73,7 @@ __all__ = [
     "COSMOS",
     "COSMOSDB_SERVER",
     "COSMOS_EMULATOR",
+    "EMULATOR_KEY",
     "LEVELS",
     "PREFIX",
     "RETRY_AFTER_MS",
