@@ -5,6 +5,7 @@ account's default refused naming it, Bounded Staleness's K and T as the read pro
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 
@@ -71,3 +72,23 @@ def test_preferred_locations_reach_the_sdk(monkeypatch: pytest.MonkeyPatch) -> N
     assert asyncio.run(policy("North Europe, West Europe")) == (
         ["North Europe", "West Europe"], True)
     assert asyncio.run(policy(None)) == ([], False)
+
+
+def test_without_a_key_or_azure_identity_the_plan_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COSMOS_KEY", raising=False)
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # as if not installed
+    store = CosmosStore(CloudOptions(endpoint_url="http://127.0.0.1:9", throughput="serverless"))
+    with pytest.raises(UsageError, match=r"no credential: set COSMOS_KEY, or pip install "
+                                         r"'isolde\[cosmos-aad\]'"):
+        store.audit_plan("register", 10)
+
+
+def test_the_plan_names_where_the_key_comes_from_never_the_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSMOS_KEY", "aXNvbGRlLXNlY3JldA==")
+    store = CosmosStore(CloudOptions(endpoint_url="http://127.0.0.1:9", throughput="serverless"))
+    plan = store.audit_plan("register", 10)
+    text = "\n".join(plan.lines)
+    assert "the key in $COSMOS_KEY" in text and "aXNvbGRl" not in text
+    assert not plan.accepted

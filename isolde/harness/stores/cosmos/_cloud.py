@@ -7,6 +7,7 @@ and never writes one anywhere. Nothing is sent before the plan is accepted with 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,12 +87,7 @@ class CosmosStore(CosmosStoreBase):
         if key:
             return key
         if self._aad is None:
-            try:
-                from azure.identity.aio import DefaultAzureCredential
-            except ImportError:
-                raise UsageError(f"--store cosmos: no credential: set {KEY_ENV}, or pip install "
-                                 "'isolde[cosmos-aad]' to sign in with Azure AD") from None
-            self._aad = DefaultAzureCredential()
+            self._aad = _default_azure_credential()
         return self._aad
 
     def audit_plan(self, workload: str, max_ops: int) -> AuditPlan:
@@ -100,8 +96,7 @@ class CosmosStore(CosmosStoreBase):
         if o.throughput is None:
             raise UsageError("--store cosmos needs --throughput: serverless, or the RU/s to "
                              "provision (what the run costs depends on it)")
-        credential = ("the key in $" + KEY_ENV if os.environ.get(KEY_ENV) else
-                      "Azure AD (DefaultAzureCredential)")
+        credential = _credential_source()  # refused here, before any plan, without one
         bound = worst_case(max_ops, o.throttle_retries)
         if o.throughput == SERVERLESS:
             cost = (f"serverless: <= {bound.ru:g} RU, estimated cost <= "
@@ -156,6 +151,31 @@ class CosmosStore(CosmosStoreBase):
         if self._aad is not None:
             await self._aad.close()
             self._aad = None
+
+
+_NO_CREDENTIAL = (f"--store cosmos: no credential: set {KEY_ENV}, or pip install "
+                  "'isolde[cosmos-aad]' to sign in with Azure AD (DefaultAzureCredential)")
+
+
+def _credential_source() -> str:
+    """Where the credential will come from (for the plan); UsageError when from nowhere."""
+    if os.environ.get(KEY_ENV):
+        return f"the key in ${KEY_ENV}"
+    try:
+        found = importlib.util.find_spec("azure.identity") is not None
+    except ImportError:  # azure itself is missing
+        found = False
+    if not found:
+        raise UsageError(_NO_CREDENTIAL)
+    return "Azure AD (DefaultAzureCredential)"
+
+
+def _default_azure_credential() -> Any:
+    try:
+        from azure.identity.aio import DefaultAzureCredential
+    except ImportError:
+        raise UsageError(_NO_CREDENTIAL) from None
+    return DefaultAzureCredential()
 
 
 def check_level(mode: str, account_level: str) -> None:
