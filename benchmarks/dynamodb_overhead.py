@@ -18,23 +18,16 @@ nothing about time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import platform
-import random
-import resource
-import statistics
-import tempfile
-import time
 from pathlib import Path
 
+from _overhead import alternate, isolde_round, parse_args, raw_load
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
-from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.emulators import ProcessEmulator
 from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL, DynamoDBStore, DynamoOptions
-from isolde.workloads import WorkloadOptions, make_workload
 
 
 async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> tuple[int, float]:
@@ -47,69 +40,30 @@ async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> t
             TableName=table, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
-        done = 0
-        t0 = time.monotonic()
-        deadline = time.monotonic() + seconds
 
-        async def worker(w: int) -> None:
-            nonlocal done
-            rng = random.Random(w)
-            n = 0
-            while time.monotonic() < deadline:
-                k = {"k": {"S": str(done // 1000 * 5 + rng.randrange(5))}}
-                r = rng.random()
-                n += 1
-                try:
-                    if r < 0.5:
-                        await c.get_item(TableName=table, Key=k, ConsistentRead=True)
-                    elif r < 0.75:
-                        await c.put_item(TableName=table, Item={**k, "v": {"N": str(n)}})
-                    else:
-                        await c.update_item(
-                            TableName=table, Key=k, UpdateExpression="SET #v = :new",
-                            ConditionExpression="#v = :old", ExpressionAttributeNames={"#v": "v"},
-                            ExpressionAttributeValues={":new": {"N": str(n)},
-                                                       ":old": {"N": str(n - 2)}})
-                except c.exceptions.ConditionalCheckFailedException:
-                    pass
-                done += 1
+        async def op(key: str, r: float, n: int) -> None:
+            k = {"k": {"S": key}}
+            try:
+                if r < 0.5:
+                    await c.get_item(TableName=table, Key=k, ConsistentRead=True)
+                elif r < 0.75:
+                    await c.put_item(TableName=table, Item={**k, "v": {"N": str(n)}})
+                else:
+                    await c.update_item(
+                        TableName=table, Key=k, UpdateExpression="SET #v = :new",
+                        ConditionExpression="#v = :old", ExpressionAttributeNames={"#v": "v"},
+                        ExpressionAttributeValues={":new": {"N": str(n)},
+                                                   ":old": {"N": str(n - 2)}})
+            except c.exceptions.ConditionalCheckFailedException:
+                pass
 
-        await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        elapsed = time.monotonic() - t0
+        done, elapsed = await raw_load(seconds, concurrency, op)
         await c.delete_table(TableName=table)
         return done, elapsed
 
 
-async def isolde_round(url: str, seconds: float, concurrency: int, seed: int,
-                       tmp: Path) -> tuple[int, float]:
-    store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=seed)
-    workload = make_workload("register", WorkloadOptions(seed=seed, concurrency=concurrency))
-    runner = Runner(store=store, generator=TimeLimit(seconds, workload.generator()),
-                    limits=RunLimits(concurrency=concurrency, seed=seed),
-                    history_path=tmp / f"history-{seed}.jsonl")
-    await store.setup()
-    try:
-        t0 = time.monotonic()
-        await runner.run()
-        elapsed = time.monotonic() - t0
-    finally:
-        await store.teardown()
-    assert runner.recorder is not None
-    c = runner.recorder.counters
-    return c.ok + c.fail + c.info, elapsed
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=8.0)
-    ap.add_argument("--concurrency", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = parse_args()
     DYNAMODB_LOCAL.install()
     emu = ProcessEmulator(DYNAMODB_LOCAL)
     host, port = asyncio.run(emu.start())
@@ -119,30 +73,16 @@ def main() -> None:
     try:
         # JIT warm-up: rates keep climbing for ~20 s of load on a fresh JVM.
         asyncio.run(raw_round(url, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-        rows: dict[str, list[tuple[float, float]]] = {"raw": [], "isolde": []}
 
-        def measure(kind: str, r: int, tmp: Path) -> None:
-            c0 = cpu()
+        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
             if kind == "raw":
-                n, elapsed = asyncio.run(raw_round(url, a.seconds, a.concurrency,
-                                                   f"isolde-bench-raw-{r}"))
-            else:
-                n, elapsed = asyncio.run(isolde_round(url, a.seconds, a.concurrency, r, tmp))
-            rows[kind].append((n / elapsed, (cpu() - c0) / n * 1e6))
-            print(f"round {r + 1} {kind:6}: {n / elapsed:8.0f} ops/s  "
-                  f"{rows[kind][-1][1]:7.0f} µs CPU/op")
+                return asyncio.run(raw_round(url, a.seconds, a.concurrency,
+                                             f"isolde-bench-raw-{r}"))
+            store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True),
+                                  seed=r)
+            return asyncio.run(isolde_round(store, a.seconds, a.concurrency, r, tmp))
 
-        with tempfile.TemporaryDirectory() as tmp:
-            for r in range(a.rounds):
-                order = ("raw", "isolde") if r % 2 == 0 else ("isolde", "raw")
-                for kind in order:
-                    measure(kind, r, Path(tmp))
-        raw = statistics.median(x[0] for x in rows["raw"])
-        iso = statistics.median(x[0] for x in rows["isolde"])
-        raw_cpu = statistics.median(x[1] for x in rows["raw"])
-        iso_cpu = statistics.median(x[1] for x in rows["isolde"])
-        print(f"median: raw {raw:.0f} ops/s, isolde {iso:.0f} ops/s, ratio {iso / raw:.3f}; "
-              f"CPU/op raw {raw_cpu:.0f} µs, isolde {iso_cpu:.0f} µs")
+        print(alternate(a.rounds, run))
     finally:
         asyncio.run(emu.stop())
 
