@@ -33,6 +33,15 @@ class CasMismatch(Exception):
     """The document's value is not the CAS's expected one: nothing was written."""
 
 
+class CasReadFailed(Exception):
+    """A CAS's read failed: nothing was written (an earlier attempt's replace, if any, was
+    refused with a 412), so the CAS certainly had no effect, whatever the read's error."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
 class CosmosWorker:
     """``container``: the SDK's async ContainerProxy (shared by all workers). ``read_via``:
     ``point`` (read_item) or ``query`` (a single-partition query by id, for cosmosdb-server,
@@ -114,6 +123,8 @@ class CosmosWorker:
             return await self._dispatch(op)
         except CasMismatch:
             return op.complete("fail", op.value, error="precondition-failed")
+        except CasReadFailed as e:
+            return op.complete("fail", op.value, error=classify(e.cause).kind)
         except Exception as e:
             v = classify(e)
             if v.kind.startswith("unexpected"):
@@ -154,7 +165,10 @@ class CosmosWorker:
         from azure.cosmos.exceptions import CosmosAccessConditionFailedError
 
         for _ in range(CAS_ATTEMPTS):
-            doc = await self.get(key, None)  # the If-Match below is what makes it safe
+            try:
+                doc = await self.get(key, None)  # the If-Match below is what makes it safe
+            except Exception as e:
+                raise CasReadFailed(e) from e
             if doc is None and old is None:
                 await self._create(key, new)
                 return
