@@ -92,3 +92,27 @@ def test_the_plan_names_where_the_key_comes_from_never_the_key(
     text = "\n".join(plan.lines)
     assert "the key in $COSMOS_KEY" in text and "aXNvbGRl" not in text
     assert not plan.accepted
+
+
+class Offer:
+    offer_throughput = 400
+
+
+class ProvisionedContainer:
+    async def get_throughput(self) -> Offer:
+        return Offer()
+
+
+class ServerlessContainer:
+    async def get_throughput(self) -> Offer:
+        raise RuntimeError("Reading or replacing offers is not supported for serverless accounts")
+
+
+def test_serverless_on_a_provisioned_account_is_refused() -> None:
+    store = CosmosStore(CloudOptions(throughput="serverless"))
+    asyncio.run(store._check_container(ServerlessContainer()))
+    with pytest.raises(UsageError, match="the account is not serverless: the container got 400 "
+                                         r"RU/s \(pass --throughput 400"):
+        asyncio.run(store._check_container(ProvisionedContainer()))
+    provisioned = CosmosStore(CloudOptions(throughput="400"))
+    asyncio.run(provisioned._check_container(ProvisionedContainer()))

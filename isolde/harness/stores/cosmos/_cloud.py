@@ -138,6 +138,20 @@ class CosmosStore(CosmosStoreBase):
                               float(policy.get("maxIntervalInSeconds", 0)))
         check_level(self.options.default_read, level)
 
+    async def _check_container(self, container: Any) -> None:
+        """``serverless`` on an account that provisions throughput gives the container RU/s
+        all the same (billed by the hour, unlike the plan's serverless bound): refused, and the
+        database deleted at once. Only a serverless account has no offer to read."""
+        if self.options.throughput != SERVERLESS:
+            return
+        try:
+            offer = await container.get_throughput()
+        except Exception:
+            return  # serverless: "Reading or replacing offers is not supported"
+        rus = offer.offer_throughput
+        raise UsageError(f"--throughput serverless, but the account is not serverless: the "
+                         f"container got {rus} RU/s (pass --throughput {rus} to run on it)")
+
     def read_promises(self) -> dict[str, Any]:
         """A Bounded Staleness account's K (versions) and T (seconds), read from the account:
         what its bounded reads promise (:class:`isolde.harness.Promising`)."""

@@ -135,14 +135,20 @@ class CosmosStoreBase:
         """Before anything is created: refuse what the account cannot do."""
         return None
 
+    async def _check_container(self, container: Any) -> None:
+        """Once the container is created (and deleted at teardown): refuse what it turned out
+        to be."""
+        return None
+
     async def _create(self) -> None:
         from azure.cosmos import PartitionKey
 
         check_name(self.database)
         db = await self.admin.create_database(self.database)  # an existing one is refused
         self._created = True  # from here on, teardown deletes it
-        await db.create_container(self.database, partition_key=PartitionKey("/id"),
-                                  **self._container_options())
+        container = await db.create_container(self.database, partition_key=PartitionKey("/id"),
+                                              **self._container_options())
+        await self._check_container(container)
 
     async def setup(self) -> None:
         async with undo_failed_setup(self.name, lambda: self._teardown(quiet=True),
