@@ -18,13 +18,11 @@ nothing about time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import platform
-import random
-import time
+from pathlib import Path
 
-from _rounds import alternate, isolde_round
+from _overhead import alternate, isolde_round, parse_args, raw_load
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
@@ -42,49 +40,30 @@ async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> t
             TableName=table, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
-        done = 0
-        t0 = time.monotonic()
-        deadline = time.monotonic() + seconds
 
-        async def worker(w: int) -> None:
-            nonlocal done
-            rng = random.Random(w)
-            n = 0
-            while time.monotonic() < deadline:
-                k = {"k": {"S": str(done // 1000 * 5 + rng.randrange(5))}}
-                r = rng.random()
-                n += 1
-                try:
-                    if r < 0.5:
-                        await c.get_item(TableName=table, Key=k, ConsistentRead=True)
-                    elif r < 0.75:
-                        await c.put_item(TableName=table, Item={**k, "v": {"N": str(n)}})
-                    else:
-                        await c.update_item(
-                            TableName=table, Key=k, UpdateExpression="SET #v = :new",
-                            ConditionExpression="#v = :old", ExpressionAttributeNames={"#v": "v"},
-                            ExpressionAttributeValues={":new": {"N": str(n)},
-                                                       ":old": {"N": str(n - 2)}})
-                except c.exceptions.ConditionalCheckFailedException:
-                    pass
-                done += 1
+        async def op(key: str, r: float, n: int) -> None:
+            k = {"k": {"S": key}}
+            try:
+                if r < 0.5:
+                    await c.get_item(TableName=table, Key=k, ConsistentRead=True)
+                elif r < 0.75:
+                    await c.put_item(TableName=table, Item={**k, "v": {"N": str(n)}})
+                else:
+                    await c.update_item(
+                        TableName=table, Key=k, UpdateExpression="SET #v = :new",
+                        ConditionExpression="#v = :old", ExpressionAttributeNames={"#v": "v"},
+                        ExpressionAttributeValues={":new": {"N": str(n)},
+                                                   ":old": {"N": str(n - 2)}})
+            except c.exceptions.ConditionalCheckFailedException:
+                pass
 
-        await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        elapsed = time.monotonic() - t0
+        done, elapsed = await raw_load(seconds, concurrency, op)
         await c.delete_table(TableName=table)
         return done, elapsed
 
 
-def store(url: str, seed: int) -> DynamoDBStore:
-    return DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=seed)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=8.0)
-    ap.add_argument("--concurrency", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = parse_args()
     DYNAMODB_LOCAL.install()
     emu = ProcessEmulator(DYNAMODB_LOCAL)
     host, port = asyncio.run(emu.start())
@@ -94,9 +73,16 @@ def main() -> None:
     try:
         # JIT warm-up: rates keep climbing for ~20 s of load on a fresh JVM.
         asyncio.run(raw_round(url, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-        alternate(a.rounds,
-                  lambda r: raw_round(url, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
-                  lambda r, tmp: isolde_round(store(url, r), a.seconds, a.concurrency, r, tmp))
+
+        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
+            if kind == "raw":
+                return asyncio.run(raw_round(url, a.seconds, a.concurrency,
+                                             f"isolde-bench-raw-{r}"))
+            store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True),
+                                  seed=r)
+            return asyncio.run(isolde_round(store, a.seconds, a.concurrency, r, tmp))
+
+        print(alternate(a.rounds, run))
     finally:
         asyncio.run(emu.stop())
 

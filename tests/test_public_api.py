@@ -51,9 +51,11 @@ SUBPACKAGES = {
         "STORES", "make_store", "store_spec",
     ],
     "isolde.harness.stores.cosmos": [
-        "CAPABILITIES", "COSMOSDB_SERVER", "COSMOS_EMULATOR", "LEVELS", "PREFIX", "STATUS",
-        "CosmosEmulatorStore", "CosmosOptions", "CosmosStoreBase", "CosmosWorker", "Verdict",
-        "check_name", "classify", "new_name",
+        "CAPABILITIES", "CLIENT_FAULTS", "COSMOS", "COSMOSDB_SERVER", "COSMOS_EMULATOR",
+        "EMULATOR_KEY", "LEVELS",
+        "PREFIX", "RETRY_AFTER_MS", "STATUS", "CloudOptions", "CosmosEmulatorStore",
+        "CosmosOptions", "CosmosStore", "CosmosStoreBase", "CosmosWorker", "Usage", "Verdict",
+        "check_level", "check_name", "classify", "new_name",
     ],
     "isolde.harness.stores.dynamodb": [
         "CANCELLATION_REASONS", "CAPABILITIES", "DYNALITE", "DYNALITE_SPEC", "DYNAMODB",

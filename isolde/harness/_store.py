@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .._errors import UsageError
+from .._errors import IsoldeError, UsageError
 from ..histories import Op
 from ._client_faults import ClientFaults
 
@@ -16,6 +18,7 @@ from ._client_faults import ClientFaults
 # read.
 READ_MODES = ("strong", "bounded", "session", "consistent-prefix", "eventual")
 MIXED = "mixed"
+log = logging.getLogger("isolde.harness")
 
 
 def check_read_consistency(mode: str) -> str:
@@ -236,3 +239,22 @@ class Streaming(Protocol):
     async def open_stream(self) -> ChangeStream: ...
 
     def stream_promises(self) -> dict[str, Any]: ...
+@contextlib.asynccontextmanager
+async def undo_failed_setup(name: str, undo: Callable[[], Awaitable[None]],
+                            kind: Callable[[Exception], str],
+                            error: type[IsoldeError]) -> AsyncIterator[None]:
+    """Wraps a store's ``setup``: if it fails or is interrupted (Ctrl-C) part way, ``undo`` it
+    all (a store must leave nothing behind; an error of the undo is logged, the setup's is the
+    one to report), and an SDK's error becomes one line, ``<name>: setup failed: <kind>: <its
+    first line>``, raised as ``error``. isolde's own errors (a refusal) pass as they are."""
+    try:
+        yield
+    except BaseException as e:
+        try:
+            await undo()
+        except Exception as t:
+            log.info("%s: undoing a failed setup: %r", name, t)
+        if isinstance(e, Exception) and not isinstance(e, IsoldeError):
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise error(f"{name}: setup failed: {kind(e)}: {first}") from None
+        raise

@@ -124,3 +124,10 @@ def test_stale_etag_on_cas_is_fail() -> None:
 
 def test_throttled_write_is_fail() -> None:
     assert (invoke(http(429), "write", [1, 5]).type) == "fail"
+
+
+@pytest.mark.parametrize("error", [http(503), ServiceResponseError("reset")])
+def test_a_cas_whose_read_fails_is_fail(error: BaseException) -> None:
+    # Nothing was written before the read: the CAS certainly had no effect.
+    done = invoke(error, "cas", [1, [1, 2]])
+    assert (done.type, done.error) == ("fail", classify(error).kind)

@@ -88,16 +88,6 @@ def test_read_consistency_is_the_sdk_request_header(mode: str) -> None:
     assert asyncio.run(main()) == [LEVELS[mode]]
 
 
-def test_session_reads_carry_the_workers_own_token() -> None:
-    from isolde.harness.stores.cosmos import CosmosWorker
-
-    a, b = CosmosWorker(None, "point", "session"), CosmosWorker(None, "point", "session")
-    a._hook({"x-ms-session-token": "0:1#5"}, None)
-    assert a.request_options("session")["session_token"] == "0:1#5"
-    assert "session_token" not in b.request_options("session")
-    assert "session_token" not in a.request_options("eventual")
-
-
 def test_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
     # The emulator keeps everything in memory: a read after the restart, of a key written
     # before it and not since, returns nothing (a race: seeds until it shows).

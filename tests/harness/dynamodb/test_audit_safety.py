@@ -22,7 +22,9 @@ from .test_cli import audit, aws_env, isolde, signal_audit, tables
 
 
 async def _admin(url: str) -> Api:
-    api = Api(DynamoOptions(dummy_credentials=True), url, Usage(), Secrets())
+    # Patient timeouts (admin): the test's own setup is not under test, and DynamoDB Local on a
+    # loaded machine can take longer than a worker's read timeout to answer.
+    api = Api(DynamoOptions(dummy_credentials=True), url, Usage(), Secrets(), admin=True)
     await api.open()
     return api
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Literal, NamedTuple
 
+from ..._client_faults import CancelledAfterSend, ClientTimeout
+
 
 class Verdict(NamedTuple):
     type: Literal["fail", "info"]
@@ -62,6 +64,11 @@ def classify(e: BaseException) -> Verdict:
         return Verdict("info", "connection-lost")
     if isinstance(e, ServiceResponseError):  # sent, then the connection broke or timed out
         return Verdict("info", "connection-lost")
+    # The nemesis's client-path faults (before the TimeoutError they subclass).
+    if isinstance(e, ClientTimeout):
+        return Verdict("info", "client-timeout")
+    if isinstance(e, CancelledAfterSend):
+        return Verdict("info", "cancelled-after-send")
     if isinstance(e, (TimeoutError, asyncio.CancelledError)):
         return Verdict("info", "timeout")
     return Verdict("info", f"unexpected:{type(e).__name__}")

@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...._errors import IsoldeError, UsageError
+from ..._client_faults import ClientFaults
 from ..._options import option, positive_float
 from ..._plugin import Emulator
-from ..._store import ProcessControl
+from ..._store import ProcessControl, undo_failed_setup
 from ._client import CosmosWorker
+from ._cost import Usage
 from ._emulator import COSMOSDB_SERVER
 from ._errors import classify
 from ._names import check_name, new_name
+from ._transport import transport
 
 log = logging.getLogger("isolde.cosmos")
 # The Cosmos emulators' published well-known key: cosmosdb-server checks no auth, but the SDK
@@ -48,39 +52,31 @@ class CosmosOptions:
     keep: bool = option(False, "keep the database after the run")
     request_timeout: float = option(4.0, "seconds before a request is given up (its op: info "
                                     "for a write)", parse=positive_float, metavar="S")
+    session_tokens: str = option("keep", "keep: each process passes the session token of its "
+                                 "own requests on its session reads; drop: never (what a "
+                                 "client that forgets it gets)", choices=("keep", "drop"))
     throttle_retries: int = 9  # the SDK's retries of a 429 before the op fails as throttled
     read_via: str = "point"  # point: read_item; query: a single-partition query by id
     default_read: str = "strong"  # the consistency of a read op without a ``consistency`` field
     port: int | None = None  # the emulator's port (default: a free one)
 
 
-def _cosmos_client(url: str, key: str, timeout: float, throttle_retries: int) -> Any:
+def cosmos_client(url: str, credential: Any, timeout: float, throttle_retries: int,
+                  transport: Any, preferred_locations: Sequence[str] = ()) -> Any:
+    """An SDK client with isolde's settings (the module docstring says why). Endpoint
+    discovery (the SDK reads the account's regions) is on only to route reads to
+    ``preferred_locations``: cosmosdb-server cannot answer it."""
     try:
         from azure.cosmos.aio import CosmosClient
     except ImportError:
         raise UsageError(_MISSING_SDK) from None
     return CosmosClient(
-        url, credential=key, enable_endpoint_discovery=False, timeout=timeout,
+        url, credential=credential, enable_endpoint_discovery=bool(preferred_locations),
+        preferred_locations=list(preferred_locations), timeout=timeout,
         connection_timeout=timeout, read_timeout=timeout, retry_total=0, retry_connect=0,
         retry_read=0, retry_status=0, retry_throttle_total=throttle_retries,
-        transport=_transport(),
+        transport=transport,
     )
-
-
-def _transport() -> Any:
-    """azure-core's aiohttp transport, except that aiohttp must not resend a request itself:
-    it resends a PUT (a Cosmos replace, our CAS) once when the connection closes before the
-    reply, and a CAS whose first copy applied then fails its copy with a 412 -- an applied
-    write recorded as ``fail``. aiohttp has no public switch for it, hence the attribute."""
-    from azure.core.pipeline.transport import AioHttpTransport
-
-    class NoResendTransport(AioHttpTransport):
-        async def open(self) -> None:
-            await super().open()
-            if self.session is not None:
-                self.session._retry_connection = False
-
-    return NoResendTransport()
 
 
 class CosmosStoreBase:
@@ -98,19 +94,28 @@ class CosmosStoreBase:
         self.data: Any = None
         self._client_endpoint: tuple[str, int] | None = None
         self._created = False
+        self.usage = Usage()
+        self.client_faults = ClientFaults(seed, throttle_error="throttled")  # the nemesis's
+
+    @property
+    def preferred_locations(self) -> Sequence[str]:
+        return ()
 
     def _url(self) -> str:
         raise NotImplementedError
 
-    def _key(self) -> str:
+    def _credential(self) -> Any:
         raise NotImplementedError
 
     def _client(self, url: str, admin: bool = False) -> Any:
         """An SDK client. The admin one (database and container) is patient: a just restarted
-        or busy emulator must not fail setup or teardown, which are not under test."""
+        or busy emulator must not fail setup or teardown, which are not under test; the
+        nemesis's client-path faults act on the workers' one only. Both are metered."""
         o = self.options
         timeout = max(o.request_timeout, 30.0) if admin else o.request_timeout
-        return _cosmos_client(url, self._key(), timeout, o.throttle_retries)
+        faults = None if admin else self.client_faults
+        return cosmos_client(url, self._credential(), timeout, o.throttle_retries,
+                             transport(self.usage, faults), self.preferred_locations)
 
     async def _start_backend(self) -> None:
         return None
@@ -122,28 +127,37 @@ class CosmosStoreBase:
         """Where the run's files go (the emulator's log)."""
         self.run_dir = run_dir
 
+    def _container_options(self) -> dict[str, Any]:
+        """Extra arguments of the container's creation (its throughput)."""
+        return {}
+
+    async def _check_account(self) -> None:
+        """Before anything is created: refuse what the account cannot do."""
+        return None
+
+    async def _check_container(self, container: Any) -> None:
+        """Once the container is created (and deleted at teardown): refuse what it turned out
+        to be."""
+        return None
+
     async def _create(self) -> None:
         from azure.cosmos import PartitionKey
 
         check_name(self.database)
         db = await self.admin.create_database(self.database)  # an existing one is refused
         self._created = True  # from here on, teardown deletes it
-        await db.create_container(self.database, partition_key=PartitionKey("/id"))
+        container = await db.create_container(self.database, partition_key=PartitionKey("/id"),
+                                              **self._container_options())
+        await self._check_container(container)
 
     async def setup(self) -> None:
-        try:
+        async with undo_failed_setup(self.name, lambda: self._teardown(quiet=True),
+                                     lambda e: classify(e).kind, StoreError):
             await self._start_backend()
             self.admin = self._client(self._url(), admin=True)
+            await self._check_account()
             log.info("%s: creating database %s at %s", self.name, self.database, self._url())
             await self._create()
-        except BaseException as e:  # failed or interrupted part way: undo it all
-            with contextlib.suppress(Exception):
-                await self._teardown(quiet=True)
-            if isinstance(e, Exception) and not isinstance(e, IsoldeError):
-                raise StoreError(f"{self.name}: setup failed: {classify(e).kind}: "
-                                 f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
-                                 ) from None
-            raise
 
     async def teardown(self) -> None:
         """Close the clients, delete the database unless ``keep``, stop the emulator; the first
@@ -181,7 +195,9 @@ class CosmosStoreBase:
             self.data = self._client(url)
         container = self.data.get_database_client(self.database).get_container_client(
             self.database)
-        return CosmosWorker(container, self.options.read_via, self.options.default_read)
+        o = self.options
+        return CosmosWorker(container, o.read_via, o.default_read, o.session_tokens,
+                            self.client_faults)
 
     async def invoke(self, op: Any) -> Any:
         """One op outside a run (tests, the conformance suite)."""
@@ -244,7 +260,7 @@ class CosmosEmulatorStore(CosmosStoreBase):
             raise StoreError(f"{self.name}: the emulator is not running")
         return f"http://{ep[0]}:{ep[1]}"
 
-    def _key(self) -> str:
+    def _credential(self) -> Any:
         return EMULATOR_KEY
 
     async def _start_backend(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ...._errors import IsoldeError, UsageError
 from ..._plugin import Emulator
-from ..._store import ProcessControl
+from ..._store import ProcessControl, undo_failed_setup
 from ._client import FirestoreClient
 from ._cost import Usage
 from ._emulator import FIRESTORE_EMULATOR, PROJECT
@@ -150,19 +150,12 @@ class FirestoreStoreBase:
             return faultable_client(self.client_faults, project=self.project, **kw)
 
     async def setup(self) -> None:
-        try:
+        async with undo_failed_setup(self.name, self._teardown, lambda e: classify(e).kind,
+                                     StoreError):
             await self._start_backend()
             self.conn = Conn(self._new_client(), self.collection)
             await self._ready()
             log.info("%s: writing under collection %s", self.name, self.collection)
-        except BaseException as e:  # failed or interrupted part way: undo it all
-            with contextlib.suppress(Exception):
-                await self._teardown()
-            if isinstance(e, Exception) and not isinstance(e, IsoldeError):
-                raise StoreError(f"{self.name}: setup failed: {classify(e).kind}: "
-                                 f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
-                                 ) from None
-            raise
 
     async def teardown(self) -> None:
         await self._teardown()
