@@ -289,9 +289,15 @@ class Search:
         return out
 
     def _linearize(self, call: int, k: int) -> int:
-        """Lift a just-linearized op's events out of the list; the event to go on from."""
-        nxt, r = self.nxt, self.ret[call]
-        _lift(nxt, self.prv, call, r)
+        """Lift a just-linearized op's events out of the list (dancing links: they keep their
+        own pointers, so :meth:`_undo` puts them back); the event to go on from."""
+        nxt, prv, r = self.nxt, self.prv, self.ret[call]
+        p, q = prv[call], nxt[call]
+        nxt[p] = q
+        prv[q] = p
+        p, q = prv[r], nxt[r]
+        nxt[p] = q
+        prv[q] = p
         if k != _READ:
             return nxt[0]
         # Same state: the reads before this one were found illegal in it, so the first pass
@@ -303,7 +309,11 @@ class Search:
         """Relink a popped op's events: (the event to go on from, its next alternative)."""
         if len(self.stack) < self.low:
             self.low = len(self.stack)
-        _unlift(self.nxt, self.prv, e, self.ret[e])
+        nxt, prv, r = self.nxt, self.prv, self.ret[e]
+        nxt[prv[r]] = r  # in the reverse order of the lift
+        prv[nxt[r]] = r
+        nxt[prv[e]] = e
+        prv[nxt[e]] = e
         if self.kind[e] == _READ:
             return self.back, 0  # linearizing it here was as good as any later: go further
         if idx + 1 < len(nexts):
@@ -397,23 +407,3 @@ def _extend(best: list[int], low: int, stack: list[tuple[int, State, Sequence[St
     """Make ``best`` the stack's ops, copying only above ``low`` (what is below is the same)."""
     del best[low:]
     best.extend(op_of[s[0]] for s in stack[low:])
-
-
-def _lift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
-    """Unlink an op's call and return events from the list (dancing links: they keep their own
-    pointers, so :func:`_unlift` puts them back)."""
-    p, q = prv[call], nxt[call]
-    nxt[p] = q
-    prv[q] = p
-    p, q = prv[ret], nxt[ret]
-    nxt[p] = q
-    prv[q] = p
-
-
-def _unlift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
-    """Relink what :func:`_lift` unlinked, in reverse order."""
-    nxt[prv[ret]] = ret
-    prv[nxt[ret]] = ret
-    nxt[prv[call]] = call
-    prv[nxt[call]] = call
-
