@@ -44,8 +44,7 @@ class Recorder:
     of the next tick: before any I/O event of that tick is handled, so before any response that
     could show an op's effect is recorded. A ``kill -9`` therefore loses only ops whose last
     event was in the tick it interrupted, ops still in flight; what the file keeps never shows
-    an effect without its op. (One unbuffered write per event cost about a third of the harness's
-    per-op overhead.)
+    an effect without its op. (Before, each event was a write system call of its own.)
     """
 
     def __init__(self, writer: HistoryWriter | None, t0: int | None = None,
