@@ -18,22 +18,26 @@ from pathlib import Path
 
 from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.stores.memory import MemoryOptions, MemoryStore
-from isolde.histories import Op
+from isolde.histories import Op, read_jsonl
 from isolde.workloads import WorkloadOptions, make_workload
 
 
-def harness_rate(concurrency: int, seconds: float, tmp: Path) -> tuple[int, float]:
+def harness_rate(concurrency: int, seconds: float, tmp: Path) -> tuple[int, float, float]:
+    """(completed ops, seconds of recording, CPU seconds of this process during the run)."""
     store = MemoryStore(MemoryOptions(latency_ms=0.0, seed=1))
     workload = make_workload("register", WorkloadOptions(seed=1, concurrency=concurrency))
     runner = Runner(store=store, generator=TimeLimit(seconds, workload.generator()),
                     limits=RunLimits(concurrency=concurrency, seed=1),
                     history_path=tmp / f"h{concurrency}.jsonl")
-    history = asyncio.run(runner.run())
+    cpu = time.process_time()
+    asyncio.run(runner.record())
+    cpu = time.process_time() - cpu
+    history = read_jsonl(tmp / f"h{concurrency}.jsonl")
     # Time from the run's start to its last recorded op (reading the history back for
     # checking is not part of recording).
     elapsed = history.times[-1] / 1e9
     completed = sum(1 for t in history.types if t != 0)
-    return completed, elapsed
+    return completed, elapsed, cpu
 
 
 def raw_rate(seconds: float) -> tuple[int, float]:
@@ -73,10 +77,11 @@ def main() -> None:
     print(f"raw store calls (no harness): {n_raw / t_raw:,.0f} ops/s  ({raw_us:.1f} us/op)")
     with tempfile.TemporaryDirectory() as d:
         for c in (1, 10, 100):
-            n, t = harness_rate(c, a.seconds, Path(d))
+            n, t, cpu = harness_rate(c, a.seconds, Path(d))
             per_op = t / n * 1e6
             print(f"concurrency {c:>3}: {n / t:>9,.0f} recorded ops/s  "
-                  f"{per_op:6.1f} us/op  harness overhead {per_op - raw_us:6.1f} us/op")
+                  f"{per_op:6.1f} us/op  harness overhead {per_op - raw_us:6.1f} us/op  "
+                  f"CPU {cpu / n * 1e6:6.1f} us/op")
 
 
 if __name__ == "__main__":

@@ -57,15 +57,22 @@ def test_kill_9_leaves_a_readable_history(tmp_path: Path) -> None:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     hist = tmp_path / "register-memory" / "latest" / "history.jsonl"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # generous: a busy machine starts Python slowly
     while time.monotonic() < deadline and (not hist.exists() or hist.stat().st_size < 50_000):
         time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert hist.exists()
+    h = read_jsonl(hist)
+    assert len(h) > 100
+    # The history is written a batch per event-loop tick: the kill loses at most the ops in
+    # flight. Every completion kept has its invocation (pairing would fail otherwise), at most
+    # one op per worker (10) is left open, and nothing kept shows an effect without its op:
+    # the truncated history of a linearizable store checks valid.
+    open_ops = [i for i in h.invocations() if h.pair(i) < 0]
+    assert len(open_ops) <= 10, open_ops
     r = run_cli("check", "--json", str(hist))
-    assert r.returncode in (0, 2), r.stderr  # valid or unknown, never bad input
-    assert len(read_jsonl(hist)) > 100
+    assert r.returncode == 0, (r.stdout, r.stderr)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],

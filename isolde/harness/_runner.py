@@ -1,6 +1,7 @@
 """The asyncio runner: workers pull ops from a generator, invoke them on clients, record both.
 
-Every event is recorded (and flushed to history.jsonl) the moment it happens. An op that does not
+Every event is recorded the moment it happens, and written to history.jsonl with the others of
+its event-loop tick (one write per tick, see :class:`Recorder`). An op that does not
 complete within ``op_timeout`` is recorded as ``info`` and its worker continues under a fresh
 process id (Jepsen's rule: a process that may still have an op in flight never invokes again).
 Ctrl-C (SIGTERM and SIGHUP too, see :mod:`._signals`) or :meth:`Runner.stop` stops generating;
@@ -37,7 +38,14 @@ class Counters:
 
 
 class Recorder:
-    """Stamps ops with index and time and keeps them, streaming each to the writer."""
+    """Stamps ops with index and time and keeps them, streaming them to the writer.
+
+    Inside an event loop the ops recorded in one tick go to the file in one write, at the start
+    of the next tick: before any I/O event of that tick is handled, so before any response that
+    could show an op's effect is recorded. A ``kill -9`` therefore loses only ops whose last
+    event was in the tick it interrupted, ops still in flight; what the file keeps never shows
+    an effect without its op. (Before, each event was a write system call of its own.)
+    """
 
     def __init__(self, writer: HistoryWriter | None, t0: int | None = None,
                  keep: bool = True) -> None:
@@ -47,6 +55,8 @@ class Recorder:
         self.keep = keep
         self.count = 0
         self.counters = Counters()
+        self._batch: list[Op] = []
+        self._failed: BaseException | None = None  # a write in a loop callback that failed
 
     def now(self) -> int:
         return time.monotonic_ns() - self.t0
@@ -58,7 +68,7 @@ class Recorder:
         if self.keep:
             self.ops.append(stamped)
         if self.writer is not None:
-            self.writer.write(stamped)
+            self._queue(stamped)
         c = self.counters
         if stamped.type == "invoke":
             c.invoked += 1
@@ -69,6 +79,34 @@ class Recorder:
         else:
             c.info += 1
         return stamped
+
+    def _queue(self, op: Op) -> None:
+        if self._failed is not None:  # raised where the caller sees it (a worker: the run stops)
+            raise self._failed
+        self._batch.append(op)
+        if len(self._batch) > 1:
+            return  # its tick's write is already scheduled
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: nothing to batch with
+            self.flush()
+            return
+        loop.call_soon(self._flush_in_loop)
+
+    def _flush_in_loop(self) -> None:
+        try:
+            self.flush()
+        except Exception as e:  # the loop would only log it: keep it for the next record
+            self._failed = e
+
+    def flush(self) -> None:
+        """Write what is batched (at the end of a run, or when no loop runs); raises a write
+        error an earlier batch met."""
+        batch, self._batch = self._batch, []
+        if batch and self.writer is not None:
+            self.writer.write_many(batch)
+        if self._failed is not None:
+            raise self._failed
 
 
 @dataclass
@@ -164,7 +202,10 @@ class Runner:
             if installed:
                 loop.remove_signal_handler(signal.SIGINT)
             if writer:
-                writer.close()
+                try:
+                    rec.flush()
+                finally:
+                    writer.close()
             if self.on_progress:
                 self.on_progress(rec.counters, rec.now() / 1e9)
 

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from isolde.harness import FnGen, Limit, OpSpec, RunLimits, Runner
-from isolde.histories import Op, read_jsonl
+import pytest
+
+from isolde.harness import FnGen, Limit, OpSpec, Recorder, RunLimits, Runner
+from isolde.histories import HistoryWriter, Op, read_jsonl
 
 
 class SlowEveryThird:
@@ -97,3 +100,63 @@ def test_a_client_that_raises_cancelled_does_not_end_the_load(tmp_path: Path) ->
     assert [op.error for op in done if op.type == "info"] == ["cancelled"] * 3
     assert [op.type for op in done].count("ok") == 7
     assert runner.interrupted is None
+
+
+class CountingWriter(HistoryWriter):
+    """Counts the writes that reach the file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.batches: list[int] = []
+
+    def write_many(self, ops: Sequence[Op]) -> None:
+        self.batches.append(len(ops))
+        super().write_many(ops)
+
+
+def test_recorder_writes_one_batch_per_tick_before_the_next_tick(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    writer = CountingWriter(path)
+    rec = Recorder(writer, keep=False)
+    on_disk: list[int] = []
+
+    async def main() -> None:
+        for i in range(5):  # one tick: five events
+            rec.record(Op(-1, -1, "invoke", i, "write", i))
+        assert writer.batches == [] and not path.read_bytes()  # not yet: the tick goes on
+        # The next tick's first callback sees the batch on disk (it was queued before it).
+        asyncio.get_running_loop().call_soon(lambda: on_disk.append(len(read_jsonl(path))))
+        await asyncio.sleep(0)
+        rec.record(Op(-1, -1, "ok", 0, "write", 0))
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert on_disk == [5]
+    assert writer.batches == [5, 1]
+    writer.close()
+    assert [op.index for op in read_jsonl(path)] == list(range(6))
+
+
+def test_recorder_without_a_loop_writes_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    with HistoryWriter(path) as writer:
+        rec = Recorder(writer, keep=False)
+        rec.record(Op(-1, -1, "invoke", 0, "read", None))
+        assert len(read_jsonl(path)) == 1
+
+
+def test_a_failed_batch_write_is_raised_by_the_next_record(tmp_path: Path) -> None:
+    class FullDisk(HistoryWriter):
+        def write_many(self, ops: Sequence[Op]) -> None:
+            raise OSError(28, "No space left on device")
+
+    async def main() -> None:
+        rec = Recorder(FullDisk(tmp_path / "h.jsonl"), keep=False)
+        rec.record(Op(-1, -1, "invoke", 0, "write", 1))
+        await asyncio.sleep(0)  # the batch's write fails in a loop callback...
+        with pytest.raises(OSError, match="No space"):  # ...and the next record says so
+            rec.record(Op(-1, -1, "ok", 0, "write", 1))
+        with pytest.raises(OSError, match="No space"):
+            rec.flush()
+
+    asyncio.run(main())

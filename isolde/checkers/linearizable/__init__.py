@@ -3,7 +3,7 @@
 from ._checker import PARALLEL_MIN_OPS, LinearizableChecker
 from ._explain import ANOMALY
 from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
-from ._model import LinOp, Model, ModelOptions, State, hashable
+from ._model import LinOp, Model, ModelOptions, Reach, State, hashable
 from ._models import KV, MODELS, CasRegister, MultiRegister, Register
 from ._prepare import choose_model, make_model, prepare
 from ._wgl import SearchResult, search
@@ -22,6 +22,7 @@ __all__ = [
     "MultiRegister",
     "MultiRegisterTxn",
     "Mutex",
+    "Reach",
     "Register",
     "SearchResult",
     "SetModel",

@@ -28,8 +28,11 @@ from ._wgl import SearchResult
 # (a 100k-op register history checks in under a second in one process). Partitions that outlast
 # the first round go to workers whatever the size.
 PARALLEL_MIN_OPS = 200_000
-FIRST_ROUND = 20_000  # configurations per partition in the first round
+# Configurations per partition in the first round: small, so a cheap violation ends the check
+# before the hard partitions have cost much (pruned searches need few configurations).
+FIRST_ROUND = 2_000
 GROWTH = 4  # budget factor between rounds
+FORK_AFTER = 2  # rounds in this process before hard partitions move to workers
 Part = tuple[Hashable, list[LinOp]]
 
 
@@ -88,6 +91,7 @@ class LinearizableChecker:
         results = [SearchResult("unknown", reason="not searched")] * len(parts)
         todo = list(range(len(parts)))
         budget = FIRST_ROUND
+        rounds = 0
         try:
             # Rounds of growing configuration budgets, each resuming the unfinished searches:
             # cheap partitions finish first, and a violation found in a round ends the check
@@ -101,7 +105,8 @@ class LinearizableChecker:
                 if any(r.valid is False for r in results):
                     break
                 budget *= GROWTH
-                if isinstance(runner, SerialRunner) and len(todo) > 1:
+                rounds += 1
+                if isinstance(runner, SerialRunner) and len(todo) > 1 and rounds >= FORK_AFTER:
                     # Hard partitions remain: resume them in forked workers, which inherit
                     # the paused searches.
                     workers = self._workers([parts[i] for i in todo], True)

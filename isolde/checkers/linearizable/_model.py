@@ -74,6 +74,20 @@ class ModelOptions:
         return cls(initial[0] if initial else None, bool(initial), nil_reads)
 
 
+class Reach(NamedTuple):
+    """How an effect-free op that must take effect (an ok read) can still become legal.
+
+    ``test(state)`` may be False only where no sequence of the partition's ops, leaving out the
+    ops at ``via`` (indices into the partition's ops), leads from ``state`` to a state where
+    the op is legal: e.g. a kv get of "ab" from state "ax" (appends only grow the string) unless
+    a put of "a" or "ab" is still to come. The search abandons a configuration in which such an
+    op's test fails and none of its ``via`` ops remains (sound: the op could never linearize).
+    """
+
+    test: Callable[[State], bool]
+    via: tuple[int, ...] = ()
+
+
 class Model:
     """Base class of models: override ``init`` and ``step``; the rest has sensible defaults."""
 
@@ -144,6 +158,13 @@ class Model:
             return out if isinstance(out, tuple) else tuple(out)
 
         return run
+
+    def reach(self, ops: Sequence[LinOp]) -> Sequence[Reach | None]:
+        """For each of a partition's ``ops``, how it can still become legal (see
+        :class:`Reach`), or None; only ok effect-free ops' entries are used. The default, no
+        entries, never prunes; a model overrides it when states rule out most later reads
+        (kv: appended strings), which cuts the search to the orders the reads allow."""
+        return ()
 
     def check_op(self, op: LinOp, where: str) -> None:
         """Raise BadInput (saying ``where``) if this model cannot interpret ``op`` (as the

@@ -13,7 +13,7 @@ from typing import Any
 from ..._errors import BadInput
 from .._values import show_value
 from ._knossos import FifoQueue, MultiRegisterTxn, Mutex, SetModel, UnorderedQueue
-from ._model import FAIL_, LinOp, Model, State, hashable, initial_of
+from ._model import FAIL_, LinOp, Model, Reach, State, hashable, initial_of
 
 _NONE: tuple[State, ...] = ()
 
@@ -145,6 +145,23 @@ class KV(Model):
         out = _s(op.output)
         return lambda s: (s,) if s == out else _NONE
 
+    def reach(self, ops: Sequence[LinOp]) -> Sequence[Reach | None]:
+        # Appends only grow the string: a get of "ab" is out of reach from a state that is not
+        # a prefix of "ab", unless a put of a prefix of "ab" is still to come.
+        puts: dict[str, list[int]] = {}
+        for j, op in enumerate(ops):
+            if op.f == "put":
+                puts.setdefault(_s(op.value), []).append(j)
+        out: list[Reach | None] = []
+        for op in ops:
+            if op.f != "get":
+                out.append(None)
+                continue
+            got = _s(op.output)
+            via = tuple(j for v, js in puts.items() if got.startswith(v) for j in js)
+            out.append(Reach(_prefix_of(got), via))
+        return out
+
     def describe(self, state: State) -> str:
         s = show_value(state, limit=1 << 62)
         return s if len(s) <= 80 else f"{s[:38]}...{s[-38:]} ({len(str(state))} chars)"
@@ -152,6 +169,11 @@ class KV(Model):
 
 def _s(v: Any) -> str:
     return "" if v is None else str(v)
+
+
+def _prefix_of(s: str) -> Callable[[State], bool]:
+    """state -> whether it is a prefix of ``s`` (kv states are strings)."""
+    return s.startswith  # type: ignore[return-value]
 
 
 # name -> model class. A user model is one class above and one line here.

@@ -28,13 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..._resources import rss_bytes
-from ._model import INFO_, LinOp, Model, State
+from ._model import INFO_, OK_, LinOp, Model, Reach, State
 
 # Bytes one cache entry costs on CPython: set slot, 2-tuple, int bitset (grows with ops), and
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
 _ENTRY_BYTES = 160
 _CHECK_EVERY = 2048  # loop iterations between budget checks
 _EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in one pass
+# The second, explaining search of an invalid partition may cache this many configurations,
+# or this many times what the first search did, whichever is more.
+_EXPLAIN_MIN, _EXPLAIN_FACTOR = 200_000, 16
 _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
 # Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
@@ -87,55 +90,17 @@ class Search:
         """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
         RSS now + ``memory_limit``); ``key``: the partition's, for its initial state."""
         self.n = n = len(ops)
-        # Collecting the failure's states and prefix copies the stack at every frontier: cheap
-        # for small partitions, so done at once; for large ones only in a second search once
-        # the first has found the partition invalid.
-        self.explain = explain or n <= _EXPLAIN_AT_ONCE
         self.model, self.ops, self.memory_limit = model, ops, memory_limit
         self.deadline = deadline
-        inf = float("inf")
-        # Events: (position, is_return, op). Info ops return after everything else.
-        evs: list[tuple[float, int, int]] = []
-        for i, op in enumerate(ops):
-            evs.append((op.invoke, 0, i))
-            done = op.complete if op.status != INFO_ and op.complete >= 0 else -1
-            evs.append((done if done >= 0 else inf, 1, i))
-        evs.sort()
-        m = len(evs)
-        end = m + 1
-        self.nxt = [*range(1, m + 2), end]  # ids: 0 head, 1..m events, m+1 end
-        self.prv = [0, *range(0, m + 1)]
-        self.kind = kind = [_STOP] * (m + 3)  # m + 2: the _BACK sentinel
-        kind[m + 2] = _BACK
-        self.back = m + 2
-        self.op_of = op_of = [-1] * (m + 2)
-        call_of = [0] * n
-        ret_of = [0] * n
-        for eid, (pos, is_ret, i) in enumerate(evs, 1):
-            op_of[eid] = i
-            if is_ret:
-                ret_of[i] = eid
-                kind[eid] = _RET if pos != inf else _STOP
-            else:
-                call_of[i] = eid
-                kind[eid] = _READ if model.effect_free(ops[i]) else _CALL
-        self.ret = ret = [0] * (m + 2)
-        self.bit = bit = [0] * (m + 2)
-        fn: list[Callable[[State], Sequence[State]]] = [_never] * (m + 2)
-        self.fn = fn
-        self.prereq = prereq = [0] * (m + 2)
-        last_same: dict[tuple[str, Any], int] = {}
-        for i, op in enumerate(ops):
-            c = call_of[i]
-            ret[c] = ret_of[i]
-            bit[c] = 1 << i
-            fn[c] = model.compile(op)
-            if op.status == INFO_ or op.complete < 0:
-                sig = (op.f, op.value)
-                if sig in last_same and kind[c] == _CALL:
-                    prereq[c] = bit[call_of[last_same[sig]]]
-                    kind[c] = _GUARDED
-                last_same[sig] = i
+        # Pruning by reachability (see Model.reach) cuts configurations that could advance the
+        # frontier before failing, so a search that explains does not prune. Collecting the
+        # failure's states and prefix copies the stack at every frontier: cheap for small
+        # partitions, so done at once when there is nothing to prune; otherwise only in a
+        # second search once the first has found the partition invalid.
+        reach = () if explain else model.reach(ops)
+        self.explain = explain or (n <= _EXPLAIN_AT_ONCE and not reach)
+        call_of = self._link(ops)
+        self._compile(call_of, reach)
         self.memory_entries = None if memory_limit is None else max(
             1024, memory_limit // (_ENTRY_BYTES + n // 8))
         if rss_cap is None and memory_limit is not None:
@@ -147,8 +112,9 @@ class Search:
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
         self.stack: list[tuple[int, State, Sequence[State], int]] = []
-        self.entry = self.nxt[0] if n else end
-        self.resume = 0  # > 0: retry the stack top's call from this alternative
+        self.entry = self.nxt[0] if n else self.nxt[-1]
+        self.resume = 0  # > 0: retry the stack top's call from this alternative (of `nexts`)
+        self.nexts: Sequence[State] = ()
         # Each configuration is walked twice: effect-free ops first (one that is legal is
         # linearized at once, see above), then the others.
         self.reads_first = True
@@ -159,6 +125,62 @@ class Search:
         self.best: list[int] = []  # its first `low` entries are always the stack's bottom
         self.low = 0
         self.done: SearchResult | None = None
+
+    def _link(self, ops: Sequence[LinOp]) -> list[int]:
+        """The event list (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
+        sentinel) with each event's kind and op; returns each op's call event."""
+        inf = float("inf")
+        # Events: (position, is_return, op). Info ops return after everything else.
+        evs: list[tuple[float, int, int]] = []
+        for i, op in enumerate(ops):
+            evs.append((op.invoke, 0, i))
+            done = op.complete if op.status != INFO_ and op.complete >= 0 else -1
+            evs.append((done if done >= 0 else inf, 1, i))
+        evs.sort()
+        m = len(evs)
+        self.nxt = [*range(1, m + 2), m + 1]
+        self.prv = [0, *range(0, m + 1)]
+        self.kind = kind = [_STOP] * (m + 3)
+        kind[m + 2] = _BACK
+        self.back = m + 2
+        self.op_of = op_of = [-1] * (m + 2)
+        self.ret = ret = [0] * (m + 2)  # a call's return event
+        call_of = [0] * len(ops)
+        for eid, (pos, is_ret, i) in enumerate(evs, 1):
+            op_of[eid] = i
+            if is_ret:
+                ret[call_of[i]] = eid
+                kind[eid] = _RET if pos != inf else _STOP
+            else:
+                call_of[i] = eid
+                kind[eid] = _READ if self.model.effect_free(ops[i]) else _CALL
+        return call_of
+
+    def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
+        """Per call event: its op's bit, step closure, prerequisite (interchangeable crashed
+        ops go in call order) and, for an ok effect-free op, its reachability test."""
+        model, ops, kind = self.model, self.ops, self.kind
+        size = len(self.op_of)
+        self.bit = bit = [0] * size
+        self.fn: list[Callable[[State], Sequence[State]]] = [_never] * size
+        fn = self.fn
+        self.prereq = prereq = [0] * size
+        self.reach: list[Callable[[State], bool] | None] = [None] * size
+        self.via = [0] * size  # the bits of the ops that make an unreachable read legal again
+        last_same: dict[tuple[str, Any], int] = {}
+        for i, op in enumerate(ops):
+            c = call_of[i]
+            bit[c] = 1 << i
+            fn[c] = model.compile(op)
+            if op.status == INFO_ or op.complete < 0:
+                sig = (op.f, op.value)
+                if sig in last_same and kind[c] == _CALL:
+                    prereq[c] = bit[call_of[last_same[sig]]]
+                    kind[c] = _GUARDED
+                last_same[sig] = i
+            elif kind[c] == _READ and op.status == OK_ and reach and (r := reach[i]):
+                self.reach[c] = r.test
+                self.via[c] = sum(1 << j for j in set(r.via))
 
     def run(self, max_configurations: int | None = None) -> SearchResult:
         """Search on until an answer, a budget, or ``max_configurations`` cached
@@ -176,50 +198,40 @@ class Search:
         return max_entries, "memory limit"
 
     def _walk(self, max_entries: int | None, cap_reason: str) -> SearchResult:
-        """The search loop (hot: everything it touches is a local), from where the last run
-        stopped to an answer or a budget; the position is saved for the next run."""
-        deadline, rss_cap = self.deadline, self.rss_cap
-        nxt, prv, kind, op_of = self.nxt, self.prv, self.kind, self.op_of
-        ret, bit, fn, prereq = self.ret, self.bit, self.fn, self.prereq
-        state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
-        entry, resume, frontier = self.entry, self.resume, self.frontier
-        back = self.back
-        reads_first = self.reads_first
-        key: tuple[int, State] = (0, None)
-        best, low = self.best, self.low
-        best_len = len(best)
-        explain = self.explain
-        clock = time.monotonic
-        cache_add = cache.add
-        push = stack.append
-        countdown = _CHECK_EVERY
-        nexts: Sequence[State] = ()
-        out: SearchResult
+        """The search loop (hot: what it touches on every step is a local), from where the
+        last run stopped to an answer or a budget; the position is saved for the next run.
 
+        At a call it tries to linearize the op (:meth:`_linearize`); at a return it backtracks
+        (:meth:`_undo`). An ok read that is illegal in the first pass and whose state is out
+        of reach (``reach``) makes the configuration dead: the pass jumps to the first return,
+        which backtracks like any return the search cannot pass.
+        """
+        nxt, kind, bit, fn, prereq = self.nxt, self.kind, self.bit, self.fn, self.prereq
+        reach, via = self.reach, self.via
+        state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
+        entry, resume, nexts = self.entry, self.resume, self.nexts
+        reads_first, back = self.reads_first, self.back
+        cache_add, push, pop = cache.add, stack.append, stack.pop
+        countdown = _CHECK_EVERY
+        key: tuple[int, State] = (0, None)
         while True:
             countdown -= 1
             if not countdown:
                 countdown = _CHECK_EVERY
-                reason = _over_budget(deadline, clock, max_entries, len(cache), rss_cap,
-                                      cap_reason)
+                reason = self._over_budget(max_entries, cap_reason)
                 if reason:
-                    if len(stack) > best_len:
-                        _extend(best, low, stack, op_of)
-                    out = SearchResult("unknown", len(cache), longest=list(best),
-                                       reason=reason)
+                    out = self._paused(reason)
                     break
             k = kind[entry]
             if k < _BACK:  # a call: try to linearize it here
                 if resume:  # backtracked into a nondeterministic op: its next alternative
-                    start, resume = resume, 0
                     nl = lin | bit[entry]
-                    for idx in range(start, len(nexts)):
-                        key = (nl, nexts[idx])
-                        if key not in cache:
-                            break
-                    else:
+                    idx = _untried(cache, nl, nexts, resume)
+                    resume = 0
+                    if idx < 0:
                         entry = nxt[entry]
                         continue
+                    key = (nl, nexts[idx])
                 else:
                     if reads_first:
                         if k != _READ:
@@ -230,7 +242,12 @@ class Search:
                         continue
                     nexts = fn[entry](state)
                     if not nexts:
-                        entry = nxt[entry]
+                        test = reach[entry]
+                        if (reads_first and test is not None and not test(state)
+                                and not via[entry] & ~lin):
+                            entry, reads_first = self._first_return(entry), False  # dead
+                        else:
+                            entry = nxt[entry]
                         continue
                     idx = 0
                     nl = lin | bit[entry]
@@ -247,59 +264,101 @@ class Search:
                         continue
                 cache_add(key)
                 push((entry, state, nexts, idx))
-                state = key[1]
-                lin = nl
-                r = ret[entry]
-                _lift(nxt, prv, entry, r)
-                if k == _READ:
-                    # Same state: the reads before this one were found illegal in it, so the
-                    # first pass goes on from here (its successor, or its return's).
-                    entry = nxt[entry]
-                    if entry == r:
-                        entry = nxt[r]
-                else:
-                    entry = nxt[0]
-                    reads_first = True
+                state, lin = key[1], nl
+                entry, reads_first = self._linearize(entry, k), True
             elif k < _STOP:  # backtrack
                 if k == _RET:
                     if reads_first:  # end of the first pass: now the other calls
                         reads_first = False
                         entry = nxt[0]
                         continue
-                    # The first remaining return: every op returning before it is linearized.
-                    if entry >= frontier:
-                        frontier = entry
-                        if explain:
-                            self._explain_frontier(entry, state, stack)
-                    if len(stack) > best_len:
-                        # Copy only what changed since the last copy (amortised O(1)).
-                        best_len = len(stack)
-                        _extend(best, low, stack, op_of)
-                        low = best_len
+                    self._reached(entry, state)
                 if not stack:
-                    out = SearchResult(False, len(cache), fail_op=op_of[frontier],
-                                       prefix=self.prefix, states=self.frontier_states,
-                                       longest=list(best))
+                    out = self._failed()
                     break
                 reads_first = False
-                e, state, nexts, idx = stack.pop()
-                if len(stack) < low:
-                    low = len(stack)
+                e, state, nexts, idx = pop()
                 lin ^= bit[e]
-                _unlift(nxt, prv, e, ret[e])
-                if kind[e] == _READ:
-                    entry = back  # linearizing it here was as good as any later: go further
-                elif idx + 1 < len(nexts):
-                    entry, resume = e, idx + 1
-                else:
-                    entry = nxt[e]
+                entry, resume = self._undo(e, idx, nexts)
             else:
-                out = SearchResult(True, len(cache), longest=[op_of[s[0]] for s in stack])
+                out = SearchResult(True, len(cache),
+                                   longest=[self.op_of[s[0]] for s in stack])
                 break
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
-        self.reads_first = reads_first
-        self.frontier, self.low = frontier, low
+        self.nexts, self.reads_first = nexts, reads_first
         return out
+
+    def _linearize(self, call: int, k: int) -> int:
+        """Lift a just-linearized op's events out of the list (dancing links: they keep their
+        own pointers, so :meth:`_undo` puts them back); the event to go on from."""
+        nxt, prv, r = self.nxt, self.prv, self.ret[call]
+        p, q = prv[call], nxt[call]
+        nxt[p] = q
+        prv[q] = p
+        p, q = prv[r], nxt[r]
+        nxt[p] = q
+        prv[q] = p
+        if k != _READ:
+            return nxt[0]
+        # Same state: the reads before this one were found illegal in it, so the first pass
+        # goes on from here (its successor, or its return's).
+        entry = nxt[call]
+        return nxt[r] if entry == r else entry
+
+    def _undo(self, e: int, idx: int, nexts: Sequence[State]) -> tuple[int, int]:
+        """Relink a popped op's events: (the event to go on from, its next alternative)."""
+        if len(self.stack) < self.low:
+            self.low = len(self.stack)
+        nxt, prv, r = self.nxt, self.prv, self.ret[e]
+        nxt[prv[r]] = r  # in the reverse order of the lift
+        prv[nxt[r]] = r
+        nxt[prv[e]] = e
+        prv[nxt[e]] = e
+        if self.kind[e] == _READ:
+            return self.back, 0  # linearizing it here was as good as any later: go further
+        if idx + 1 < len(nexts):
+            return e, idx + 1
+        return self.nxt[e], 0
+
+    def _first_return(self, entry: int) -> int:
+        """The first return in the list after ``entry`` (the first pass has seen only calls
+        before it, so it is the first remaining return; a dead read's own return at worst)."""
+        nxt, kind = self.nxt, self.kind
+        while kind[entry] != _RET:
+            entry = nxt[entry]
+        return entry
+
+    def _reached(self, entry: int, state: State) -> None:
+        """A return the search cannot pass (every op returning before it is linearized): the
+        frontier, and the longest partial linearization, as far as the search got."""
+        stack = self.stack
+        if entry >= self.frontier:
+            self.frontier = entry
+            if self.explain:
+                self._explain_frontier(entry, state, stack)
+        if len(stack) > len(self.best):
+            # Copy only what changed since the last copy (amortised O(1)).
+            _extend(self.best, self.low, stack, self.op_of)
+            self.low = len(stack)
+
+    def _failed(self) -> SearchResult:
+        return SearchResult(False, len(self.cache), fail_op=self.op_of[self.frontier],
+                            prefix=self.prefix, states=self.frontier_states,
+                            longest=list(self.best))
+
+    def _paused(self, reason: str) -> SearchResult:
+        if len(self.stack) > len(self.best):
+            _extend(self.best, self.low, self.stack, self.op_of)
+        return SearchResult("unknown", len(self.cache), longest=list(self.best), reason=reason)
+
+    def _over_budget(self, max_entries: int | None, cap_reason: str) -> str:
+        if max_entries is not None and len(self.cache) > max_entries:
+            return cap_reason
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return "time limit"
+        if self.rss_cap is not None and rss_bytes() > self.rss_cap:
+            return "memory limit"
+        return ""
 
     def _explain_frontier(self, entry: int, state: State,
                           stack: list[tuple[int, State, Sequence[State], int]]) -> None:
@@ -318,8 +377,10 @@ class Search:
         """An invalid verdict found without explanations is searched again collecting them;
         a final answer is kept (and the cache freed)."""
         if out.valid is False and not self.explain:
+            # Bounded: without pruning the same answer can take far longer to reach.
+            budget = max(_EXPLAIN_MIN, _EXPLAIN_FACTOR * out.configurations)
             again = Search(self.model, self.ops, self.deadline, self.memory_limit, True,
-                           self.rss_cap, self.key).run()
+                           self.rss_cap, self.key).run(budget)
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
@@ -333,38 +394,16 @@ def _never(state: State) -> Sequence[State]:
     return ()
 
 
+def _untried(cache: set[tuple[int, State]], lin: int, nexts: Sequence[State], start: int) -> int:
+    """The first of the alternatives ``nexts[start:]`` not yet cached with ``lin``, or -1."""
+    for idx in range(start, len(nexts)):
+        if (lin, nexts[idx]) not in cache:
+            return idx
+    return -1
+
+
 def _extend(best: list[int], low: int, stack: list[tuple[int, State, Sequence[State], int]],
             op_of: list[int]) -> None:
     """Make ``best`` the stack's ops, copying only above ``low`` (what is below is the same)."""
     del best[low:]
     best.extend(op_of[s[0]] for s in stack[low:])
-
-
-def _lift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
-    """Unlink an op's call and return events from the list (dancing links: they keep their own
-    pointers, so :func:`_unlift` puts them back)."""
-    p, q = prv[call], nxt[call]
-    nxt[p] = q
-    prv[q] = p
-    p, q = prv[ret], nxt[ret]
-    nxt[p] = q
-    prv[q] = p
-
-
-def _unlift(nxt: list[int], prv: list[int], call: int, ret: int) -> None:
-    """Relink what :func:`_lift` unlinked, in reverse order."""
-    nxt[prv[ret]] = ret
-    prv[nxt[ret]] = ret
-    nxt[prv[call]] = call
-    prv[nxt[call]] = call
-
-
-def _over_budget(deadline: float | None, clock: Any, max_entries: int | None, entries: int,
-                 rss_cap: int | None, cap_reason: str) -> str:
-    if max_entries is not None and entries > max_entries:
-        return cap_reason
-    if deadline is not None and clock() > deadline:
-        return "time limit"
-    if rss_cap is not None and rss_bytes() > rss_cap:
-        return "memory limit"
-    return ""
