@@ -271,6 +271,7 @@ def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
         watch.see(d, ops[-1], f"{p}:{line}")
     h = History(ops, source=str(p))
     h.set_lines([line for _, line in maps])
+    watch.paired(h, lambda i: f"{p}:{maps[i][1]}")
     return h
 
 
