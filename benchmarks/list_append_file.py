@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from isolation import simulate  # noqa: E402  (a sibling script, not a package)
+from isolation import simulate  # a sibling script, not a package
 
 
 def generate(n_txns: int, out: Path, mode: str, seed: int) -> int:

@@ -83,9 +83,9 @@ rss0 = rss_bytes()
 t0, c0 = time.perf_counter(), time.process_time()
 h = load_history(sys.argv[2])
 t1, c1 = time.perf_counter(), time.process_time()
-n = len(h)
+n, held = len(h), rss_bytes() - rss0
 print(f'{{"events": {n}, "events_per_s": {n / (t1 - t0):.0f}, '
-      f'"events_per_cpu_s": {n / (c1 - c0):.0f}, "bytes_per_event": {(rss_bytes() - rss0) / n:.0f}}}')
+      f'"events_per_cpu_s": {n / (c1 - c0):.0f}, "bytes_per_event": {held / n:.0f}}}')
 """
 
 
