@@ -43,7 +43,8 @@ def op_from_dict(d: Any, where: str, position: int, *, check_values: bool = True
     if t not in OP_TYPES:
         raise BadInput(f"unknown op type {t!r} (expected one of {', '.join(OP_TYPES)})", where)
     if "process" not in d:
-        raise BadInput("missing field 'process'", where)
+        raise BadInput("missing field 'process' (a JSONL op names the process that ran it: that "
+                       "pairs each completion with its invocation)", where)
     p = d["process"]
     if isinstance(p, bool) or not isinstance(p, (int, str)):
         raise BadInput(f"field 'process' must be an integer or string, got {p!r}", where)
