@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from operator import is_not
 from typing import Any, overload
@@ -18,6 +18,7 @@ from .._errors import BadInput
 from ._op import EMPTY, NEMESIS, OP_TYPES, Op, Process
 
 INVOKE, OK, FAIL, INFO = 0, 1, 2, 3
+_MAX_SHARED = 4096  # distinct extras kept for sharing; beyond, each op keeps its own
 TYPE_CODE = {name: code for code, name in enumerate(OP_TYPES)}
 
 
@@ -212,6 +213,7 @@ class HistoryBuilder:
         # One object per distinct f and process: millions of ops share a handful of them.
         self._fs: dict[str, str] = {}
         self._procs: dict[Process, Process] = {}
+        self._shared: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.types)
@@ -231,9 +233,20 @@ class HistoryBuilder:
         if op.error is not None:
             self.errors[i] = op.error
         if op.extra:
-            self.extras[i] = op.extra
+            self.extras[i] = self.shared(op.extra)
         if op.index != i and op.index >= 0:
             self._own_index(i)[i] = op.index
+
+    def shared(self, extra: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One object for equal extra fields (a read mode on every read: a dict each would
+        cost more than the rest of the op); extras are never changed in place."""
+        try:
+            key = tuple(extra.items())
+            if len(self._shared) < _MAX_SHARED or key in self._shared:
+                return self._shared.setdefault(key, extra)
+        except TypeError:  # an unhashable value (a list): kept as it is
+            pass
+        return extra
 
     def extend(self, times: Iterable[int], types: bytes, processes: list[Process],
                fs: list[str], values: list[Any]) -> None:

@@ -22,6 +22,7 @@ from ._sanity import OpWatch
 log = logging.getLogger("isolde.histories")
 
 STANDARD_FIELDS = ("index", "time", "type", "process", "f", "value", "error")
+_STANDARD = frozenset(STANDARD_FIELDS)
 
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -163,13 +164,14 @@ def _plain_block(block: list[bytes], b: HistoryBuilder, watch: OpWatch) -> bool:
         return False
     position = len(b)
     b.extend(times, types, procs, fs, list(map(dict.get, ds, repeat("value"))))
+    standard = _STANDARD
     for k in _with_more_fields(ds):
         d = ds[k]
         if d.get("error") is not None:
             b.errors[position + k] = d["error"]
-        extra = {f: v for f, v in d.items() if f not in STANDARD_FIELDS}
+        extra = {f: v for f, v in d.items() if f not in standard}
         if extra:
-            b.extras[position + k] = extra
+            b.extras[position + k] = b.shared(extra)
     return True
 
 
