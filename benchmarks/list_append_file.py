@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -26,7 +25,8 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from isolation import simulate  # a sibling script, not a package
+from _sidebyside import add_run_parser, alternating  # sibling scripts, not a package
+from isolation import simulate
 
 
 def generate(n_txns: int, out: Path, mode: str, seed: int) -> int:
@@ -88,10 +88,7 @@ def main() -> None:
     g.add_argument("--out", type=Path, required=True)
     g.add_argument("--mode", default="serial", choices=("serial", "si"))
     g.add_argument("--seed", type=int, default=1)
-    r = sub.add_parser("run")
-    r.add_argument("path", type=Path)
-    r.add_argument("--tree", type=Path, action="append", required=True)
-    r.add_argument("--rounds", type=int, default=1)
+    r = add_run_parser(sub)
     r.add_argument("extra", nargs="*", help="more `isolde check` options (after --)")
     a = ap.parse_args()
     if a.cmd == "generate":
@@ -100,12 +97,8 @@ def main() -> None:
         print(f"{n:,} ops, {a.out.stat().st_size / 1e6:,.0f} MB in "
               f"{time.perf_counter() - t0:.1f} s")
         return
-    print(f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
-    for rnd in range(a.rounds):
-        trees = a.tree if rnd % 2 == 0 else a.tree[::-1]
-        for tree in trees:
-            print(json.dumps({"round": rnd, **_peak_child(a.path, tree, a.extra)}), flush=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    for rnd, tree in alternating(a.tree, a.rounds):
+        print(json.dumps({"round": rnd, **_peak_child(a.path, tree, a.extra)}), flush=True)
 
 
 if __name__ == "__main__":

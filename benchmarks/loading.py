@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
 from pathlib import Path
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _sidebyside import add_run_parser, alternating  # a sibling script, not a package
 
 KEYS = 50
 PROCESSES = 10
@@ -96,22 +98,16 @@ def main() -> None:
     g.add_argument("--events", type=int, required=True)
     g.add_argument("--out", type=Path, required=True)
     g.add_argument("--edn", action="store_true")
-    r = sub.add_parser("run")
-    r.add_argument("path", type=Path)
-    r.add_argument("--tree", type=Path, action="append", required=True)
-    r.add_argument("--rounds", type=int, default=1)
+    add_run_parser(sub)
     a = ap.parse_args()
     if a.cmd == "generate":
         generate(a.events, a.out, a.edn)
         return
-    print(f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
-    for rnd in range(a.rounds):
-        for tree in a.tree if rnd % 2 == 0 else a.tree[::-1]:
-            out = subprocess.run([sys.executable, "-c", _ONE, str(tree.resolve()), str(a.path)],
-                                 capture_output=True, text=True, check=True)
-            print(json.dumps({"round": rnd, "tree": str(tree), **json.loads(out.stdout)}),
-                  flush=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    for rnd, tree in alternating(a.tree, a.rounds):
+        out = subprocess.run([sys.executable, "-c", _ONE, str(tree.resolve()), str(a.path)],
+                             capture_output=True, text=True, check=True)
+        print(json.dumps({"round": rnd, "tree": str(tree), **json.loads(out.stdout)}),
+              flush=True)
 
 
 if __name__ == "__main__":
