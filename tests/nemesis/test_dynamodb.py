@@ -3,6 +3,7 @@ store tests do; skipped with the reason when a runtime is missing)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,9 @@ def test_moto_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
 
 
 def test_throttling_is_absorbed_by_retries_recorded_in_ops(tmp_path: Path) -> None:
+    # A cap on ops, not a few seconds: a busy machine gets the same amount of load.
     out = _run(tmp_path, "moto", ("throttle",), nemesis_options={"throttle_p": 0.5},
-               checkers=("stats",))
+               checkers=("stats",), time_limit=120.0, max_ops=240)
     retried = [op for op in out.history if op.extra.get("retries")]
     assert retried, "throttled requests were retried, and the ops say how often"
     ok = sum(1 for op in out.history if op.is_ok)
@@ -99,11 +101,14 @@ def test_bank_under_duplicate_requests_idempotent_vs_not(
     # token: a copy landing after a later transfer puts an old balance back.
     # A copy does harm only if it lands after the next write of the same account: a race
     # that a loaded machine (slow emulator, fewer transfers per 100 ms) can lose, so up to
-    # three seeds, as the kill tests do.
-    for seed in (2, 3, 4):
+    # more seeds until it shows, up to 90 s of runs.
+    deadline = time.monotonic() + 90
+    seed = 2
+    while True:
         rmw = _bank(tmp_path / f"rmw{seed}", "rmw", seed=seed)
         bank = rmw.results["checkers"]["bank"]
-        if bank["valid"] is False:
+        seed += 1
+        if bank["valid"] is False or time.monotonic() > deadline:
             break
     assert bank["valid"] is False
     assert "wrong-total" in bank["anomaly_types"]
