@@ -76,6 +76,7 @@ MAX_KEYS = 10_000
 
 if TYPE_CHECKING:
     from .harness import Outcome, Scenario
+    from .report.html import ReportInput
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -286,6 +287,8 @@ def build_parser(store: str | None = None,
                    help="write full results JSON here (a list when several paths)")
     c.add_argument("--junit", type=Path, default=None, metavar="FILE",
                    help="write JUnit XML here (one testsuite per path)")
+    c.add_argument("--html", type=Path, default=None, metavar="FILE",
+                   help="write the HTML report here, as a run writes report.html (one PATH)")
     c.add_argument("--max-line-length", type=_line_size, default=DEFAULT_MAX_LINE, metavar="SIZE",
                    help="longest history line accepted (default 64M); longer is bad input")
     c.add_argument("--bounded-versions", type=positive_int, default=10,
@@ -338,17 +341,24 @@ def run_defaults(store: str = "memory", workload: str = "register") -> dict[str,
 
 
 def _write_run_report(outcome: Outcome, scenario: Scenario) -> Path | None:
-    """report.html in the run directory (its path is the run's last line). A page that cannot
-    be drawn is a warning: the verdict and results.json stand without it."""
-    from .report.html import REPORT_FILE, ReportInput, write_report
+    """report.html in the run directory (its path is the run's last line)."""
+    from .report.html import REPORT_FILE, ReportInput  # matplotlib: only when drawing
 
-    inp = ReportInput(results=outcome.results, history=outcome.history,
-                      scenario=scenario.to_json(), source=str(outcome.run_dir),
-                      run_defaults=run_defaults(scenario.store, scenario.workload))
+    return _write_page(outcome.run_dir / REPORT_FILE, ReportInput(
+        results=outcome.results, history=outcome.history, scenario=scenario.to_json(),
+        source=str(outcome.run_dir), run_defaults=run_defaults(scenario.store,
+                                                               scenario.workload)))
+
+
+def _write_page(out: Path, inp: ReportInput) -> Path | None:
+    """The HTML report written to ``out``. A page that cannot be drawn is a warning: the
+    verdict and the results stand without it."""
+    from .report.html import write_report
+
     try:
-        return write_report(outcome.run_dir / REPORT_FILE, inp)
+        return write_report(out, inp)
     except Exception as e:
-        logging.getLogger("isolde").warning("report.html not written: %s: %s",
+        logging.getLogger("isolde").warning("%s not written: %s: %s", out.name,
                                             type(e).__name__, e)
         return None
 
@@ -604,7 +614,13 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
     # A named model judges the ops itself (and refuses those it cannot interpret).
     refuse_unjudgeable([n for n in names if not (a.model and n == "linearizable")],
                        op_kinds(history), str(path))
-    return check_results(history, run_checkers(history, names, config))
+    results = check_results(history, run_checkers(history, names, config))
+    if a.html:
+        from .report.html import ReportInput  # matplotlib: only when drawing
+
+        _write_page(a.html, ReportInput(results=results, history=history, scenario=None,
+                                        source=str(path), run_defaults=run_defaults()))
+    return results
 
 
 def _render(results: dict[str, Any], console: Console, path: Path) -> None:
@@ -640,7 +656,9 @@ def _refuse_bad_outputs(a: argparse.Namespace, paths: list[Path]) -> None:
     if a.format != "auto" and a.format not in READERS:
         raise UsageError(f"--format: unknown history format {a.format!r} "
                          f"(known: auto, {', '.join(sorted(READERS))})")
-    for flag, target in (("--out", a.out), ("--junit", a.junit)):
+    if a.html and len(a.paths) > 1:
+        raise UsageError("--html takes one PATH only")
+    for flag, target in (("--out", a.out), ("--junit", a.junit), ("--html", a.html)):
         if target is not None:
             _probe_file(flag, target)
     if a.details:

@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from ..histories import dumps_edn
+
 MAX_CHARS = 200  # a value longer than this is cut, with "..."
 
 
@@ -19,12 +21,8 @@ def show_value(v: Any, limit: int = MAX_CHARS) -> str:
 
 
 def _show(v: Any) -> str:
-    if v is None:
-        return "nil"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
+    if v is None or type(v) is bool:
+        return dumps_edn(v)  # nil, true, false: EDN's words, from the one table of them
     if isinstance(v, str):
         return orjson.dumps(v).decode()
     if isinstance(v, (list, tuple)):

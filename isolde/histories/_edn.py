@@ -70,7 +70,8 @@ class EdnLimit(EdnError):
     """Well-formed text isolde refuses (too deep, a lone surrogate): never a torn line."""
 
 
-_WORDS = {"nil": None, "true": True, "false": False}
+_WORDS = {"nil": None, "true": True, "false": False}  # both ways: reading and writing
+_WORD_OF = {v: k for k, v in _WORDS.items()}  # looked up with None, True or False only
 
 
 def _atom(tok: str) -> Any:
@@ -271,6 +272,7 @@ def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
         watch.see(d, ops[-1], f"{p}:{line}")
     h = History(ops, source=str(p))
     h.set_lines([line for _, line in maps])
+    watch.paired(h, lambda i: f"{p}:{maps[i][1]}")
     return h
 
 
@@ -334,12 +336,8 @@ def _kw(s: Any) -> str:
 
 def dumps_edn(v: Any) -> str:
     """A JSON-like value as EDN: map keys that can be keywords are written as keywords."""
-    if v is None:
-        return "nil"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
+    if v is None or type(v) is bool:
+        return _WORD_OF[v]
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     if isinstance(v, float):

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress
+from operator import is_not
 from typing import Any, overload
 
 from .._errors import BadInput
 from ._op import EMPTY, NEMESIS, OP_TYPES, Op, Process
 
 INVOKE, OK, FAIL, INFO = 0, 1, 2, 3
+_MAX_SHARED = 4096  # distinct extras kept for sharing; beyond, each op keeps its own
 TYPE_CODE = {name: code for code, name in enumerate(OP_TYPES)}
 
 
@@ -30,56 +33,23 @@ class History(Sequence[Op]):
     __slots__ = ("__weakref__", "_errors", "_extras", "_file_index", "_lines", "_pairs", "fs",
                  "processes", "source", "times", "types", "values")
 
+    source: str  # where the ops came from (a file's path), for error messages
+    times: array[int]
+    types: bytearray
+    processes: list[Process]
+    fs: list[str]
+    values: list[Any]
+    _errors: dict[int, Any]
+    _extras: dict[int, Any]
+    _pairs: array[int]
+    _file_index: array[int] | None
+    _lines: array[int] | None
+
     def __init__(self, ops: Iterable[Op] = (), *, source: str = "<history>") -> None:
-        self.source = source  # where the ops came from (a file's path), for error messages
-        self.times = array("q")
-        self.types = bytearray()
-        self.processes: list[Process] = []
-        self.fs: list[str] = []
-        self.values: list[Any] = []
-        self._errors: dict[int, Any] = {}
-        self._extras: dict[int, Any] = {}
-        self._pairs = array("q")
-        self._file_index: array[int] | None = None
-        self._lines: array[int] | None = None
-        open_: dict[Process, int] = {}
-        intern: dict[str, str] = {}
-        for i, op in enumerate(ops):
-            code = TYPE_CODE.get(op.type)
-            if code is None:
-                raise BadInput(f"unknown op type {op.type!r}", f"{source}#{i}")
-            self.times.append(op.time)
-            self.types.append(code)
-            self.processes.append(op.process)
-            f = op.f
-            self.fs.append(intern.setdefault(f, sys.intern(f) if isinstance(f, str) else f))
-            self.values.append(op.value)
-            if op.error is not None:
-                self._errors[i] = op.error
-            if op.extra:
-                self._extras[i] = op.extra
-            self._pairs.append(-1)
-            if op.index != i and op.index >= 0:
-                self._own_index(i)[i] = op.index
-            if code == INVOKE:
-                prev = open_.get(op.process)
-                if prev is not None and op.process != NEMESIS:
-                    raise BadInput(
-                        f"process {op.process!r} invoked op {i} while op {prev} was still open",
-                        f"{source}#{i}",
-                    )
-                open_[op.process] = i
-            else:
-                start = open_.pop(op.process, None)
-                if start is None:
-                    if op.process == NEMESIS:
-                        continue  # nemesis events may be recorded as bare completions
-                    raise BadInput(
-                        f"{op.type} completion for process {op.process!r} without an invocation",
-                        f"{source}#{i}",
-                    )
-                self._pairs[start] = i
-                self._pairs[i] = start
+        b = HistoryBuilder(source)
+        for op in ops:
+            b.add(op)
+        b.fill(self)
 
     # --- sequence protocol -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -113,16 +83,6 @@ class History(Sequence[Op]):
         return f"<History {len(self)} ops>"
 
     # --- where ops came from --------------------------------------------------------------
-    # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its position,
-    # so that reports cite what the user sees in the file.
-    def _own_index(self, upto: int) -> array[int]:
-        fi = self._file_index
-        if fi is None:
-            fi = self._file_index = array("q", range(upto + 1))
-        while len(fi) <= upto:
-            fi.append(len(fi))
-        return fi
-
     def set_lines(self, lines: Sequence[int]) -> None:
         """Record each op's line in the file it was read from (0: unknown)."""
         if any(lines):
@@ -147,6 +107,16 @@ class History(Sequence[Op]):
         return f"{self.source}: {self.cite(i)}"
 
     # --- pairing and views -------------------------------------------------------------------
+    def first_f_mismatch(self) -> int:
+        """The first completion whose ``f`` is not its invocation's, or -1 (fs are interned:
+        the common case is identity, compared in C)."""
+        fs, pairs = self.fs, self._pairs
+        for i in compress(range(len(fs)), map(is_not, fs, map(fs.__getitem__, pairs))):
+            j = pairs[i]
+            if 0 <= j < i and fs[i] != fs[j]:
+                return i
+        return -1
+
     def pair(self, i: int) -> int:
         """Index of the op paired with op ``i`` (its completion or invocation), or -1."""
         return self._pairs[i]
@@ -224,6 +194,120 @@ class History(Sequence[Op]):
                    {**op.extra, "source_index": i})
             )
         return History(ops, source="subhistory")
+
+
+class HistoryBuilder:
+    """A history's columns as a reader fills them, op by op (:meth:`add`) or a block of ops at
+    a time (:meth:`extend`, for readers that decode whole blocks); :meth:`build` pairs them."""
+
+    def __init__(self, source: str = "<history>") -> None:
+        self.source = source
+        self.times = array("q")
+        self.types = bytearray()
+        self.processes: list[Process] = []
+        self.fs: list[str] = []
+        self.values: list[Any] = []
+        self.errors: dict[int, Any] = {}
+        self.extras: dict[int, Any] = {}
+        self.file_index: array[int] | None = None
+        # One object per distinct f and process: millions of ops share a handful of them.
+        self._fs: dict[str, str] = {}
+        self._procs: dict[Process, Process] = {}
+        self._shared: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def add(self, op: Op) -> None:
+        i = len(self.types)
+        code = TYPE_CODE.get(op.type)
+        if code is None:
+            raise BadInput(f"unknown op type {op.type!r}", f"{self.source}#{i}")
+        self.times.append(op.time)
+        self.types.append(code)
+        p, f = op.process, op.f
+        self.processes.append(self._procs.setdefault(p, p))
+        known = self._fs.get(f)
+        self.fs.append(known if known is not None else _canonical(self._fs, [f])(f))
+        self.values.append(op.value)
+        if op.error is not None:
+            self.errors[i] = op.error
+        if op.extra:
+            self.extras[i] = self.shared(op.extra)
+        if op.index != i and op.index >= 0:
+            self._own_index(i)[i] = op.index
+
+    def shared(self, extra: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One object for equal extra fields (a read mode on every read: a dict each would
+        cost more than the rest of the op); extras are never changed in place."""
+        try:
+            key = tuple(extra.items())
+            if len(self._shared) < _MAX_SHARED or key in self._shared:
+                return self._shared.setdefault(key, extra)
+        except TypeError:  # an unhashable value (a list): kept as it is
+            pass
+        return extra
+
+    def extend(self, times: Iterable[int], types: bytes, processes: list[Process],
+               fs: list[str], values: list[Any]) -> None:
+        """Append ops given as columns (times, type codes, processes, fs, values)."""
+        self.times.extend(times)
+        self.types += types
+        self.processes.extend(map(_canonical(self._procs, processes), processes))
+        self.fs.extend(map(_canonical(self._fs, fs), fs))
+        self.values.extend(values)
+
+    def _own_index(self, upto: int) -> array[int]:
+        # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its
+        # position, so that reports cite what the user sees in the file.
+        fi = self.file_index
+        if fi is None:
+            fi = self.file_index = array("q", range(upto + 1))
+        while len(fi) <= upto:
+            fi.append(len(fi))
+        return fi
+
+    def build(self) -> History:
+        h = History.__new__(History)
+        self.fill(h)
+        return h
+
+    def fill(self, h: History) -> None:
+        """Give ``h`` these columns, paired."""
+        h.source = self.source
+        h.times, h.types, h.processes, h.fs, h.values = (
+            self.times, self.types, self.processes, self.fs, self.values)
+        h._errors, h._extras, h._file_index, h._lines = self.errors, self.extras, \
+            self.file_index, None
+        h._pairs = self._pair()
+
+    def _pair(self) -> array[int]:
+        pairs = array("q", [-1]) * len(self.types)
+        open_: dict[Process, int] = {}
+        for i, (code, p) in enumerate(zip(self.types, self.processes, strict=True)):
+            if code == INVOKE:
+                prev = open_.get(p)
+                if prev is not None and p != NEMESIS:
+                    raise BadInput(f"process {p!r} invoked op {i} while op {prev} was still open",
+                                   f"{self.source}#{i}")
+                open_[p] = i
+                continue
+            start = open_.pop(p, None)
+            if start is None:
+                if p == NEMESIS:
+                    continue  # nemesis events may be recorded as bare completions
+                raise BadInput(f"{OP_TYPES[code]} completion for process {p!r} without an "
+                               "invocation", f"{self.source}#{i}")
+            pairs[start] = i
+            pairs[i] = start
+        return pairs
+
+
+def _canonical(known: dict[Any, Any], items: list[Any]) -> Callable[[Any], Any]:
+    """A lookup giving each of ``items`` its one shared object (strings interned)."""
+    for x in set(items).difference(known):
+        known[x] = sys.intern(x) if isinstance(x, str) else x
+    return known.__getitem__
 
 
 def cite_position(i: int) -> str:

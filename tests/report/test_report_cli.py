@@ -70,3 +70,20 @@ def test_bad_input_is_one_line_and_254(runs: Runs, tmp_path: Path) -> None:
         assert len(p.stderr.strip().splitlines()) == 1 and words in p.stderr, p.stderr
         assert "Traceback" not in p.stderr
     assert orjson.loads((runs.register / "results.json").read_bytes())["valid"] is False
+
+
+def test_check_html_draws_the_checked_history(runs: Runs, tmp_path: Path) -> None:
+    """`isolde check --html` writes the page a run writes, from the check's own results."""
+    out = tmp_path / "checked.html"
+    p = run_cli("check", "--html", str(out), "--json", str(runs.list_append / "history.jsonl"))
+    assert p.returncode == 1, p.stderr
+    assert orjson.loads(p.stdout)["valid"] is False  # stdout stays one JSON line per path
+    page = out.read_text()
+    assert "INVALID" in page and 'data-type="G2-item"' in page
+
+
+def test_check_html_takes_one_path(runs: Runs, tmp_path: Path) -> None:
+    h = str(runs.list_append / "history.jsonl")
+    p = run_cli("check", "--html", str(tmp_path / "x.html"), h, h)
+    assert p.returncode == 254 and p.stderr == "isolde: error: --html takes one PATH only\n"
+    assert not (tmp_path / "x.html").exists()

@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..._errors import OutOfBudget
+from ..._resources import rss_bytes
 from ...histories import History
 from .._base import CheckConfig
 from .._result import UNKNOWN, Anomaly, Result, Validity
@@ -38,12 +40,29 @@ class Judge:
         self.started = time.monotonic()
         self.deadline = self.started + cfg.time_limit if cfg.time_limit else None
         self.scc_budget = int(cfg.options.get("scc_budget", DEFAULT_SCC_BUDGET))
+        # Memory is watched between the phases (each allocates its share at once): past the
+        # limit the verdict is "unknown", before the OS would kill the process.
+        self.rss_cap = rss_bytes() + cfg.memory_limit if cfg.memory_limit is not None else None
+
+    def checkpoint(self, done: str) -> None:
+        """After phase ``done``: OutOfBudget if the memory limit is spent."""
+        if self.rss_cap is not None and rss_bytes() > self.rss_cap:
+            raise OutOfBudget(f"the memory limit of {self.config.memory_limit:,} bytes ran out "
+                              f"after {done}")
+
+    def within_budget(self, check: Callable[[], Result]) -> Result:
+        """``check()``, or "unknown" with the reason when a checkpoint finds the budget spent."""
+        try:
+            return check()
+        except OutOfBudget as e:
+            return Result(UNKNOWN, data={"reason": str(e)})
 
     def order_edges(self, g: Graph, txns: Txns, history: History) -> None:
         if needs_process(self.models):
             process_edges(g, txns)
         if needs_realtime(self.models):
             realtime_edges(g, txns, history)
+        self.checkpoint("the dependency graph")
 
     def verdict(self, history: History, txns: Txns, g: Graph, found: list[Found],
                 explain: EdgeExplainer, direct_text: Callable[[Found, Namer], str],

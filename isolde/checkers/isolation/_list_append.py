@@ -199,12 +199,18 @@ class ListAppendChecker:
 
     def check(self, history: History) -> Result:
         judge = Judge(self.config)
+        return judge.within_budget(lambda: self._check(history, judge))
+
+    def _check(self, history: History, judge: Judge) -> Result:
         txns = extract_txns(history)
+        judge.checkpoint("reading the transactions")
         try:
             facts = collect(txns)
+            judge.checkpoint("collecting appends and reads")
             infer_orders(facts, txns)
         except TypeError:  # a list or map where elements are hashed: find it for the message
             raise _unhashable_element(txns) from None
+        judge.checkpoint("inferring version orders")
         g = Graph(len(txns))
         data_edges(g, facts)
         judge.order_edges(g, txns, history)

@@ -119,8 +119,13 @@ class RwRegisterChecker:
 
     def check(self, history: History) -> Result:
         judge = Judge(self.config)
+        return judge.within_budget(lambda: self._check(history, judge))
+
+    def _check(self, history: History, judge: Judge) -> Result:
         txns = extract_txns(history)
+        judge.checkpoint("reading the transactions")
         facts = collect_registers(txns)
+        judge.checkpoint("collecting writes and reads")
         g = Graph(len(txns))
         register_edges(g, facts, txns, needs_process(judge.models),
                        needs_realtime(judge.models))
