@@ -12,7 +12,9 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from ..histories import Op
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,16 @@ class Generator(Protocol):
 
 
 Answer = OpSpec | Wait | None
+
+
+@runtime_checkable
+class Observing(Protocol):
+    """A generator that decides its next ops from the outcomes of its earlier ones (e.g. final
+    reads retried until they succeed): the runner hands it every completion of its ops."""
+
+    def next(self, ctx: Context) -> OpSpec | Wait | None: ...
+
+    def completed(self, op: Op) -> None: ...
 
 
 class FnGen:

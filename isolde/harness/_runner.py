@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..histories import History, HistoryWriter, Op, read_jsonl
-from ._generators import Context, Generator, OpSpec, Wait
+from ._generators import Context, Generator, Observing, OpSpec, Wait
 from ._signals import claim
 from ._store import Client, Store
 
@@ -229,6 +229,7 @@ class Runner:
         process: Any = worker
         n = self.limits.concurrency
         timeout = self.limits.op_timeout
+        observer = gen if isinstance(gen, Observing) else None
         while not self.stopping.is_set():
             ctx = Context(rec.now(), worker, process, n, self.rng)
             ans = gen.next(ctx)
@@ -260,6 +261,8 @@ class Runner:
                 log.debug("client error on %s: %r", invoke.f, e)
                 done = invoke.complete("info", invoke.value, error=f"{type(e).__name__}: {e}")
             done = rec.record(done)
+            if observer is not None:
+                observer.completed(done)
             if done.type == "info":
                 process = process + n if isinstance(process, int) else process
 
