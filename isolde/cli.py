@@ -391,7 +391,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     with forward_to_sigint():
         try:
             outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                                   store=store)
+                                   store=store, before_check=progress[0].stop if progress else None)
         finally:
             if progress:
                 progress[0].stop()

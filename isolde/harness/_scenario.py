@@ -133,8 +133,11 @@ def run_scenario(
     s: Scenario,
     on_progress: Callable[[Counters, float], None] | None = None,
     store: Store | None = None,
+    before_check: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run the scenario to completion and check it; nothing recorded is lost on error."""
+    """Run the scenario to completion and check it; nothing recorded is lost on error.
+    ``before_check`` runs between the two (a progress display stops there: its thread would
+    keep the budgeted checkers from running in watched, forked children)."""
     prepared = prepare_scenario(s, store)
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
     if isinstance(prepared.store, RunDirAware):  # stores that start processes keep logs there
@@ -150,6 +153,8 @@ def run_scenario(
         log.info("run %s: %s", run_dir, orjson.dumps(s.to_json()).decode())
         history, interrupted = _record(s, prepared, run_dir / "history.jsonl", on_progress)
         log.info("recorded %d ops; checking", len(history))
+        if before_check is not None:
+            before_check()
         results = _judge(s, prepared, history, run_dir)
         if interrupted is not None:  # cut short: the verdict covers only what ran
             results["interrupted"] = interrupted
