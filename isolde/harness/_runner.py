@@ -99,6 +99,10 @@ class Runner:
         self.rng = random.Random(f"{self.limits.seed}/generator")
         self.recorder: Recorder | None = None
         self._workers: list[asyncio.Task[Any]] = []
+        # Each worker's current process, across phases: after an info op the worker goes on as
+        # a fresh process, in the final phase too (a checker takes an info op's process to
+        # have crashed, so it must never be seen again).
+        self.processes: dict[int, Any] = {}
         self.interrupted: str | None = None  # the signal that stopped the load early, by name
 
     def stop(self) -> None:
@@ -226,7 +230,7 @@ class Runner:
     async def _worker(self, worker: int, gen: Generator, client: Client) -> None:
         rec = self.recorder
         assert rec is not None
-        process: Any = worker
+        process: Any = self.processes.get(worker, worker)
         n = self.limits.concurrency
         timeout = self.limits.op_timeout
         observer = gen if isinstance(gen, Observing) else None
@@ -265,6 +269,7 @@ class Runner:
                 observer.completed(done)
             if done.type == "info":
                 process = process + n if isinstance(process, int) else process
+                self.processes[worker] = process
 
 
 def _cancelled_from_outside() -> bool:
