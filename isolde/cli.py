@@ -435,7 +435,7 @@ def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
             raise UsageError(f"isolde soak: not against the cloud store {scenario.store!r} (a "
                              "cloud audit has its own op cap and plan); soak an emulator, or "
                              "isolde run the audit")
-        return scenario
+        return scenario, ra.junit
 
     with forward_to_sigint():
         return soak_command(a, extra, soak_scenario, _say(console))

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,11 @@ def test_kill_9_mid_segment_then_resume_checks_every_segment_once(tmp_path: Path
 
 
 def test_on_anomaly_runs_once_per_invalid_segment(tmp_path: Path) -> None:
-    hooks = tmp_path / "hooks.txt"
+    hooks, junit = tmp_path / "hooks.txt", tmp_path / "junit.xml"
     r = run_cli("soak", "--time-limit", "3", "--segment", "1", "--store-dir", str(tmp_path),
                 "--read-consistency", "eventual", "--lag-ms", "20", "--checker",
-                "linearizable,stats", "--on-anomaly", f"echo >> {hooks}", timeout=120)
+                "linearizable,stats", "--on-anomaly", f"echo >> {hooks}", "--junit", str(junit),
+                timeout=120)
     assert r.returncode == 1, r.stdout + r.stderr
     soak = json.loads((_soak_dir(tmp_path) / "soak.json").read_text())
     invalid = [e for e in soak["segments"] if e["valid"] is False]
@@ -113,6 +115,14 @@ def test_on_anomaly_runs_once_per_invalid_segment(tmp_path: Path) -> None:
         str(_soak_dir(tmp_path) / e["dir"] / "results.json") for e in invalid)
     assert all(e["on_anomaly"]["exit"] == 0 for e in invalid)
     assert all(e["anomaly_counts"].get("nonlinearizable") for e in invalid)
+    # --junit: a testsuite per segment, a testcase per checker, a failure per invalid segment
+    # (the run directory keeps a copy).
+    suites = ET.parse(junit).getroot()
+    assert suites.get("failures") == str(len(invalid))
+    assert [s.get("name") for s in suites] == [
+        str(_soak_dir(tmp_path) / e["dir"] / "history.jsonl") for e in soak["segments"]]
+    assert all(len(s) == 2 for s in suites)
+    assert (_soak_dir(tmp_path) / "junit.xml").read_bytes() == junit.read_bytes()
 
 
 def test_baseline_flags_new_anomaly_types(tmp_path: Path) -> None:
@@ -138,6 +148,7 @@ def test_bad_soak_input_is_refused_before_any_load(tmp_path: Path) -> None:
         (["--resume", str(tmp_path), *store], "--resume takes no other option"),
         ([*store, "--nemesis", "kill"], "cannot take fault"),
         ([*store, "--bogus"], "--bogus"),
+        ([*store, "--junit", str(tmp_path)], "--junit"),
     ]
     for args, what in cases:
         r = run_cli("soak", *args)
