@@ -438,7 +438,7 @@ def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
         return scenario, ra.junit
 
     with forward_to_sigint():
-        return soak_command(a, extra, soak_scenario, _say(console))
+        return soak_command(a, extra, soak_scenario, run_defaults, _say(console))
 
 
 def _say(console: Console) -> Any:

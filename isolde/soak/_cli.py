@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +83,12 @@ def _resumed(a: argparse.Namespace, extra: list[str]) -> tuple[argparse.Namespac
 
 def soak_command(a: argparse.Namespace, extra: list[str],
                  scenario_of: Callable[[list[str]], tuple[Scenario, Path | None]],
-                 say: Say) -> int:
+                 run_defaults: Callable[[str, str], Mapping[str, Any]], say: Say) -> int:
     """Run (or resume) a soak; the exit code is the worst segment's verdict, 1 for a
     regression against --baseline, 128 + the signal's number when a signal cut it short.
     ``scenario_of(run_argv)``: the scenario of those ``isolde run`` options and their
-    ``--junit`` file, both checked before any load."""
+    ``--junit`` file, both checked before any load; ``run_defaults(store, workload)``: the
+    defaults of ``isolde run``'s flags (each segment's report shows a command without them)."""
     previous = None
     if a.resume is not None:
         a, extra, previous = _resumed(a, extra)
@@ -103,7 +104,8 @@ def soak_command(a: argparse.Namespace, extra: list[str],
         run_dir = a.resume
     plan = SoakPlan(scenario=scenario, total_s=total, segment_s=a.segment,
                     run_dir=run_dir, argv=tuple(argv), on_anomaly=a.on_anomaly,
-                    check_workers=a.check_workers)
+                    check_workers=a.check_workers,
+                    run_defaults=run_defaults(scenario.store, scenario.workload))
     state = SoakState(plan)
     to_check = recover(state, previous) if previous is not None else []
     soak = Soak(state, names, store, nemesis, say)

@@ -123,6 +123,17 @@ def test_on_anomaly_runs_once_per_invalid_segment(tmp_path: Path) -> None:
         str(_soak_dir(tmp_path) / e["dir"] / "history.jsonl") for e in soak["segments"]]
     assert all(len(s) == 2 for s in suites)
     assert (_soak_dir(tmp_path) / "junit.xml").read_bytes() == junit.read_bytes()
+    # A report per checked segment, and a trend page linking them, offline.
+    run_dir = _soak_dir(tmp_path)
+    trend = (run_dir / "trend.html").read_text()
+    for e in soak["segments"]:
+        page = (run_dir / e["dir"] / "report.html").read_text()
+        assert ("INVALID" if e["valid"] is False else "VALID") in page
+        assert f'href="{e["dir"]}/report.html"' in trend
+    assert "<script" not in trend and "//" not in trend.split("<svg", 1)[0].replace(
+        "http://www.w3.org", "")
+    assert trend.count("<svg") == 2  # throughput, latency p99 (no staleness checker here)
+    assert "isolde run" in (run_dir / invalid[0]["dir"] / "report.html").read_text()
 
 
 def test_baseline_flags_new_anomaly_types(tmp_path: Path) -> None:
