@@ -1,7 +1,10 @@
 """The user's own code as the store under test: their functions become a workload's Client.
 
-A bank app is any object with ``async init(balances)``, ``async transfer(src, dst, amount)``
-and ``async read_all() -> {account: balance}`` (and optionally ``async close()``). How each
+A bank app (workload ``bank``) is any object with ``async init(balances)``, ``async
+transfer(src, dst, amount)``, ``async read_all() -> {account: balance}`` and ``async
+close()``. A register app (workload ``register``) has ``async read(key) -> value`` (None for a
+key never written), ``async write(key, value)``, ``async compare_and_set(key, expected, new)``
+(a conditional put: refused unless the key holds ``expected``) and ``async close()``. How each
 call ends decides the op's completion, as for any store: returning is ``ok``; raising
 :class:`Refused` is ``fail`` (the app is sure nothing happened: a condition failed, a
 transaction was cancelled); any other exception is ``info`` (it may have happened).
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
+from .._errors import UsageError
 from ..histories import Op
 
 
@@ -26,6 +30,17 @@ class BankApp(Protocol):
     async def transfer(self, src: int, dst: int, amount: int) -> None: ...
 
     async def read_all(self) -> dict[int, int]: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class RegisterApp(Protocol):
+    async def read(self, key: int) -> Any: ...
+
+    async def write(self, key: int, value: int) -> None: ...
+
+    async def compare_and_set(self, key: int, expected: Any, new: int) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -55,14 +70,52 @@ class BankAppClient:
         await self.app.close()
 
 
+class RegisterAppClient:
+    """Maps the register workload's ops (``[key, value]`` tuples) onto a :class:`RegisterApp`."""
+
+    def __init__(self, app: RegisterApp) -> None:
+        self.app = app
+
+    async def invoke(self, op: Op) -> Op:
+        k, arg = op.value
+        try:
+            if op.f == "read":
+                return op.complete("ok", [k, await self.app.read(k)])
+            if op.f == "write":
+                await self.app.write(k, arg)
+                return op.complete("ok", op.value)
+            if op.f == "cas":
+                await self.app.compare_and_set(k, arg[0], arg[1])
+                return op.complete("ok", op.value)
+        except Refused as e:
+            return op.complete("fail", op.value, error=str(e) or "refused")
+        return op.complete("fail", op.value, error=f"unsupported f {op.f!r}")
+
+    async def close(self) -> None:
+        await self.app.close()
+
+
+# workload -> (what its app must be, the Client wrapping one, the capabilities it gives)
+APP_KINDS: dict[str, tuple[type, Callable[[Any], Any], frozenset[str]]] = {
+    "bank": (BankApp, BankAppClient, frozenset({"bank"})),
+    "register": (RegisterApp, RegisterAppClient, frozenset({"register", "cas"})),
+}
+METHODS = {"bank": "init, transfer, read_all, close",
+           "register": "read, write, compare_and_set, close"}
+
+
 class AppStore:
-    """A Store whose clients are the user's app, one instance per worker (``make()``)."""
+    """A Store whose clients are the user's app for ``workload``, one instance per worker
+    (``make()``)."""
 
     name = "app"
-    capabilities = frozenset({"bank"})
 
-    def __init__(self, make: Callable[[], BankApp | Awaitable[BankApp]]) -> None:
-        self.make = make
+    def __init__(self, make: Callable[[], Any], workload: str = "bank") -> None:
+        if workload not in APP_KINDS:
+            raise UsageError(f"an app can run workload {' or '.join(APP_KINDS)}, "
+                             f"not {workload!r}")
+        self.make, self.workload = make, workload
+        self.capabilities = APP_KINDS[workload][2]
 
     async def setup(self) -> None:
         return None
@@ -70,10 +123,12 @@ class AppStore:
     async def teardown(self) -> None:
         return None
 
-    async def open_client(self, worker: int) -> BankAppClient:
+    async def open_client(self, worker: int) -> Any:
         app: Any = self.make()
         if isinstance(app, Awaitable):
             app = await app
-        if not isinstance(app, BankApp):
-            raise TypeError(f"{app!r} is not a bank app (init, transfer, read_all, close)")
-        return BankAppClient(app)
+        protocol, client, _ = APP_KINDS[self.workload]
+        if not isinstance(app, protocol):
+            raise TypeError(f"{app!r} is not a {self.workload} app "
+                            f"({METHODS[self.workload]})")
+        return client(app)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from isolde import UsageError
 from isolde.harness.emulators import EmulatorError
 from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL
 from isolde.plugin import Refused, RunResult, isolde_run
@@ -70,6 +71,61 @@ def test_user_code_done_right_is_valid(tmp_path: Path) -> None:
     r.assert_valid()
 
 
+class DictRegister:
+    """An in-process register app whose compare_and_set reads, yields, then puts: a
+    conditional write checked on the client, not by the store."""
+
+    values: dict[int, int] = {}
+
+    async def read(self, key: int) -> int | None:
+        await asyncio.sleep(0)
+        return self.values.get(key)
+
+    async def write(self, key: int, value: int) -> None:
+        await asyncio.sleep(0)
+        self.values[key] = value
+
+    async def compare_and_set(self, key: int, expected: int | None, new: int) -> None:
+        if self.values.get(key) != expected:
+            raise Refused("precondition-failed")
+        await asyncio.sleep(0.0005)  # the round trip between the check and the put
+        self.values[key] = new
+
+    async def close(self) -> None:
+        return None
+
+
+class AtomicRegister(DictRegister):
+    async def compare_and_set(self, key: int, expected: int | None, new: int) -> None:
+        await asyncio.sleep(0)
+        if self.values.get(key) != expected:  # checked and put at one instant
+            raise Refused("precondition-failed")
+        self.values[key] = new
+
+
+def test_register_app_with_a_check_then_put_is_not_linearizable(tmp_path: Path) -> None:
+    DictRegister.values = {}
+    r = isolde_run(workload="register", time_limit=1, app=DictRegister, store_dir=tmp_path,
+                   args=["--keys", "2"])
+    assert r.valid is False and "nonlinearizable" in r.anomaly_types, r.explain()
+    assert r.run_dir.parent.name == "register-app"
+
+
+def test_register_app_done_right_is_linearizable(tmp_path: Path) -> None:
+    AtomicRegister.values = {}
+    r = isolde_run(workload="register", time_limit=1, app=AtomicRegister, store_dir=tmp_path,
+                   args=["--keys", "2"])
+    assert r.valid is True, r.explain()
+    ops = [json.loads(line) for line in (r.run_dir / "history.jsonl").open()]
+    assert {o["f"] for o in ops} == {"read", "write", "cas"}
+    assert any(o.get("final") for o in ops)  # the final reads went through the app too
+
+
+def test_an_app_for_a_workload_without_an_app_contract_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="an app can run workload bank or register"):
+        isolde_run(workload="list-append", app=DictRegister, store_dir=tmp_path)
+
+
 def _pytest(args: list[str], cwd: Path, env: dict[str, str] | None = None,
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
@@ -126,3 +182,14 @@ def test_app_runs_refuse_what_they_cannot_take(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot run workload 'register'"):
         isolde_run(workload="register", app=DictBank, store_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # refused before anything ran
+
+
+@pytest.mark.usefixtures("dynamodb_local_installed")
+def test_register_example_finds_the_bug_and_passes_the_fix() -> None:
+    example = ROOT / "examples" / "register"
+    buggy = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "buggy"})
+    assert buggy.returncode == 1, buggy.stdout + buggy.stderr
+    assert "isolde: INVALID (nonlinearizable" in buggy.stdout
+    assert "report: " in buggy.stdout and "results.json" in buggy.stdout
+    fixed = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "fixed"})
+    assert fixed.returncode == 0 and "1 passed" in fixed.stdout, fixed.stdout + fixed.stderr
