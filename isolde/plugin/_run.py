@@ -78,5 +78,5 @@ def isolde_run(store: str = "memory", workload: str = "register",
     scenario = dataclasses.replace(
         scenario, store_dir=store_dir or Path(tempfile.mkdtemp(prefix="isolde-runs-")))
     outcome = run_scenario(scenario,
-                           store=AppStore(app, workload) if app is not None else None)
+                           store=AppStore(app, workload, seed) if app is not None else None)
     return run_result(outcome.run_dir, outcome.results)

@@ -121,6 +121,27 @@ def test_register_app_done_right_is_linearizable(tmp_path: Path) -> None:
     assert any(o.get("final") for o in ops)  # the final reads went through the app too
 
 
+class SlowRegister(AtomicRegister):
+    async def read(self, key: int) -> int | None:
+        await asyncio.sleep(0.06)  # past the injected 50 ms client timeout
+        return await super().read(key)
+
+
+def test_client_faults_reach_the_app(tmp_path: Path) -> None:
+    SlowRegister.values = {}
+    r = isolde_run(workload="register", time_limit=3, app=SlowRegister, store_dir=tmp_path,
+                   nemesis=["throttle", "client-timeout", "cancel"],
+                   args=["--keys", "2", "--nemesis-interval", "0.2"])
+    # (By time, not ops: the seeded schedule starts all three faults within its first 1.2 s.)
+    assert r.valid is True, r.explain()  # the app is right: faults make info and fail, no anomaly
+    ops = [json.loads(line) for line in (r.run_dir / "history.jsonl").open()]
+    errors = {o.get("error") for o in ops if o["type"] in ("info", "fail")}
+    assert {"throttled-before-the-app", "timeout"} <= errors, errors
+    counts = [o["value"] for o in ops if o["process"] == "nemesis"
+              and isinstance(o["value"], dict) and "cancelled" in o["value"]][-1]
+    assert counts["throttled"] and counts["timeouts"] and counts["cancelled"], counts
+
+
 def test_an_app_for_a_workload_without_an_app_contract_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="an app can run workload bank or register"):
         isolde_run(workload="list-append", app=DictRegister, store_dir=tmp_path)
@@ -179,7 +200,8 @@ def test_app_runs_refuse_what_they_cannot_take(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="cannot take fault 'partition'"):
         isolde_run(workload="bank", app=DictBank, nemesis=["partition"], store_dir=tmp_path)
-    with pytest.raises(UsageError, match="cannot run workload 'register'"):
+    with pytest.raises(UsageError, match="DictBank cannot run workload 'register': a register "
+                       "app has read, write, compare_and_set, close"):
         isolde_run(workload="register", app=DictBank, store_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # refused before anything ran
 
