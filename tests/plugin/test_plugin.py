@@ -185,33 +185,22 @@ def dynamodb_local_installed() -> None:
 
 
 @pytest.mark.usefixtures("dynamodb_local_installed")
-def test_example_finds_the_bug_and_passes_the_fix() -> None:
-    example = ROOT / "examples" / "bank"
-    buggy = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "buggy"})
+@pytest.mark.parametrize(("example", "found"), [("bank", "wrong-total"),
+                                                ("register", "nonlinearizable")])
+def test_example_finds_the_bug_and_passes_the_fix(example: str, found: str) -> None:
+    where = ROOT / "examples" / example
+    buggy = _pytest(["-q"], where, {"ISOLDE_EXAMPLE_APP": "buggy"})
     assert buggy.returncode == 1, buggy.stdout + buggy.stderr
-    assert "isolde: INVALID (wrong-total" in buggy.stdout
+    assert f"isolde: INVALID ({found}" in buggy.stdout
     assert "report: " in buggy.stdout and "results.json" in buggy.stdout
-    fixed = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "fixed"})
+    fixed = _pytest(["-q"], where, {"ISOLDE_EXAMPLE_APP": "fixed"})
     assert fixed.returncode == 0 and "1 passed" in fixed.stdout, fixed.stdout + fixed.stderr
 
 
 def test_app_runs_refuse_what_they_cannot_take(tmp_path: Path) -> None:
-    from isolde._errors import UsageError
-
     with pytest.raises(UsageError, match="cannot take fault 'partition'"):
         isolde_run(workload="bank", app=DictBank, nemesis=["partition"], store_dir=tmp_path)
     with pytest.raises(UsageError, match="DictBank cannot run workload 'register': a register "
                        "app has read, write, compare_and_set, close"):
         isolde_run(workload="register", app=DictBank, store_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # refused before anything ran
-
-
-@pytest.mark.usefixtures("dynamodb_local_installed")
-def test_register_example_finds_the_bug_and_passes_the_fix() -> None:
-    example = ROOT / "examples" / "register"
-    buggy = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "buggy"})
-    assert buggy.returncode == 1, buggy.stdout + buggy.stderr
-    assert "isolde: INVALID (nonlinearizable" in buggy.stdout
-    assert "report: " in buggy.stdout and "results.json" in buggy.stdout
-    fixed = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "fixed"})
-    assert fixed.returncode == 0 and "1 passed" in fixed.stdout, fixed.stdout + fixed.stderr
