@@ -37,7 +37,8 @@ SUBPACKAGES = {
         "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
         "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger", "Store", "StoreContext",
-        "StoreSpec", "TimeLimit", "Wait", "at_most", "build_generator", "check_config",
+        "StoreSpec", "TimeLimit", "TxnBounded", "Wait", "at_most", "build_generator",
+        "check_config",
         "check_read_consistency", "claim",
         "exponential_index", "forward_to_sigint", "link_latest", "make_store", "new_run_dir",
         "nonnegative_float", "option", "positive_float", "positive_int", "prepare_audit",
@@ -87,7 +88,7 @@ SUBPACKAGES = {
         "check_names", "forbidden", "ruled_out", "strongest_allowed", "txn_checker",
     ],
     "isolde.workloads": [
-        "WORKLOADS", "Workload", "WorkloadOptions", "WorkloadSpec", "make_workload",
+        "WORKLOADS", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec", "make_workload",
     ],
     "isolde.nemesis": [
         "FAULT_NAMES", "Fault", "FaultWindow", "Nemesis", "NemesisOptions", "Resource",

@@ -59,6 +59,7 @@ from ._store import (
     Redirectable,
     RunDirAware,
     Store,
+    TxnBounded,
     check_read_consistency,
     require,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "StoreContext",
     "StoreSpec",
     "TimeLimit",
+    "TxnBounded",
     "Wait",
     "at_most",
     "build_generator",

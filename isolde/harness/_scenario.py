@@ -19,12 +19,12 @@ from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
-from ..workloads import Workload, WorkloadOptions, make_workload
+from ..workloads import TxnSized, Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._plugin import StoreContext
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Promising, RunDirAware, Store, require
+from ._store import Promising, RunDirAware, Store, require, require_txn_size
 from .stores import make_store
 
 log = logging.getLogger("isolde")
@@ -122,6 +122,8 @@ def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
     refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, s.store_options, s.store_context())
     require(store, workload.needs, workload.name)
+    if isinstance(workload, TxnSized):
+        require_txn_size(store, workload.txn_items, workload.name)
     return Prepared(workload, store, build_nemesis(s, store))
 
 

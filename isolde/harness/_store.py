@@ -77,6 +77,21 @@ class Limited(Protocol):
 
 
 @runtime_checkable
+class TxnBounded(Protocol):
+    """A store whose transactions take at most ``max_txn_items`` items (DynamoDB: 100)."""
+
+    max_txn_items: int
+
+
+def require_txn_size(store: Store, items: int, workload: str) -> None:
+    """Refuse, in one line, a workload whose ops touch more items in one transaction than the
+    store takes: every such op would fail validation, a run of nothing but failures."""
+    if isinstance(store, TxnBounded) and items > store.max_txn_items:
+        raise UsageError(f"store {store.name!r} takes at most {store.max_txn_items} items in a "
+                         f"transaction; workload {workload!r} would put {items} in one")
+
+
+@runtime_checkable
 class ProcessControl(Protocol):
     """Signals on the process behind a store. ``persistent``: a restart keeps the data; ``pid``:
     the process id (None when the server runs inside isolde, e.g. in a thread)."""

@@ -1,5 +1,6 @@
 """Workloads: what clients do, and which checkers judge it."""
 
-from ._base import WORKLOADS, Workload, WorkloadOptions, WorkloadSpec, make_workload
+from ._base import WORKLOADS, TxnSized, Workload, WorkloadOptions, WorkloadSpec, make_workload
 
-__all__ = ["WORKLOADS", "Workload", "WorkloadOptions", "WorkloadSpec", "make_workload"]
+__all__ = ["WORKLOADS", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+           "make_workload"]

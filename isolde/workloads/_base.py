@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .._plugins import Registry, named
 from ..harness._generators import Generator
@@ -47,6 +47,15 @@ class Workload(Protocol):
     def final_generator(self) -> Generator | None: ...
 
     def checker_options(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class TxnSized(Protocol):
+    """A workload whose ops each touch several items in one transaction: ``txn_items`` is the
+    most any op touches (the bank's read: every account), held against the store's limit
+    (:class:`isolde.harness.TxnBounded`) before the run -- past it every such op would fail."""
+
+    txn_items: int
 
 
 COMMON = frozenset({"keys", "ops_per_key", "read_consistency"})

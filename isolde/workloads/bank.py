@@ -58,6 +58,7 @@ class BankWorkload:
         if self.n < 2:
             raise UsageError("--accounts must be at least 2 for transfers")
         self.accounts = list(range(self.n))
+        self.txn_items = self.n  # a read reads every account in one transaction
 
     def initial(self) -> dict[int, int]:
         base, extra = divmod(self.total, self.n)

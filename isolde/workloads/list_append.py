@@ -48,6 +48,7 @@ class ListAppendWorkload:
         self.options = options
         self.max_writes = int(options.options.get("max_writes_per_key", 32))
         self.max_len = int(options.options.get("max_txn_length", 4))
+        self.txn_items = self.max_len  # distinct keys in one txn, at most
         first = options.first_key
         self.active: list[int] = list(range(first, first + options.keys))
         self.writes: dict[int, int] = {}  # key -> appends generated so far

@@ -20,8 +20,8 @@ from isolde.workloads import WORKLOADS
 from ..conftest import ROOT
 from .conftest import env_with
 
-BUILTIN_STORES = ["dynalite", "dynamodb", "dynamodb-local", "firestore", "firestore-emulator",
-                  "memory", "moto"]
+BUILTIN_STORES = ["cosmos-emulator", "dynalite", "dynamodb", "dynamodb-local", "firestore",
+                  "firestore-emulator", "memory", "moto"]
 
 
 def test_builtins_are_registered_by_entry_point() -> None:

@@ -68,7 +68,7 @@ def drop(url: str, name: str) -> None:
 
 def audit(url: str, tmp_path: Path, *extra: str) -> list[str]:
     return ["run", "--store", "dynamodb", "--endpoint-url", url, "--region", "us-east-1",
-            "--time-limit", "2", "--concurrency", "4", "--no-progress",
+            "--time-limit", "60", "--concurrency", "4", "--no-progress",
             "--store-dir", str(tmp_path / "store"), *extra]
 
 

@@ -29,6 +29,7 @@ from ._cost import Usage, estimate
 from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
 from ._errors import classify
 from ._faults import new_client_faults
+from ._ops import MAX_TXN_ITEMS
 from ._table import check_table_name, create_table, delete_table, new_table_name
 
 log = logging.getLogger("isolde.dynamodb")
@@ -46,6 +47,7 @@ class DynamoStoreBase:
 
     name = "dynamodb"
     capabilities = CAPABILITIES
+    max_txn_items = MAX_TXN_ITEMS
 
     def __init__(self, options: DynamoOptions | None = None, seed: int = 0) -> None:
         self.options = options or DynamoOptions()
@@ -262,6 +264,7 @@ class MotoStore(EmulatedStore):
     name = "moto"
     recipe = MOTO
     pausable = False  # a thread inside isolde
+    max_txn_items = 25  # moto 5.x still enforces DynamoDB's limit before September 2022
 
 
 class DynaliteStore(EmulatedStore):
