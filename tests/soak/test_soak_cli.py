@@ -27,8 +27,8 @@ def _soak_dir(store_dir: Path) -> Path:
 
 def _wait_for_running_segment(store_dir: Path, proc: subprocess.Popen[str],
                               timeout: float = 120) -> tuple[Path, int]:
-    """Wait until segment 0 is checked and a later one is being recorded with ops on disk;
-    returns the run directory and that segment's index."""
+    """Wait until segment 0 is checked and a later one is being recorded with ops and a fault
+    on disk; returns the run directory and that segment's index."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -42,7 +42,9 @@ def _wait_for_running_segment(store_dir: Path, proc: subprocess.Popen[str],
         running = [i for i, e in entries.items() if e["status"] == "running" and i > 0]
         if entries.get(0, {}).get("status") == "checked" and running:
             hist = run_dir / "segments" / f"{running[0]:04d}" / "history.jsonl"
-            if hist.exists() and hist.stat().st_size > 10_000:
+            # Ops on disk, and a fault already under way in it (checks that draw reports make
+            # segment 0 "checked" late, when the next segment may not have had its first fault).
+            if hist.exists() and hist.stat().st_size > 10_000 and b'"nemesis"' in hist.read_bytes():
                 return run_dir, running[0]
         time.sleep(0.1)
     raise AssertionError("no segment ran after segment 0 was checked")
