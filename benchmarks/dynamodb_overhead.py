@@ -22,19 +22,14 @@ import argparse
 import asyncio
 import platform
 import random
-import resource
-import statistics
-import tempfile
 import time
-from pathlib import Path
 
+from _rounds import alternate, isolde_round
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 
-from isolde.harness import RunLimits, Runner, TimeLimit
 from isolde.harness.emulators import ProcessEmulator
 from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL, DynamoDBStore, DynamoOptions
-from isolde.workloads import WorkloadOptions, make_workload
 
 
 async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> tuple[int, float]:
@@ -80,28 +75,8 @@ async def raw_round(url: str, seconds: float, concurrency: int, table: str) -> t
         return done, elapsed
 
 
-async def isolde_round(url: str, seconds: float, concurrency: int, seed: int,
-                       tmp: Path) -> tuple[int, float]:
-    store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=seed)
-    workload = make_workload("register", WorkloadOptions(seed=seed, concurrency=concurrency))
-    runner = Runner(store=store, generator=TimeLimit(seconds, workload.generator()),
-                    limits=RunLimits(concurrency=concurrency, seed=seed),
-                    history_path=tmp / f"history-{seed}.jsonl")
-    await store.setup()
-    try:
-        t0 = time.monotonic()
-        await runner.run()
-        elapsed = time.monotonic() - t0
-    finally:
-        await store.teardown()
-    assert runner.recorder is not None
-    c = runner.recorder.counters
-    return c.ok + c.fail + c.info, elapsed
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+def store(url: str, seed: int) -> DynamoDBStore:
+    return DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=seed)
 
 
 def main() -> None:
@@ -119,30 +94,9 @@ def main() -> None:
     try:
         # JIT warm-up: rates keep climbing for ~20 s of load on a fresh JVM.
         asyncio.run(raw_round(url, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-        rows: dict[str, list[tuple[float, float]]] = {"raw": [], "isolde": []}
-
-        def measure(kind: str, r: int, tmp: Path) -> None:
-            c0 = cpu()
-            if kind == "raw":
-                n, elapsed = asyncio.run(raw_round(url, a.seconds, a.concurrency,
-                                                   f"isolde-bench-raw-{r}"))
-            else:
-                n, elapsed = asyncio.run(isolde_round(url, a.seconds, a.concurrency, r, tmp))
-            rows[kind].append((n / elapsed, (cpu() - c0) / n * 1e6))
-            print(f"round {r + 1} {kind:6}: {n / elapsed:8.0f} ops/s  "
-                  f"{rows[kind][-1][1]:7.0f} µs CPU/op")
-
-        with tempfile.TemporaryDirectory() as tmp:
-            for r in range(a.rounds):
-                order = ("raw", "isolde") if r % 2 == 0 else ("isolde", "raw")
-                for kind in order:
-                    measure(kind, r, Path(tmp))
-        raw = statistics.median(x[0] for x in rows["raw"])
-        iso = statistics.median(x[0] for x in rows["isolde"])
-        raw_cpu = statistics.median(x[1] for x in rows["raw"])
-        iso_cpu = statistics.median(x[1] for x in rows["isolde"])
-        print(f"median: raw {raw:.0f} ops/s, isolde {iso:.0f} ops/s, ratio {iso / raw:.3f}; "
-              f"CPU/op raw {raw_cpu:.0f} µs, isolde {iso_cpu:.0f} µs")
+        alternate(a.rounds,
+                  lambda r: raw_round(url, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
+                  lambda r, tmp: isolde_round(store(url, r), a.seconds, a.concurrency, r, tmp))
     finally:
         asyncio.run(emu.stop())
 

@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
@@ -32,6 +33,7 @@ from .checkers import (
     exit_code,
     make_checker,
     op_kinds,
+    parse_sla,
     refuse_unjudgeable,
     run_checkers,
 )
@@ -129,14 +131,18 @@ def _csv(s: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in s.split(",") if x.strip())
 
 
-def _sla(s: str) -> str:
-    from .checkers._sla import parse_sla
+def _sla(flag: str, time_only: bool = False) -> Callable[[str], str]:
+    """The value parser of an SLA flag: the spec as given, once it parses (a latency SLA takes
+    time metrics only)."""
 
-    try:
-        parse_sla(s)
-    except UsageError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("--staleness-sla: ")) from None
-    return s
+    def parse(s: str) -> str:
+        try:
+            parse_sla(s, flag, () if time_only else None)
+        except UsageError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix(f"{flag}: ")) from None
+        return s
+
+    return parse
 
 
 def _literal(s: str) -> tuple[Any, ...]:
@@ -190,8 +196,11 @@ def _add_check_options(p: argparse.ArgumentParser, time_limit: float | None = No
     g.add_argument("--consistency-models", type=_csv, default=(),
                    help="isolation models that must hold, comma-separated: "
                    f"{', '.join(ISOLATION_MODELS)} (default: {', '.join(DEFAULT_MODELS)})")
-    g.add_argument("--staleness-sla", type=_sla, default=None,
+    g.add_argument("--staleness-sla", type=_sla("--staleness-sla"), default=None,
                    help="make staleness a gate, e.g. p99=500ms,max=2s")
+    g.add_argument("--stream-lag-sla", type=_sla("--stream-lag-sla", time_only=True),
+                   default=None,
+                   help="make change-stream lag (commit to record) a gate, e.g. p99=1s,max=5s")
     g.add_argument("--details", action="store_true",
                    help="write per-item detail files (e.g. staleness.jsonl) beside the results")
 
@@ -207,6 +216,7 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
         nil_reads=a.nil_reads,
         consistency_models=tuple(a.consistency_models),
         staleness_sla=a.staleness_sla,
+        stream_lag_sla=a.stream_lag_sla,
         details=a.details,
         out_dir=out_dir,
         options=options or {},

@@ -28,3 +28,25 @@ def test_stats_counts_and_latency() -> None:
     assert s.data["by_f"] == {"read": {"ok": 1}, "write": {"fail": 1}}
     assert s.data["errors"] == {"nope": 1}
     assert s.data["latency_ms"]["read"]["p50"] == 2.0
+
+
+
+def test_stats_abort_rate_from_attempts_and_aborted_errors() -> None:
+    """A store records ``attempts`` on an op it ran more than once (every attempt but the last
+    lost a conflict); an op failing ``aborted`` lost its last one too; ``retries`` (resent
+    requests) are counted apart. The rate is aborted attempts over attempts, per f."""
+    h = History([
+        Op(0, 0, "invoke", 0, "txn", None), Op(1, 1, "ok", 0, "txn", None, extra={"attempts": 3}),
+        Op(2, 2, "invoke", 0, "txn", None), Op(3, 3, "fail", 0, "txn", None, "aborted",
+                                                 extra={"attempts": 2}),
+        Op(4, 4, "invoke", 0, "txn", None), Op(5, 5, "ok", 0, "txn", None),
+        Op(6, 6, "invoke", 0, "txn", None), Op(7, 7, "info", 0, "txn", None, "timeout",
+                                                 extra={"attempts": 2}),
+        Op(8, 8, "invoke", 0, "read", None), Op(9, 9, "ok", 0, "read", 1, extra={"retries": 2}),
+        Op(10, 10, "invoke", 0, "write", 1), Op(11, 11, "ok", 0, "write", 1),
+    ])
+    aborts = run_checkers(h, ["stats"])["stats"].data["aborts"]
+    # txn: 3 + 2 + 1 + 2 attempts; 2 + 2 + 0 + 1 aborted (the info op's last is unknown).
+    assert aborts["txn"] == {"attempts": 8, "aborted": 5, "abort_rate": 5 / 8, "retries": 0}
+    assert aborts["read"] == {"attempts": 1, "aborted": 0, "abort_rate": 0.0, "retries": 2}
+    assert "write" not in aborts  # never aborted nor retried

@@ -31,14 +31,15 @@ SUBPACKAGES = {
     ],
     "isolde.harness": [
         "MAX_NUMBER", "MIXED", "READ_MODES", "STORES", "AuditPlan", "Audited",
-        "CancelledAfterSend", "Client", "ClientFaultable", "ClientFaults", "ClientTimeout",
+        "CancelledAfterSend", "ChangeStream", "Client", "ClientFaultable", "ClientFaults",
+        "ClientTimeout",
         "Context", "Counters", "DiskFull", "EachWorker", "Emulator", "EmulatorRecipe", "FnGen",
         "Generator", "Independent", "Lazy", "Limit", "Limited", "Managed", "Mix", "Once",
         "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
         "RunDirAware", "RunLimits", "Runner", "Scenario", "Stagger", "Store", "StoreContext",
-        "StoreSpec", "TimeLimit", "TxnBounded", "Wait", "at_most", "build_generator",
-        "check_config",
+        "StoreSpec", "StreamEvent", "Streaming", "TimeLimit", "TxnBounded", "Wait", "at_most",
+        "build_generator", "check_config",
         "check_read_consistency", "claim",
         "exponential_index", "forward_to_sigint", "link_latest", "make_store", "new_run_dir",
         "nonnegative_float", "option", "positive_float", "positive_int", "prepare_audit",
@@ -74,13 +75,15 @@ SUBPACKAGES = {
     ],
     "isolde.harness.testing": [
         "CHECKS", "ConformanceError", "StoreConformance", "check_bank", "check_cas",
-        "check_errors", "check_process_control", "check_register", "check_transactions",
-        "leftovers", "run_check",
+        "check_errors", "check_outbox", "check_process_control", "check_register",
+        "check_transactions", "leftovers", "run_check",
     ],
     "isolde.checkers": [
-        "CHECKERS", "KINDS", "UNKNOWN", "Anomaly", "CausalChecker", "CheckConfig", "Checker",
+        "CHECKERS", "KINDS", "UNKNOWN", "Anomaly", "CausalChecker", "ChangeStreamChecker",
+        "CheckConfig", "Checker",
         "Result", "StalenessChecker", "StatsChecker", "Validity", "compose", "default_checkers",
-        "exit_code", "make_checker", "merge_validity", "nearest_rank", "op_kinds", "parse_sla",
+        "exit_code", "make_checker", "merge_validity", "nearest_rank", "op_kinds",
+        "parse_lag_sla", "parse_sla",
         "refuse_unjudgeable", "run_checkers", "show_value", "true_counts",
     ],
     "isolde.checkers.isolation": [
@@ -88,7 +91,8 @@ SUBPACKAGES = {
         "check_names", "forbidden", "ruled_out", "strongest_allowed", "txn_checker",
     ],
     "isolde.workloads": [
-        "WORKLOADS", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec", "make_workload",
+        "WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+        "make_workload",
     ],
     "isolde.nemesis": [
         "FAULT_NAMES", "Fault", "FaultWindow", "Nemesis", "NemesisOptions", "Resource",

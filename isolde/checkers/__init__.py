@@ -16,6 +16,7 @@ from ._result import (
 from ._sla import parse_sla
 from ._staleness import StalenessChecker
 from ._stats import StatsChecker, nearest_rank
+from ._stream import ChangeStreamChecker, parse_lag_sla
 from ._values import show_value
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "UNKNOWN",
     "Anomaly",
     "CausalChecker",
+    "ChangeStreamChecker",
     "CheckConfig",
     "Checker",
     "Result",
@@ -37,6 +39,7 @@ __all__ = [
     "merge_validity",
     "nearest_rank",
     "op_kinds",
+    "parse_lag_sla",
     "parse_sla",
     "refuse_unjudgeable",
     "run_checkers",

@@ -12,6 +12,7 @@ from ._read_promises import has_weak_reads
 
 # f names -> the checker that judges them, in order of preference.
 _BY_F: list[tuple[frozenset[str], str]] = [
+    (frozenset({"event"}), "change-stream"),
     (frozenset({"txn"}), "list-append"),
     (frozenset({"transfer"}), "bank"),
     (frozenset({"read", "write", "cas"}), "linearizable"),
@@ -25,6 +26,8 @@ KINDS = {
     "list-append": "list-append transactions",
     "rw-register": "register transactions",
     "bank": "bank ops (init/transfer/read of accounts)",
+    "outbox": "outbox bank ops (init/transfer/read of accounts, read-outbox)",
+    "stream": "change-stream records beside appends",
 }
 # What each built-in checker can judge; a checker not listed here (a plugin) is trusted to say
 # for itself. ``stats`` judges nothing and counts anything.
@@ -35,9 +38,12 @@ JUDGES: dict[str, frozenset[str]] = {
     "causal": frozenset({"register", "list-append"}),
     "list-append": frozenset({"list-append"}),
     "rw-register": frozenset({"rw-register"}),
-    "bank": frozenset({"bank"}),
+    "bank": frozenset({"bank", "outbox"}),  # an outbox history is a bank history too
+    "outbox": frozenset({"outbox"}),
+    "change-stream": frozenset({"stream"}),
 }
 _BANK_FS = frozenset({"init", "transfer"})
+_OUTBOX_F = "read-outbox"
 _REGISTER_FS = frozenset({"read", "write", "cas"})
 _KV_FS = frozenset({"get", "put", "append"})
 
@@ -52,6 +58,8 @@ def default_checkers(history: History) -> list[str]:
         names = [txn_checker(history)]
     elif names == ["linearizable"] and has_weak_reads(history):
         names = ["read-promises"]  # each read judged by the consistency it asked for
+    elif names == ["bank"] and _OUTBOX_F in fs and "outbox" in CHECKERS:
+        names.append("outbox")  # the balances, and the outbox against the transfers
     return [*names, "stats"]
 
 
@@ -60,7 +68,12 @@ def op_kinds(history: History) -> set[str] | None:
     (a model's own ops, say), when only the checker can tell whether it applies."""
     fs = {f for f, p in zip(history.fs, history.processes, strict=True) if p != NEMESIS}
     kinds: set[str] = set()
-    if fs & _BANK_FS:
+    if "event" in fs:  # a change stream's records: the appends beside them are its writes
+        return {"stream"}
+    if _OUTBOX_F in fs:
+        kinds.add("outbox")
+        fs -= {*_BANK_FS, "read", _OUTBOX_F}
+    elif fs & _BANK_FS:
         kinds.add("bank")
         fs -= {*_BANK_FS, "read"}
     if "txn" in fs:

@@ -25,6 +25,7 @@ class CheckConfig:
     nil_reads: str = "value"  # an ok read of nil: "value" (saw nil) or "unconstrained"
     consistency_models: tuple[str, ...] = ()  # isolation models that must hold
     staleness_sla: str | None = None  # e.g. "p99=500ms,max=2s"
+    stream_lag_sla: str | None = None  # change-stream lag, e.g. "p99=500ms,max=2s"
     details: bool = False  # write per-item detail files into out_dir
     out_dir: Path | None = None  # where checkers may write extra files
     workers: int | None = None  # parallel worker processes (None: choose)

@@ -30,34 +30,39 @@ class Limit:
         return {"metric": self.metric, "limit": self.limit, "text": self.text}
 
 
-def parse_sla(spec: str) -> tuple[Limit, ...]:
+def parse_sla(spec: str, flag: str = "--staleness-sla",
+              metrics: tuple[str, ...] | None = None) -> tuple[Limit, ...]:
     """``"p99=500ms,max=2s,stale_fraction=1%"`` -> limits; raises UsageError (exit 254).
 
     Time metrics p50/p95/p99/p999 (or p99.9)/max take a duration (ns, us, ms, s, m, h; a bare
     number is ms); ``stale_fraction`` a fraction or a percentage; ``version_max`` and
-    ``version_mean`` a number of versions.
+    ``version_mean`` a number of versions. ``flag`` names the option in messages; ``metrics``:
+    the metrics besides the time ones it takes (default: the staleness ones; none for a
+    latency SLA).
     """
+    if metrics is None:
+        metrics = OTHER_METRICS
     limits: list[Limit] = []
     terms = [t.strip() for t in spec.split(",") if t.strip()]
     if not terms:
-        raise UsageError(f"--staleness-sla: empty SLA {spec!r} (e.g. p99=500ms,max=2s)")
+        raise UsageError(f"{flag}: empty SLA {spec!r} (e.g. p99=500ms,max=2s)")
     for term in terms:
         name, eq, val = term.partition("=")
         name = name.strip().lower()
         if not eq or not val.strip():
-            raise UsageError(f"--staleness-sla: expected metric=limit, got {term!r}")
+            raise UsageError(f"{flag}: expected metric=limit, got {term!r}")
         if name in TIME_METRICS:
             m = _DURATION.match(val)
             if not m:
-                raise UsageError(f"--staleness-sla: {name} needs a duration like 500ms or 2s, "
+                raise UsageError(f"{flag}: {name} needs a duration like 500ms or 2s, "
                                  f"got {val.strip()!r}")
             limits.append(Limit(TIME_METRICS[name],
                                 float(m.group(1)) * _UNITS_MS[m.group(2) or "ms"], term))
-        elif name in OTHER_METRICS:
+        elif name in metrics:
             limits.append(Limit(name, _number(name, val), term))
         else:
-            known = ", ".join([*TIME_METRICS, *OTHER_METRICS])
-            raise UsageError(f"--staleness-sla: unknown metric {name!r} (known: {known})")
+            known = ", ".join([*TIME_METRICS, *metrics])
+            raise UsageError(f"{flag}: unknown metric {name!r} (known: {known})")
     return tuple(limits)
 
 

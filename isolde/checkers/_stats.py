@@ -1,4 +1,5 @@
-"""The ``stats`` checker: counts per f and type, error kinds, latency quantiles per f."""
+"""The ``stats`` checker: counts per f and type, error kinds, latency quantiles per f, and the
+abort rate of the ops a store tried more than once."""
 
 from __future__ import annotations
 
@@ -20,6 +21,39 @@ def nearest_rank(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+# Error kinds of an attempt that lost a conflict and did not commit: Firestore's ABORTED,
+# DynamoDB's TransactionConflict, the embedded stores' lock and write conflicts.
+ABORT_KINDS = frozenset({"aborted", "transaction-conflict", "replicated-write-conflict",
+                         "lock-conflict", "write-conflict"})
+
+
+class _Tries:
+    """Per f: attempts (a store records ``attempts`` on an op it ran more than once: every
+    attempt but the last ended in a conflict), attempts aborted, and requests resent
+    (``retries``: after throttling or no connection, not a conflict)."""
+
+    def __init__(self) -> None:
+        self.attempts: Counter[str] = Counter()
+        self.aborted: Counter[str] = Counter()
+        self.retries: Counter[str] = Counter()
+
+    def add(self, f: str, extra: Any, error: str | None) -> None:
+        n = extra.get("attempts")
+        n = n if isinstance(n, int) and n > 1 else 1
+        self.attempts[f] += n
+        self.aborted[f] += n - 1 + (error in ABORT_KINDS)
+        r = extra.get("retries")
+        if isinstance(r, int) and r > 0:
+            self.retries[f] += r
+
+    def out(self) -> dict[str, Any]:
+        """The f's with an abort or a retry: their abort rate (aborted / attempts)."""
+        return {f: {"attempts": n, "aborted": self.aborted[f],
+                    "abort_rate": self.aborted[f] / n, "retries": self.retries[f]}
+                for f, n in sorted(self.attempts.items())
+                if self.aborted[f] or self.retries[f]}
+
+
 class StatsChecker:
     """Always valid unless no client op succeeded at all (then "unknown": nothing was tested)."""
 
@@ -32,6 +66,7 @@ class StatsChecker:
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         errors: Counter[str] = Counter()
         latencies: dict[str, list[float]] = defaultdict(list)
+        tries = _Tries()
         types, procs, fs, times = history.types, history.processes, history.fs, history.times
         n_ok = 0
         for i in range(len(history)):
@@ -43,8 +78,10 @@ class StatsChecker:
             if code == OK:
                 n_ok += 1
             err = history.error(i)
-            if err is not None:
-                errors[_error_kind(err)] += 1
+            kind = None if err is None else _error_kind(err)
+            if kind is not None:
+                errors[kind] += 1
+            tries.add(f, history.extra(i), kind)
             j = history.pair(i)
             if j >= 0 and code != INFO:
                 latencies[f].append((times[i] - times[j]) / 1e6)
@@ -68,6 +105,7 @@ class StatsChecker:
             "by_f": {f: dict(c) for f, c in sorted(counts.items())},
             "errors": dict(errors.most_common()),
             "latency_ms": lat_out,
+            "aborts": tries.out(),
             "duration_s": duration_s,
             "ops_per_s": total / duration_s if duration_s > 0 else None,
         }

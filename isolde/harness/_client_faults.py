@@ -13,6 +13,15 @@ so, and runs each SDK call through :meth:`ClientFaults.call`. While switched on:
   ``TimeoutError``: the request may have been applied, so the op is ``info``);
 - **cancel**: a share of calls is cancelled just after the request was sent (raises
   :class:`CancelledAfterSend`, also a ``TimeoutError``).
+
+A store whose hook sees each request and its reply (``wire=True``: a gRPC interceptor does)
+applies the timeout and the cancel there instead of in :meth:`ClientFaults.call`, and takes three
+faults more, decided per request with :meth:`ClientFaults.chance`:
+
+- **unavailable**: a share of requests ends in the store's "unavailable" error, before the
+  request is sent or after its reply came (it may have been applied: ``info``);
+- **lost-response**: a share of requests is sent and its reply dropped (``info``);
+- **duplicate**: a share of requests is also sent again, a little later, its reply discarded.
 """
 
 from __future__ import annotations
@@ -36,26 +45,42 @@ class CancelledAfterSend(TimeoutError):
 class ClientFaults:
     """Switches the nemesis flips and the store consults; counts what it injected."""
 
-    def __init__(self, seed: int = 0, throttle_error: str = "throttled") -> None:
+    def __init__(self, seed: int = 0, throttle_error: str = "throttled",
+                 wire: bool = False) -> None:
         self.rng = random.Random(f"{seed}/client-faults")
         self.throttle_error = throttle_error
+        self.wire = wire  # the store's hook takes unavailable, lost-response and duplicate
         self.throttle_p = 0.0
         self.timeout_s: float | None = None
         self.cancel_p = 0.0
         self.cancel_delay_s = 0.002
+        self.unavailable_p = 0.0
+        self.lost_p = 0.0
+        self.duplicate_p = 0.0
+        self.duplicate_delay_s = 0.1  # the copy is sent up to this much later
         self.throttled = 0
         self.timeouts = 0
         self.cancelled = 0
+        self.unavailable = 0
+        self.lost = 0
+        self.duplicated = 0
         self._ours: set[asyncio.Task[Any]] = set()  # calls this object cancelled
         self._calls: set[asyncio.Task[Any]] = set()  # calls running under call()
 
     @property
     def active(self) -> bool:
-        return bool(self.throttle_p or self.timeout_s or self.cancel_p)
+        return bool(self.throttle_p or self.timeout_s or self.cancel_p or self.unavailable_p
+                    or self.lost_p or self.duplicate_p)
 
     def clear(self) -> None:
-        self.throttle_p = self.cancel_p = 0.0
+        self.throttle_p = self.cancel_p = self.unavailable_p = self.lost_p = 0.0
+        self.duplicate_p = 0.0
         self.timeout_s = None
+
+    def chance(self, p: float) -> bool:
+        """One seeded draw: True with probability ``p`` (no draw at all while ``p`` is 0, so
+        switching one fault on does not change the draws of the others' runs)."""
+        return bool(p) and self.rng.random() < p
 
     def on_send(self) -> bool:
         """Called by the SDK hook as a request is about to be sent: maybe arranges for the call

@@ -90,6 +90,7 @@ positive_int = _parser(int, "a whole number", lambda v: v >= 1, "must be at leas
 positive_float = _parser(float, "a number", lambda v: v >= MIN_POSITIVE,
                          f"must be at least {MIN_POSITIVE:g}")
 nonnegative_float = _parser(float, "a number", lambda v: v >= 0, "must be zero or more")
+fraction = _parser(float, "a number", lambda v: 0 <= v <= 1, "must be from 0 to 1")
 
 
 def at_most(most: int) -> Callable[[str], int]:

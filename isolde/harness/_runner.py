@@ -15,7 +15,7 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,9 +93,14 @@ class Runner:
     on_progress: Callable[[Counters, float], None] | None = None
     background: list[Callable[[Runner], Any]] = field(default_factory=list)
     setup: Generator | None = None  # e.g. a bank's initial balances, before any other op
+    # Tasks that follow the whole run (a change-stream consumer): started with the load, told
+    # by ``load_done`` that the final phase is over, then awaited -- not cancelled -- so they
+    # record what still arrives; cancelled only when the run fails or is cut short.
+    followers: list[Callable[[Runner], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stopping = asyncio.Event()
+        self.load_done = asyncio.Event()
         self.rng = random.Random(f"{self.limits.seed}/generator")
         self.recorder: Recorder | None = None
         self._workers: list[asyncio.Task[Any]] = []
@@ -130,6 +135,7 @@ class Runner:
             installed = True
         ticker = asyncio.create_task(self._tick()) if self.on_progress else None
         extra_tasks = [asyncio.create_task(b(self)) for b in self.background]
+        follow_tasks = [asyncio.create_task(f(self)) for f in self.followers]
         try:
             clients = [await self.store.open_client(w) for w in range(self.limits.concurrency)]
             try:
@@ -144,14 +150,17 @@ class Runner:
                 extra_tasks = []
                 if self.final is not None and not self.stopping.is_set():
                     await self._final_phase(self.final, clients)
+                self.load_done.set()
+                await asyncio.gather(*follow_tasks)
             finally:
                 for c in clients:
                     with contextlib.suppress(Exception):
                         await c.close()
         finally:
-            for t in extra_tasks:
+            tasks = [*extra_tasks, *follow_tasks]
+            for t in tasks:
                 t.cancel()
-            for t in extra_tasks:  # let them clean up (a nemesis heals) before the writer closes
+            for t in tasks:  # let them clean up (a nemesis heals) before the writer closes
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             if ticker:

@@ -13,18 +13,27 @@ from typing import Any
 
 import orjson
 
-from .._errors import IsoldeError
+from .._errors import IsoldeError, UsageError
 from .._redact import redact_url
 from ..checkers import CheckConfig, refuse_unjudgeable, run_checkers
 from ..histories import History
 from ..nemesis import Nemesis, NemesisOptions, make_nemesis
 from ..report import check_results, verdict_word
-from ..workloads import TxnSized, Workload, WorkloadOptions, make_workload
+from ..workloads import Consuming, TxnSized, Workload, WorkloadOptions, make_workload
 from ._generators import Generator, Limit, TimeLimit, rate
 from ._plugin import StoreContext
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Audited, Promising, RunDirAware, Store, require, require_txn_size
+from ._store import (
+    Audited,
+    Promising,
+    RunDirAware,
+    Store,
+    Streaming,
+    require,
+    require_txn_size,
+)
+from ._stream import StreamConsumer
 from .stores import make_store
 
 log = logging.getLogger("isolde")
@@ -133,6 +142,10 @@ def prepare_scenario(s: Scenario, store: Store | None = None) -> Prepared:
     refuse_unjudgeable(names, {workload.op_kind}, f"workload {workload.name!r}")  # before load
     store = store or make_store(s.store, s.store_options, s.store_context())
     require(store, workload.needs, workload.name)
+    if isinstance(workload, Consuming):
+        if not isinstance(store, Streaming):  # claims the capability without the protocol
+            raise UsageError(f"store {store.name!r} has no change stream to read")
+        store.enable_stream()
     if isinstance(workload, TxnSized):
         require_txn_size(store, workload.txn_items, workload.name)
     return Prepared(workload, store, build_nemesis(s, store))
@@ -200,6 +213,8 @@ def _record(s: Scenario, prepared: Prepared, history_path: Path,
         history_path=history_path,
         on_progress=on_progress,
         background=[nemesis.run] if nemesis else [],
+        followers=[StreamConsumer(store, workload.settle).run]
+        if isinstance(workload, Consuming) and isinstance(store, Streaming) else [],
     )
 
     async def go() -> History:
@@ -233,6 +248,8 @@ def check_config(s: Scenario, workload: Workload, out_dir: Path,
     promises (a Promising store's bounds) and the workload's."""
     promises: dict[str, Any] = (dict(store.read_promises()) if isinstance(store, Promising)
                                 else {})
+    if isinstance(store, Streaming):
+        promises.update(store.stream_promises())
     return dataclasses.replace(
         s.check, out_dir=out_dir,
         options={**workload.checker_options(), **promises, **s.check.options},

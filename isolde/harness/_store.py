@@ -201,3 +201,38 @@ class Audited(Protocol):
     def audit_plan(self, workload: str, max_ops: int) -> AuditPlan: ...
 
     def audit_report(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One change-stream record as a consumer received it: the item's key, its new image (the
+    whole value after the write), and the stream's own position or id for it (``seq``: a
+    sequence number, or None when the stream has none)."""
+
+    key: Any
+    value: Any
+    seq: str | int | None = None
+
+
+class ChangeStream(Protocol):
+    """A consumer's handle on a store's change stream. ``poll`` returns the records that
+    arrived since the last poll (none: an empty list, promptly -- the consumer paces itself);
+    it may raise while the store is unreachable, and the consumer polls again."""
+
+    async def poll(self) -> list[StreamEvent]: ...
+
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Streaming(Protocol):
+    """A store with a change stream of committed writes (capability ``change-stream``).
+    ``enable_stream`` comes before ``setup`` (a stream may cost: it is on only for runs that
+    read it); ``open_stream`` after it. ``stream_promises``: what the stream guarantees, given
+    to the checkers as options (``stream_exactly_once``, ``stream_ordered_per_key``)."""
+
+    def enable_stream(self) -> None: ...
+
+    async def open_stream(self) -> ChangeStream: ...
+
+    def stream_promises(self) -> dict[str, Any]: ...

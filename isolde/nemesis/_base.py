@@ -32,6 +32,7 @@ class NemesisOptions:
     throttle_p: float = 0.5  # share of SDK calls answered with a throttling error
     client_timeout_s: float = 0.05  # per-call timeout while client-timeout is on
     cancel_p: float = 0.3  # share of SDK calls cancelled just after they were sent
+    unavailable_p: float = 0.3  # share of SDK calls ended in the store's "unavailable" error
     lag_spike_ms: tuple[float, float] = (200.0, 2000.0)
     clock_skew_ms: tuple[float, float] = (100.0, 2000.0)  # magnitude; the sign is drawn too
     partition_via: str = "proxy"  # or "nftables" for managed emulators
@@ -80,6 +81,8 @@ FAULT_NAMES: dict[str, str] = {
     "throttle": "answer some SDK calls with a throttling error (the SDK retries with backoff)",
     "client-timeout": "give every SDK call a very short timeout (ops end as info)",
     "cancel": "cancel some SDK calls just after they were sent (ops end as info)",
+    "unavailable": "end some SDK calls in UNAVAILABLE, before sending or after the reply "
+                   "(gRPC stores; ops end as info)",
     "lag-spike": "make replication lag spike (embedded store)",
     "clock-skew": "skew one replica's clock (embedded store with --writers lww)",
 }

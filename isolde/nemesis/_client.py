@@ -1,6 +1,10 @@
 """Client-path faults on the schedule: they flip the switches of a store's
 :class:`isolde.harness.ClientFaults` (the :class:`isolde.harness.ClientFaultable` protocol); the
-store injects them through its own SDK's hooks (see :mod:`isolde.harness._client_faults`)."""
+store injects them through its own SDK's hooks (see :mod:`isolde.harness._client_faults`).
+
+``unavailable``, and ``lost-response`` and ``duplicate`` at the client, need a hook that sees each
+request and its reply (``ClientFaults.wire``): a store speaking gRPC over HTTP/2 (Firestore) takes
+lost-response and duplicate this way, as the fault proxy frames HTTP/1.1 requests only."""
 
 from __future__ import annotations
 
@@ -18,6 +22,11 @@ def client_faults(store: Store) -> ClientFaults:
     return store.client_faults
 
 
+def wire_faults(store: Store) -> bool:
+    """Whether ``store``'s client hook takes the faults of a request's reply."""
+    return isinstance(store, ClientFaultable) and store.client_faults.wire
+
+
 class _ClientFault(BaseFault):
 
     def __init__(self, store: Store, options: NemesisOptions) -> None:
@@ -25,8 +34,21 @@ class _ClientFault(BaseFault):
         self.options = options
 
     def stop_value(self) -> Any:
-        return {"healed": ["client"], "throttled": self.faults.throttled,
-                "timeouts": self.faults.timeouts, "cancelled": self.faults.cancelled}
+        f = self.faults
+        out = {"healed": ["client"], "throttled": f.throttled, "timeouts": f.timeouts,
+               "cancelled": f.cancelled}
+        if f.wire:
+            out.update(unavailable=f.unavailable, replies_lost=f.lost, copies_sent=f.duplicated)
+        return out
+
+
+class _WireFault(_ClientFault):
+    """A fault of a request's reply: only a hook that sees both can inject it."""
+
+    def __init__(self, store: Store, options: NemesisOptions) -> None:
+        super().__init__(store, options)
+        if not self.faults.wire:
+            raise Unsupported(f"store {store.name!r}: its SDK hook sees requests, not replies")
 
 
 class Throttle(_ClientFault):
@@ -63,8 +85,49 @@ class Cancel(_ClientFault):
         self.faults.cancel_p = 0.0
 
 
+class Unavailable(_WireFault):
+    name = "unavailable"
+
+    async def start(self, rng: random.Random) -> Any:
+        self.faults.unavailable_p = self.options.unavailable_p
+        return {"target": "client", "p": self.options.unavailable_p}
+
+    def heal_now(self) -> None:
+        self.faults.unavailable_p = 0.0
+
+
+class ClientLostResponse(_WireFault):
+    name = "lost-response"
+
+    async def start(self, rng: random.Random) -> Any:
+        self.faults.lost_p = self.options.lost_response_p
+        return {"target": "client", "p": self.options.lost_response_p}
+
+    def heal_now(self) -> None:
+        self.faults.lost_p = 0.0
+
+
+class ClientDuplicate(_WireFault):
+    name = "duplicate"
+
+    async def start(self, rng: random.Random) -> Any:
+        o = self.options
+        self.faults.duplicate_p = o.duplicate_p
+        self.faults.duplicate_delay_s = o.duplicate_delay_ms / 1000
+        return {"target": "client", "p": o.duplicate_p, "max_delay_ms": o.duplicate_delay_ms}
+
+    def heal_now(self) -> None:
+        self.faults.duplicate_p = 0.0
+
+
 CLIENT_FAULTS: dict[str, type[_ClientFault]] = {
     "throttle": Throttle,
     "client-timeout": ShortTimeout,
     "cancel": Cancel,
+    "unavailable": Unavailable,
+}
+# Faults the fault proxy injects too: at the client for a store whose hook takes them.
+CLIENT_WIRE_FAULTS: dict[str, type[_ClientFault]] = {
+    "lost-response": ClientLostResponse,
+    "duplicate": ClientDuplicate,
 }

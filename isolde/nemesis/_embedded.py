@@ -210,6 +210,7 @@ NOT_EMBEDDED = {
     "throttle": "throttling is injected through an SDK's hooks (a store with an SDK client)",
     "client-timeout": "client-path faults need an SDK client (a store with one)",
     "cancel": "client-path faults need an SDK client (a store with one)",
+    "unavailable": "client-path faults need an SDK client (a store with one)",
 }
 
 

@@ -1,4 +1,5 @@
-"""Terminal table of the staleness checker's figures, overall and per read mode."""
+"""Terminal figures of the staleness checker (a table, overall and per read mode) and of the
+change-stream checker (one line: records, lag, info appends)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,15 @@ def render_staleness(results: dict[str, Any], console: Console) -> None:
                   f"{ts['p50']:.1f}", f"{ts['p99']:.1f}", f"{ts['max']:.1f}",
                   str(d["version_staleness"]["max"]))
     console.print(t)
+
+
+def render_stream(results: dict[str, Any], console: Console) -> None:
+    """One line: records received, stream lag p50 / p99 / max, info appends seen or not."""
+    s = results.get("checkers", {}).get("change-stream")
+    if not s or "lag_ms" not in s:
+        return
+    lag, info = s["lag_ms"], s["info_writes"]
+    console.print(f"change stream: {s['events']} records for {s['writes']['ok']} ok appends; "
+                  f"lag p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, max {lag['max']:.1f} "
+                  f"ms; info appends seen {info['seen']}, unseen {info['unseen']}",
+                  highlight=False)

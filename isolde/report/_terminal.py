@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..checkers import show_value
-from ._staleness import render_staleness
+from ._staleness import render_staleness, render_stream
 
 VERDICT = {True: "[bold green]VALID[/]", False: "[bold red]INVALID[/]"}
 
@@ -42,6 +42,7 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
     for name, r in results.get("checkers", {}).items():
         _render_checker(name, r, console, max_anomalies)
     render_staleness(results, console)
+    render_stream(results, console)
     faults = results.get("faults")
     if faults:
         parts = [f"{f} x{b['count']} ({b['seconds']:.1f} s)" for f, b in faults["by_fault"].items()]
@@ -52,6 +53,12 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
         rate = stats.get("ops_per_s")
         console.print(f"ops: {stats.get('ops', 0)}"
                       + (f"  ({rate:,.0f} ops/s)" if rate else ""), highlight=False)
+        aborts = stats.get("aborts") or {}
+        if aborts:
+            console.print("aborts: " + ", ".join(
+                f"{f} {a['aborted']}/{a['attempts']} attempts ({a['abort_rate']:.1%})"
+                + (f", {a['retries']} requests resent" if a["retries"] else "")
+                for f, a in aborts.items()), highlight=False)
         lat = stats.get("latency_ms", {})
         if lat:
             t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from .._errors import UsageError
 from ..checkers import CheckConfig, refuse_unjudgeable
 from ..harness import (
     RunDirAware,
@@ -27,7 +28,7 @@ from ..harness import (
     write_json,
 )
 from ..nemesis import Nemesis
-from ..workloads import Workload
+from ..workloads import Consuming, Workload
 from ._check import check_segment, init_worker, write_trend_page
 from ._plan import KEY_STRIDE
 from ._state import SoakState
@@ -60,6 +61,9 @@ def prepare(s: Scenario) -> tuple[list[str], Store, Nemesis | None]:
     cannot judge the workload, a capability or a fault the store lacks) is refused here,
     before any file is written or any load sent."""
     prepared = prepare_scenario(s)
+    if isinstance(prepared.workload, Consuming):  # its consumer follows one run, not segments
+        raise UsageError(f"isolde soak cannot run workload {s.workload!r} yet: its change-stream "
+                         "consumer follows a single run (use isolde run)")
     names = checker_names(s, prepared.workload)
     refuse_unjudgeable(names, {prepared.workload.op_kind}, f"workload {s.workload!r}")
     return names, prepared.store, prepared.nemesis

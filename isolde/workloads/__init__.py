@@ -1,6 +1,14 @@
 """Workloads: what clients do, and which checkers judge it."""
 
-from ._base import WORKLOADS, TxnSized, Workload, WorkloadOptions, WorkloadSpec, make_workload
+from ._base import (
+    WORKLOADS,
+    Consuming,
+    TxnSized,
+    Workload,
+    WorkloadOptions,
+    WorkloadSpec,
+    make_workload,
+)
 
-__all__ = ["WORKLOADS", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+__all__ = ["WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
            "make_workload"]

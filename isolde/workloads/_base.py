@@ -50,6 +50,15 @@ class Workload(Protocol):
 
 
 @runtime_checkable
+class Consuming(Protocol):
+    """A workload that reads the store's change stream while it writes (it needs the
+    ``change-stream`` capability): the harness runs the consumer, which keeps reading until
+    ``settle`` seconds pass with nothing new after the load."""
+
+    settle: float
+
+
+@runtime_checkable
 class TxnSized(Protocol):
     """A workload whose ops each touch several items in one transaction: ``txn_items`` is the
     most any op touches (the bank's read: every account), held against the store's limit

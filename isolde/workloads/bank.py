@@ -33,11 +33,17 @@ MAX_ACCOUNTS = 1000  # every read reads them all, in one snapshot
 
 
 @dataclass(frozen=True)
-class BankOptions:
+class AccountOptions:
+    """The accounts, shared by the workloads that move money between them."""
+
     accounts: int = option(5, f"number of accounts, at most {MAX_ACCOUNTS}",
                            parse=at_most(MAX_ACCOUNTS))
     total: int = option(100, "total balance, spread evenly over the accounts",
                         parse=positive_int)
+
+
+@dataclass(frozen=True)
+class BankOptions(AccountOptions):
     bank_mode: str = option("txn", "transfers as transactions, or as a non-transactional "
                             "read-modify-write control that must fail", choices=BANK_MODES)
 

@@ -101,7 +101,7 @@ def test_flags_belong_to_their_store_and_workload(tmp_path: Path) -> None:
                        (["--store", "moto", "--persistent"], "it applies to: dynalite, "
                                                              "dynamodb-local"),
                        (["--accounts", "3"], "--accounts does not apply to workload "
-                                             "'register' (it applies to: bank)"),
+                                             "'register' (it applies to: bank, outbox)"),
                        (["--isolation", "none"], "--isolation does not apply to workload "
                                                  "'register' (it applies to: bank, list-append"),
                        (["--workload", "causal", "--keys", "2"], "--keys does not apply to "

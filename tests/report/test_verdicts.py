@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from isolde.checkers import Anomaly, Result, compose, show_value
+from isolde.checkers import Anomaly, Result, compose, run_checkers, show_value
 from isolde.histories import History, Op
 from isolde.report import check_results, junit_xml, render_summary
 
@@ -125,3 +125,10 @@ def test_check_json_carries_the_windows_its_anomalies_point_at(tmp_path: Path) -
     (a,) = rec["checkers"]["linearizable"]["anomalies"]
     assert a["fault_windows"] == []  # the first stale read, before the partition
     assert rec["anomaly_counts"] == {"nonlinearizable": 1}
+
+
+def test_terminal_shows_the_abort_rate() -> None:
+    h = History([Op(0, 0, "invoke", 0, "txn", None),
+                 Op(1, 1_000_000, "ok", 0, "txn", None, extra={"attempts": 4})])
+    out = _render(compose(run_checkers(h, ["stats"])))
+    assert "aborts: txn 3/4 attempts (75.0%)" in out

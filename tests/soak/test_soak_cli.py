@@ -91,12 +91,15 @@ def test_kill_9_mid_segment_then_resume_checks_every_segment_once(tmp_path: Path
         assert log.count(f"checked segment {i:04d} ") == 1, (i, log)
     for name, data in before.items():  # not re-checked
         assert (run_dir / "segments" / name / "results.json").read_bytes() == data
-    # Faults ran in the segments, and each segment's keys are its own.
+    # Faults ran in the segments (a busy machine may leave one cut short by the kill or the
+    # resume without a fault of its own), and each segment's keys are its own.
     keys: dict[int, set[int]] = {}
+    faulted = 0
     for i in range(6):
         h = read_jsonl(run_dir / "segments" / f"{i:04d}" / "history.jsonl")
-        assert any(op.process == "nemesis" for op in h)
+        faulted += any(op.process == "nemesis" for op in h)
         keys[i] = {op.value[0] for op in h if op.process != "nemesis"}
+    assert faulted >= 5, faulted
     for i in range(6):
         for j in range(i + 1, 6):
             assert not keys[i] & keys[j]
@@ -162,6 +165,7 @@ def test_bad_soak_input_is_refused_before_any_load(tmp_path: Path) -> None:
         ([*store, "--nemesis", "kill"], "cannot take fault"),
         ([*store, "--bogus"], "--bogus"),
         ([*store, "--junit", str(tmp_path)], "--junit"),
+        ([*store, "--workload", "stream"], "cannot run workload 'stream'"),
     ]
     for args, what in cases:
         r = run_cli("soak", *args)

@@ -21,6 +21,7 @@ import random
 from array import array
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,8 @@ class ReplicatedLog:
         self.bounded_versions = bounded_versions
         self.bounded_ns = int(bounded_ms * 1e6)
         self.rng = random.Random(f"{seed}/reads")
+        # Told of every commit (key, value, position, time): the store's change stream.
+        self.on_commit: Callable[[Any, Any, int, int], None] | None = None
 
     # --- writes ------------------------------------------------------------------------------
     def append(self, key: Any, value: Any, now: int) -> int:
@@ -88,6 +91,8 @@ class ReplicatedLog:
             prev = fl.prefix_apply[-1] if fl.prefix_apply else 0
             fl.prefix_apply.append(max(prev, at))
             fl.indep_apply.append(at)
+        if self.on_commit is not None:
+            self.on_commit(key, value, pos, now)
         if len(self.log_value) % COMPACT_EVERY == 0:
             self.compact(now)
         return pos
@@ -155,6 +160,10 @@ class ReplicatedLog:
     # --- reads -------------------------------------------------------------------------------
     def head(self) -> int:
         return self.base + len(self.log_value) - 1
+
+    def written_keys(self) -> set[Any]:
+        """Every key ever written (compacted or not)."""
+        return self.versions.keys() | self.floor.keys()
 
     def latest(self, key: Any) -> tuple[int, Any]:
         """(position, value) of the newest version of ``key`` at the primary; (-1, None) if none."""

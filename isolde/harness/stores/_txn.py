@@ -28,17 +28,25 @@ Ops served here (the op contract shared with other stores; see :mod:`isolde.work
 - ``transfer`` ``{"from", "to", "amount"}``; extra ``bank_mode`` ``txn`` (default: one
   transaction, ``fail`` with ``insufficient-funds`` rather than go negative) or ``rmw`` (the
   non-transactional control: read both balances in one step, then write both in another).
+  With extra ``outbox`` ``txn`` (:mod:`isolde.workloads.outbox`), the same transaction also
+  writes the transfer's outbox record, under a key of its own (``("outbox", n)``, n counting
+  every record written, so a request applied twice leaves two records).
+- ``read-outbox``: one transaction reading every outbox record.
+- ``publish`` (the memory client's own request, never in a history: the outbox control's
+  separate write) value a record: write it under a fresh record key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
+from ._outbox import OUTBOX, bad_outbox_transfer, outbox_record, wants_outbox
 from ._replicated import ReplicatedLog
 
 ISOLATION_MODES = ("serializable", "snapshot-isolation", "read-committed", "none")
@@ -50,7 +58,8 @@ _OPENED: ContextVar[list[_Txn]] = ContextVar("isolde_open_txns")
 
 def handles(op: Op) -> bool:
     """True for the ops this module serves (a bank ``read`` has a dict value)."""
-    return op.f in ("txn", "transfer", "init") or (op.f == "read" and isinstance(op.value, dict))
+    return op.f in ("txn", "transfer", "init", "read-outbox", "publish") or (
+        op.f == "read" and isinstance(op.value, dict))
 
 
 class _Abort(Exception):
@@ -154,6 +163,7 @@ class TxnEngine:
         self.sessions = sessions if sessions is not None else {}
         self.lock = asyncio.Lock()
         self.key_locks: dict[Any, _Txn] = {}  # read-committed write locks
+        self.records = itertools.count()  # outbox record keys
 
     async def invoke(self, op: Op, step: Step) -> Op:
         """Perform ``op`` with a round trip before and after; ``step`` between micro-ops."""
@@ -195,6 +205,10 @@ class TxnEngine:
                 return await self._transfer(op, step)
             if op.f == "init":
                 return await self._init(op)
+            if op.f == "read-outbox":
+                return await self._read_outbox(op)
+            if op.f == "publish":
+                return await self._publish(op)
             return await self._read_accounts(op, step)
         except _Abort as e:
             return op.complete("fail", op.value, error=e.error)
@@ -250,6 +264,9 @@ class TxnEngine:
         if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
             return op.complete("fail", v, error="bad-value")
         src, dst, amount = v["from"], v["to"], v["amount"]
+        error = bad_outbox_transfer(op) if wants_outbox(op) else None
+        if error is not None:
+            return op.complete("fail", v, error=error)
         mode = op.extra.get("bank_mode", "txn")
         if mode not in BANK_MODES:
             return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
@@ -277,5 +294,25 @@ class TxnEngine:
         await step()
         txn.write(src, a - amount)
         txn.write(dst, b + amount)
+        if op.extra.get("outbox") == "txn":
+            txn.write(self.record_key(), outbox_record(v))
         self._finish(op, txn)
         return op.complete("ok", v)
+
+    def record_key(self) -> tuple[str, int]:
+        """A fresh outbox record key."""
+        return (OUTBOX, next(self.records))
+
+    async def _publish(self, op: Op) -> Op:
+        txn = self._begin()
+        txn.write(self.record_key(), op.value)
+        self._finish(op, txn)
+        return op.complete("ok", op.value)
+
+    async def _read_outbox(self, op: Op) -> Op:
+        txn = self._begin()
+        keys = sorted(k for k in self.data.written_keys()
+                      if isinstance(k, tuple) and len(k) == 2 and k[0] == OUTBOX)
+        records = [r for r in map(txn.read, keys) if r is not None]
+        self._finish(op, txn)
+        return op.complete("ok", records)

@@ -18,17 +18,28 @@ from typing import Any
 
 from ..._errors import UsageError
 from ...histories import Op
-from .._options import at_most, nonnegative_float, option, positive_float, positive_int
+from .._options import (
+    at_most,
+    fraction,
+    nonnegative_float,
+    option,
+    positive_float,
+    positive_int,
+)
 from .._plugin import StoreContext, StoreSpec
 from .._store import MIXED, READ_MODES
 from ._faulty import EmbeddedFaults
 from ._lww import LWWReplicas
+from ._outbox import PublishFailed, bad_outbox_transfer, dual_write, wants_outbox
 from ._replicated import Lag, ReplicatedLog
+from ._stream import STREAM_FAULTS, MemoryStream
 from ._txn import ISOLATION_MODES, TxnEngine, handles
 
 WRITERS = ("primary", "lww")
 MAX_REPLICAS = 100  # a run sets them all up before its first op
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox", "change-stream"})
+STREAM = frozenset({"change-stream"})
 
 
 @dataclass
@@ -50,6 +61,12 @@ class MemoryOptions:
                             for_needs=frozenset({"txn", "bank"}))
     writers: str = option("primary", "primary (one writer) or lww (every replica writes, last "
                           "writer wins)", choices=WRITERS)
+    stream_fault: str = option("none", "change-stream fault", choices=STREAM_FAULTS,
+                               for_needs=STREAM)
+    stream_fault_rate: float = option(0.1, "share of change-stream records the drop, duplicate "
+                                      "or reorder fault hits", parse=fraction, for_needs=STREAM)
+    stream_delay_ms: float = option(200.0, "how late the delay fault delivers every record",
+                                    parse=nonnegative_float, for_needs=STREAM)
 
     def __post_init__(self) -> None:
         if self.replicas < 1:
@@ -58,6 +75,9 @@ class MemoryOptions:
             raise UsageError(f"unknown read consistency {self.default_read!r}")
         if self.writers not in WRITERS:
             raise UsageError(f"unknown --writers {self.writers!r} (known: {', '.join(WRITERS)})")
+        if self.stream_fault not in STREAM_FAULTS:
+            raise UsageError(f"unknown --stream-fault {self.stream_fault!r} "
+                             f"(known: {', '.join(STREAM_FAULTS)})")
 
 
 class MemoryStore:
@@ -79,9 +99,27 @@ class MemoryStore:
         self.txns = TxnEngine(self.data, o.isolation, self.now, self.sessions)
         self.faults = EmbeddedFaults(o.seed)  # switched by the nemesis (see ._faulty)
         self.lww: LWWReplicas | None = None
-        if o.writers == "lww":
+        if o.writers == "lww":  # writes bypass the log (and so its change stream)
             self.lww = LWWReplicas(o.replicas, Lag(o.lag_ms, o.lag_kind), o.seed)
             self.capabilities = frozenset({"register", "cas", "read-modes"})
+        self.stream: MemoryStream | None = None
+
+    def enable_stream(self) -> None:
+        """Log every commit from now on as a change-stream record (:class:`Streaming`)."""
+        o = self.options
+        self.stream = MemoryStream(o.stream_fault, o.stream_fault_rate, o.stream_delay_ms,
+                                   o.seed, self.now)
+        self.data.on_commit = self.stream.commit
+
+    async def open_stream(self) -> MemoryStream:
+        if self.stream is None:
+            raise RuntimeError("open_stream before enable_stream")
+        return self.stream
+
+    def stream_promises(self) -> dict[str, Any]:
+        """Like DynamoDB Streams: each commit once, in commit order per key (the stream faults
+        break this on purpose)."""
+        return {"stream_exactly_once": True, "stream_ordered_per_key": True}
 
     def read_promises(self) -> dict[str, Any]:
         """Bounded reads stay within these (the read-promises checker holds them to it)."""
@@ -117,9 +155,25 @@ class MemoryClient:
             await asyncio.sleep(0)  # still yield, so concurrent workers interleave
 
     async def invoke(self, op: Op) -> Op:
+        if wants_outbox(op):
+            error = bad_outbox_transfer(op)
+            if error is not None:
+                return op.complete("fail", op.value, error=error)
+            if op.extra["outbox"] == "separate":  # two requests, each through the network
+                return await dual_write(op, lambda: self._request(op),
+                                        lambda rec: self._publish(op, rec), str)
+        return await self._request(op)
+
+    async def _request(self, op: Op) -> Op:
         if self.store.faults.active:  # through the nemesis's simulated network
             return await self.store.faults.invoke(self, op)
         return await self.deliver(op)
+
+    async def _publish(self, transfer: Op, record: dict[str, Any]) -> None:
+        """The control's outbox write: a request of its own, without the transfer's token."""
+        done = await self._request(transfer.with_(f="publish", value=record, extra={}))
+        if done.type != "ok":
+            raise PublishFailed(done.error)
 
     async def deliver(self, op: Op) -> Op:
         """The request's trip to the store and back, and its effect."""

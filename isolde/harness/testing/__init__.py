@@ -11,7 +11,8 @@ Use it from a test module in a few lines::
 Each ``test_*`` method builds a fresh store, runs ``setup``, one group of checks, ``teardown``,
 and then checks nothing was left behind: no process it started still exists (alive or unreaped),
 and, when it started its own server (``Managed``), nothing answers at its endpoint. Checks
-a store's ``capabilities`` do not claim are skipped (transactions, bank ops, process control).
+a store's ``capabilities`` do not claim are skipped (transactions, bank ops, outbox
+transfers, process control).
 The checks are also plain async functions (``CHECKS``) for use without pytest.
 """
 
@@ -22,6 +23,7 @@ from ._conformance import (
     check_bank,
     check_cas,
     check_errors,
+    check_outbox,
     check_process_control,
     check_register,
     check_transactions,
@@ -36,6 +38,7 @@ __all__ = [
     "check_bank",
     "check_cas",
     "check_errors",
+    "check_outbox",
     "check_process_control",
     "check_register",
     "check_transactions",

@@ -133,6 +133,39 @@ async def check_bank(s: _Session) -> None:
     await s.expect("read", {x: None, y: None, z: None}, {x: 6, y: 14})
 
 
+async def check_outbox(s: _Session) -> None:
+    """Outbox transfers (:mod:`isolde.workloads.outbox`): the record written in the transfer's
+    transaction (``txn``) or after it (``separate``); a refused transfer writes none;
+    ``read-outbox`` lists every record."""
+    if "outbox" not in s.store.capabilities:
+        raise _Skip("no outbox capability")
+    x, y = _key("ox"), _key("oy")
+    await s.ok("init", {x: 10, y: 10})
+    ids = [f"conformance-{next(_SEQ)}" for _ in range(4)]
+    moves = [{"from": x, "to": y, "amount": n, "id": i} for n, i in zip((3, 2, 50, 60), ids,
+                                                                        strict=True)]
+    for move, mode in zip(moves, ("txn", "separate", "txn", "separate"), strict=True):
+        done = await s.op("transfer", move, outbox=mode, bank_mode="txn")
+        want = "ok" if move["amount"] < 10 else "fail"
+        if done.type != want:
+            raise ConformanceError(f"outbox transfer {move} ({mode}): {done.type} {done.error}, "
+                                   f"expected {want}")
+    records = [r for r in await s.ok("read-outbox", None)
+               if isinstance(r, dict) and r.get("id") in ids]
+    want_records = [dict(m) for m in moves[:2]]
+    if sorted(records, key=lambda r: r["id"]) != sorted(want_records, key=lambda r: r["id"]):
+        raise ConformanceError(f"read-outbox: expected the records {want_records}, got "
+                               f"{records}")
+    # The money moved, and only the ok transfers' (refused ones would overdraw x). Not the
+    # exact balances: a store that ignores request tokens (moto) may apply a transaction the
+    # client retried after a timeout twice -- the bank workload's business, not this check's.
+    got = await s.ok("read", {x: None, y: None})
+    bx, by = got.get(x), got.get(y)
+    if not (isinstance(bx, int) and isinstance(by, int) and bx + by == 20 and 0 <= bx <= 5):
+        raise ConformanceError(f"balances after the outbox transfers: {got}, expected the 5 "
+                               f"moved from {x} to {y} (of 20 in all)")
+
+
 async def check_errors(s: _Session) -> None:
     """Malformed or unsupported ops complete as ``fail`` with an error; they never raise."""
     k = _key("e")
@@ -209,6 +242,7 @@ CHECKS: dict[str, Check] = {
     "cas": check_cas,
     "transactions": check_transactions,
     "bank": check_bank,
+    "outbox": check_outbox,
     "errors": check_errors,
     "process_control": check_process_control,
 }
@@ -303,6 +337,9 @@ class StoreConformance:
 
     def test_bank(self) -> None:
         self._run("bank")
+
+    def test_outbox(self) -> None:
+        self._run("outbox")
 
     def test_errors(self) -> None:
         self._run("errors")

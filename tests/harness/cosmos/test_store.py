@@ -16,6 +16,7 @@ from isolde.harness.stores.cosmos import LEVELS, CosmosEmulatorStore, CosmosOpti
 from isolde.harness.testing import StoreConformance
 
 from ...conftest import run_cli
+from ...hunt import hunt
 from ...nemesis._stale import assert_kill_lost_writes, assert_lost_replies_are_info, stale_reads
 
 pytestmark = pytest.mark.usefixtures("cosmosdb_server_installed")
@@ -99,16 +100,15 @@ def test_session_reads_carry_the_workers_own_token() -> None:
 
 def test_kill_loses_acknowledged_writes(tmp_path: Path) -> None:
     # The emulator keeps everything in memory: a read after the restart, of a key written
-    # before it and not since, returns nothing (a race: up to three seeds).
-    for seed in (2, 3, 4):
-        # Long enough for the kill to heal mid-run: a restart of node takes seconds on a
-        # loaded machine, and only reads after it show the loss.
-        out = _run(tmp_path / str(seed), nemesis=("kill",), seed=seed, time_limit=10.0,
-                   nemesis_interval=2.0, checkers=("linearizable", "stats"),
-                   workload_options={"keys": 6, "ops_per_key": 100_000,
-                                     "read_consistency": "strong"})
-        if stale_reads(out.history)[0]:
-            break
+    # before it and not since, returns nothing (a race: seeds until it shows).
+    # Long enough for the kill to heal mid-run: a restart of node takes seconds on a loaded
+    # machine, and only reads after it show the loss.
+    out = hunt(lambda seed: _run(tmp_path / str(seed), nemesis=("kill",), seed=seed,
+                                 time_limit=10.0, nemesis_interval=2.0,
+                                 checkers=("linearizable", "stats"),
+                                 workload_options={"keys": 6, "ops_per_key": 100_000,
+                                                   "read_consistency": "strong"}),
+               lambda out: bool(stale_reads(out.history)[0]), first_seed=2)
     assert_kill_lost_writes(out)
 
 
@@ -121,11 +121,10 @@ def test_lost_responses_are_info_and_linearizable(tmp_path: Path) -> None:
 def test_duplicated_upserts_put_old_values_back_and_are_caught(tmp_path: Path) -> None:
     # The proxy delivers a copy of a request up to 100 ms later: a copy of an upsert landing
     # after a newer write of its key puts the old value back, and a later read sees it. Which
-    # copies land late is a race: up to three seeds.
-    for seed in (6, 7, 8):
-        out = _run(tmp_path / str(seed), nemesis=("duplicate",), seed=seed,
-                   nemesis_interval=0.8, checkers=("linearizable", "stats"))
-        if out.results["checkers"]["linearizable"]["valid"] is False:
-            break
+    # copies land late is a race: seeds until it shows.
+    out = hunt(lambda seed: _run(tmp_path / str(seed), nemesis=("duplicate",), seed=seed,
+                                 nemesis_interval=0.8, checkers=("linearizable", "stats")),
+               lambda out: out.results["checkers"]["linearizable"]["valid"] is False,
+               first_seed=6)
     assert out.results["faults"]["by_fault"]["duplicate"]["count"] >= 1
     assert out.results["checkers"]["linearizable"]["valid"] is False

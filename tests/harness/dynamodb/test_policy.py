@@ -12,6 +12,7 @@ from isolde._errors import UsageError
 from isolde.harness.stores.dynamodb import DynamoOptions, Secrets, Usage, check_table_name
 from isolde.harness.stores.dynamodb._api import Api
 from isolde.harness.stores.dynamodb._cost import estimate, price, units
+from isolde.harness.stores.dynamodb._errors import AfterMaybeApplied, Verdict, classify
 from isolde.harness.stores.dynamodb._ops import Ops
 from isolde.harness.stores.dynamodb._table import delete_table, new_table_name
 from isolde.harness.stores.dynamodb._txn import Txns
@@ -89,6 +90,24 @@ def test_retries_stop_at_the_limit() -> None:
     with pytest.raises(bx.ClientError) as e:
         asyncio.run(Ops(api_with(client, retries=1), "isolde-t").put(1, 1))
     assert len(client.calls) == 2 and getattr(e.value, "attempts", None) == 2
+
+
+def test_a_retry_throttled_after_a_timeout_leaves_the_outcome_unknown() -> None:
+    """The first attempt timed out (it may have committed); its retry, carrying the same token,
+    was throttled and never ran. The transaction may have happened: info, not fail -- found as
+    phantom outbox records under duplicate + lost-response + throttle on DynamoDB Local."""
+    client = FakeClient(timeout(), throttled(), throttled())
+    with pytest.raises(AfterMaybeApplied) as e:
+        asyncio.run(Txns(api_with(client), "isolde-t", 3).run([["append", 1, 5], ["append", 2, 6]]))
+    assert classify(e.value) == Verdict("info", "throttled-after-timeout")
+    assert getattr(e.value, "attempts", None) == 3
+
+
+def test_a_retry_throttled_after_a_throttle_still_certainly_failed() -> None:
+    client = FakeClient(throttled(), throttled(), throttled())
+    with pytest.raises(bx.ClientError) as e:
+        asyncio.run(Txns(api_with(client), "isolde-t", 3).run([["append", 1, 5], ["append", 2, 6]]))
+    assert classify(e.value).type == "fail"
 
 
 def test_read_write_transaction_validates_what_it_read() -> None:

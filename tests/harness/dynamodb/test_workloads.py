@@ -9,7 +9,6 @@ wrong totals -- confirmed here independently of the checker, straight from the r
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 from isolde.harness import Outcome, Scenario, run_scenario
 
 from ...conftest import ROOT
+from ...hunt import hunt
 
 
 def run(store: str, workload: str, tmp_path: Path, seconds: float = 3.0, seed: int = 1,
@@ -56,14 +56,9 @@ def test_moto_bank_loses_committed_transfers(tmp_path: Path) -> None:
     # make the copy (pure Python, preemptible) slower, which widens the window; a small total
     # makes overdraft cancellations frequent. One 3 s round nearly always finds it; a slow
     # machine gets more seeds, up to two minutes.
-    deadline = time.monotonic() + 120
-    seed = 0
-    while True:
-        out = run("moto", "bank", tmp_path / str(seed), seed=seed,
-                  workload_options={"options": {"accounts": 20, "total": 40}})
-        seed += 1
-        if out.valid is False or time.monotonic() > deadline:
-            break
+    out = hunt(lambda seed: run("moto", "bank", tmp_path / str(seed), seed=seed,
+                                workload_options={"options": {"accounts": 20, "total": 40}}),
+               lambda out: out.valid is False)
     assert out.valid is False
     assert "wrong-total" in out.results["anomaly_types"]
     # Independently of the checker: some ok read's balances do not add up to the total.

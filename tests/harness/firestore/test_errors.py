@@ -17,6 +17,7 @@ ROWS = [
     (gx.AlreadyExists("Document already exists"), "fail", "precondition-failed"),
     (gx.NotFound("No document to update"), "fail", "not-found"),
     (gx.InvalidArgument("bad"), "fail", "invalid-argument"),
+    (gx.InvalidArgument("Transaction is invalid or closed."), "info", "transaction-closed"),
     (gx.OutOfRange("bad"), "fail", "invalid-argument"),
     (gx.PermissionDenied("no"), "fail", "permission-denied"),
     (gx.Forbidden("no"), "fail", "permission-denied"),

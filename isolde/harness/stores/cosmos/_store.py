@@ -209,6 +209,11 @@ class CosmosEmulatorStore(CosmosStoreBase):
         "txn": "cosmosdb-server rejects the SDK's transactional batch, and its batch handler "
                "applies operations one by one with no rollback: not atomic",
         "bank": "a transfer needs an atomic transactional batch, which cosmosdb-server lacks",
+        "outbox": "a transfer and its outbox record need an atomic transactional batch",
+        "change-stream": "cosmosdb-server's change feed is not a history: the first read "
+                         "lists every item as it is now, and every read after it answers 304 "
+                         "Not Modified (a constant etag), so no change ever appears "
+                         "(docs/change-streams.md)",
     }
 
     def __init__(self, options: CosmosOptions | None = None, seed: int = 0) -> None:

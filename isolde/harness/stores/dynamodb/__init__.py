@@ -5,11 +5,10 @@ under the ``isolde.stores`` entry point group."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from ..._plugin import StoreContext, StoreSpec
-from ..._store import MIXED
+from ..._plugin import StoreSpec
+from .._sdk import builder
 from ._api import CloudOptions, DynamoOptions, PersistentOptions, Secrets
 from ._cost import PRICES, Usage, estimate
 from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
@@ -34,19 +33,9 @@ _PROXY = ("partition", "latency", "lost-response", "duplicate", "reset")
 _CLIENT = ("throttle", "client-timeout", "cancel")
 
 
-def _builder(cls: type[DynamoStoreBase]) -> Any:
-    def build(options: DynamoOptions, context: StoreContext) -> DynamoStoreBase:
-        rc = context.read_consistency
-        if rc != MIXED:
-            options = dataclasses.replace(options, default_read=rc)
-        return cls(options, seed=context.seed)
-
-    return build
-
-
 def _spec(name: str, cls: type[DynamoStoreBase], options: type[DynamoOptions], summary: str,
           faults: tuple[str, ...], **kw: Any) -> StoreSpec:
-    return StoreSpec(name=name, summary=summary, options=options, build=_builder(cls),
+    return StoreSpec(name=name, summary=summary, options=options, build=builder(cls),
                      capabilities=cls.capabilities, read_modes=READ_MODES, faults=faults,
                      sdk=SDK, sdk_hint=SDK_HINT, **kw)
 

@@ -24,7 +24,7 @@ from ...._redact import redact_url
 from ..._client_faults import ClientFaults
 from ..._options import option
 from ._cost import Usage, units
-from ._errors import classify
+from ._errors import AfterMaybeApplied, classify
 from ._faults import attach
 
 log = logging.getLogger("isolde.dynamodb")
@@ -125,12 +125,15 @@ def _session(factory: Any, profile: str | None) -> Any:
 
 
 class Api:
-    """A shared aiobotocore DynamoDB client. ``call`` counts each request and retries it when
-    the error is transient and either certainly not applied or the request is idempotent."""
+    """A shared aiobotocore DynamoDB (or DynamoDB Streams) client. ``call`` counts each request
+    and retries it when the error is transient and either certainly not applied or the request
+    is idempotent."""
 
     def __init__(self, options: DynamoOptions, endpoint_url: str | None, usage: Usage,
-                 secrets: Secrets, seed: int = 0, admin: bool = False) -> None:
+                 secrets: Secrets, seed: int = 0, admin: bool = False,
+                 service: str = "dynamodb") -> None:
         self.options = options
+        self.service = service  # or "dynamodbstreams": the table's change stream
         # Table administration is not under test: patient timeouts, so a slow (just restarted,
         # busy) emulator does not fail setup or teardown.
         self.admin = admin
@@ -166,7 +169,7 @@ class Api:
                 kwargs.update(EMULATOR_CREDENTIALS)
                 kwargs["region_name"] = o.region or "us-east-1"
             self.client = await self._stack.enter_async_context(
-                session.create_client("dynamodb", **kwargs)
+                session.create_client(self.service, **kwargs)
             )
         except ProfileNotFound:
             raise UsageError(f"AWS profile {o.profile!r} not found") from None
@@ -190,6 +193,7 @@ class Api:
         attempt = 0
         method = getattr(self.client, api)
         wru, rru = units(api, params)
+        maybe_applied: str | None = None  # how an earlier attempt ended that may have applied
         while True:
             attempt += 1
             self.usage.add(api, wru, rru)
@@ -200,8 +204,12 @@ class Api:
                 verdict = classify(e)
                 safe = verdict.type == "fail" or idempotent
                 if not (verdict.transient and safe) or attempt > self.options.retries:
+                    if maybe_applied is not None and verdict.type == "fail":
+                        e = AfterMaybeApplied(e, maybe_applied)
                     e.attempts = attempt  # type: ignore[attr-defined]
-                    raise
+                    raise e from None
+                if verdict.type == "info" and maybe_applied is None:
+                    maybe_applied = verdict.kind
                 log.debug("%s: %s, retrying (attempt %d)", api, verdict.kind, attempt)
                 RETRIES.set(RETRIES.get() + 1)
             # Exponential backoff with full jitter: retries of many workers do not align.

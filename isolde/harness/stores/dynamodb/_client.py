@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ....histories import Op
-from .._sdk import Partial, read_only, transfer_rmw
+from .._sdk import Partial, dispatch, read_only
 from ._api import RETRIES
 from ._errors import classify
 from ._ops import Ops, bank_error
@@ -18,6 +18,31 @@ if TYPE_CHECKING:
 log = logging.getLogger("isolde.dynamodb")
 
 
+class _Requests:
+    """DynamoDB's requests for each op (:class:`isolde.harness.stores._sdk.Requests`)."""
+
+    def __init__(self, ops: Ops, txns: Txns, transactions: bool) -> None:
+        self.ops = ops
+        self.txns = txns
+        self.transactions = transactions
+        self.put = ops.put
+        self.init_accounts = ops.init_accounts
+        self.read_accounts = ops.read_accounts
+        self.transfer = ops.transfer
+        self.put_record = ops.put_record
+        self.read_outbox = ops.read_outbox
+
+    async def txn(self, mops: list[Any]) -> list[Any]:
+        return await self.txns.run(mops)
+
+    async def get(self, k: Any, mode: str) -> Any:
+        return await self.ops.get(k, mode == "strong")  # ConsistentRead for strong reads only
+
+    async def cas(self, k: Any, old: Any, new: Any) -> bool:
+        await self.ops.cas(k, old, new)  # raises ConditionalCheckFailed when it is not old
+        return True
+
+
 class DynamoClient:
     """Serves register (``read``/``write``/``cas`` on ``[k, v]``), list-append and rw-register
     (``txn``), and bank (``init``, ``read`` of a dict, ``transfer``) ops."""
@@ -26,9 +51,9 @@ class DynamoClient:
         self.store = store
         api = store.data_api
         assert api is not None
-        self.ops = Ops(api, store.table)
-        self.txns = Txns(api, store.table, store.options.occ_attempts)
-        self.transactions = "txn" in store.capabilities
+        self.requests = _Requests(Ops(api, store.table),
+                                  Txns(api, store.table, store.options.occ_attempts),
+                                  "txn" in store.capabilities)
 
     async def close(self) -> None:
         return None  # the HTTP client is the store's, shared by all workers
@@ -45,7 +70,9 @@ class DynamoClient:
 
     async def _invoke(self, op: Op) -> Op:
         try:
-            return await self._dispatch(op)
+            o = self.store.options
+            return await dispatch(op, self.requests, o.default_read, o.bank_mode,
+                                  lambda e: classify(e).kind)
         except TxnAborted as e:
             return op.complete("fail", op.value, error=e.error)
         except Partial as e:
@@ -61,52 +88,3 @@ class DynamoClient:
             # without effect: fail, and the worker keeps its process.
             typ = "fail" if read_only(op) else v.type
             return op.complete(typ, op.value, error=kind or v.kind, **extra)
-
-    async def _dispatch(self, op: Op) -> Op:
-        f, v = op.f, op.value
-        if f == "txn":
-            if not self.transactions:
-                return op.complete("fail", v, error="unsupported-operation")
-            if not isinstance(v, list) or not all(
-                isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in ("r", "w", "append")
-                for m in v
-            ):
-                return op.complete("fail", v, error="bad-value")
-            return op.complete("ok", await self.txns.run(v))
-        if f == "read" and isinstance(v, dict):
-            return op.complete("ok", await self.ops.read_accounts(list(v)))
-        if f == "init" and isinstance(v, dict):
-            await self.ops.init_accounts(v)
-            return op.complete("ok", v)
-        if f == "transfer":
-            return await self._transfer(op)
-        if not (isinstance(v, (list, tuple)) and len(v) == 2):
-            return op.complete("fail", v, error="bad-value")
-        k, arg = v
-        if f == "read":
-            mode = op.extra.get("consistency", self.store.options.default_read)
-            return op.complete("ok", [k, await self.ops.get(k, mode == "strong")])
-        if f == "write":
-            await self.ops.put(k, arg)
-            return op.complete("ok", v)
-        if f == "cas":
-            if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
-                return op.complete("fail", v, error="bad-value")
-            await self.ops.cas(k, arg[0], arg[1])
-            return op.complete("ok", v)
-        return op.complete("fail", v, error=f"unsupported f {f!r}")
-
-    async def _transfer(self, op: Op) -> Op:
-        v = op.value
-        if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
-            return op.complete("fail", v, error="bad-value")
-        mode = op.extra.get("bank_mode", self.store.options.bank_mode)
-        if mode == "txn":
-            if not self.transactions:
-                return op.complete("fail", v, error="unsupported-operation")
-            await self.ops.transfer(v["from"], v["to"], v["amount"])
-            return op.complete("ok", v)
-        if mode != "rmw":
-            return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
-        return await transfer_rmw(op, lambda k: self.ops.get(k, True), self.ops.put,
-                                  lambda e: classify(e).kind)

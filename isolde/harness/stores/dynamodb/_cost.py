@@ -53,6 +53,8 @@ def units(api: str, params: dict[str, object]) -> tuple[float, float]:
         return 0.0, 1.0 if params.get("ConsistentRead") else 0.5
     if api in ("put_item", "update_item", "delete_item"):
         return 1.0, 0.0
+    if api == "scan":  # a page of at most SCAN_PAGE small items (< 160 bytes): < 16 KB read
+        return 0.0, 4.0 if params.get("ConsistentRead") else 2.0
     items = params.get("TransactItems")
     n = len(items) if isinstance(items, list) else 0
     if api == "transact_write_items":
@@ -68,6 +70,8 @@ PER_OP_WORST: dict[str, tuple[int, float, float]] = {
     "register": (1, 1.0, 1.0),
     "list-append": (2, 10.0, 10.0),
     "bank": (4, 4.0, 40.0),
+    # a transfer writes 3 items in one transaction; the final Scan is one page per 100 records
+    "outbox": (4, 6.0, 40.0),
 }
 _DEFAULT_WORST = (2, 10.0, 40.0)
 

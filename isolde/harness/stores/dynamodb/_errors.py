@@ -116,8 +116,21 @@ def classify_cancellation(reasons: list[dict[str, Any]] | None) -> Verdict:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class AfterMaybeApplied(Exception):
+    """A retried request whose last attempt certainly failed, while an earlier attempt may have
+    applied (its reply was lost, or it timed out): the request's outcome is unknown. Without
+    this, a transaction whose first attempt committed and whose retry was throttled was
+    recorded ``fail`` -- and its effects read back as a phantom."""
+
+    def __init__(self, cause: Exception, earlier: str) -> None:
+        super().__init__(f"{cause} (after an earlier attempt ended {earlier})")
+        self.cause, self.earlier = cause, earlier
+
+
 def classify(e: BaseException) -> Verdict:
     """The verdict for an exception raised by an aiobotocore DynamoDB call."""
+    if isinstance(e, AfterMaybeApplied):
+        return Verdict("info", f"{classify(e.cause).kind}-after-{e.earlier}")
     response = getattr(e, "response", None)
     if isinstance(response, dict) and "Error" in response:
         code = str(response["Error"].get("Code", ""))

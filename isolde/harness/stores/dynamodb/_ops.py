@@ -14,6 +14,10 @@ Every item holds its value in attribute ``v``; list-append items also carry a ve
   refuse a negative balance (``fail insufficient-funds``) or a missing account
   (``fail missing-account``); ``rmw``: the non-transactional control, two GetItems then two
   PutItems.
+- the outbox workload's ``transfer`` with extra ``outbox`` ``txn``: the same TransactWriteItems
+  with a third item, a Put of the outbox record; ``separate`` (the control): the transaction,
+  then a PutItem of the record (under a key of its own: ``outbox:`` and a nonce).
+  ``read-outbox``: a consistent Scan of the table, every page, keeping the outbox items.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from .._outbox import RECORD_PREFIX, new_record_key
 from ._api import Api
-from ._codec import decode, encode, key
+from ._codec import KEY, decode, encode, key
 
 NAMES = {"#v": "v"}
 MAX_TXN_ITEMS = 100  # DynamoDB's limit per transaction
+SCAN_PAGE = 100  # items per Scan page: small pages keep each request's read units small
 
 
 def token() -> str:
@@ -77,9 +83,12 @@ class Ops:
                 out[a] = decode(item["v"])
         return out
 
-    async def transfer(self, src: Any, dst: Any, amount: Any) -> None:
-        """Raises TransactionCanceledException when a condition fails (see :func:`bank_error`)."""
+    async def transfer(self, src: Any, dst: Any, amount: Any,
+                       record: dict[str, Any] | None = None) -> None:
+        """Raises TransactionCanceledException when a condition fails (see :func:`bank_error`).
+        With a ``record``, the outbox record is written by the same transaction."""
         a = encode(amount)
+        extra = [{"Put": self._record_item(record)}] if record is not None else []
         await self.api.call("transact_write_items", idempotent=True, ClientRequestToken=token(),
                             TransactItems=[
             {"Update": {"TableName": self.table, "Key": key(src),
@@ -90,8 +99,29 @@ class Ops:
                         "UpdateExpression": "SET #v = #v + :a",
                         "ConditionExpression": "attribute_exists(#v)",
                         "ExpressionAttributeNames": NAMES, "ExpressionAttributeValues": {":a": a}}},
+            *extra,
         ])
 
+    def _record_item(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {"TableName": self.table,
+                "Item": {**key(new_record_key()), "v": encode(record)}}
+
+    async def put_record(self, record: dict[str, Any]) -> None:
+        """The outbox control's separate write of the record (PutItem)."""
+        await self.api.call("put_item", **self._record_item(record))
+
+    async def read_outbox(self) -> list[Any]:
+        """Every outbox record, by a strongly consistent Scan of the whole table."""
+        records: list[Any] = []
+        params: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True,
+                                  "Limit": SCAN_PAGE}
+        while True:
+            r = await self.api.call("scan", idempotent=True, **params)
+            records += [decode(item["v"]) for item in r.get("Items", [])
+                        if item[KEY].get("S", "").startswith(RECORD_PREFIX)]
+            if "LastEvaluatedKey" not in r:
+                return records
+            params["ExclusiveStartKey"] = r["LastEvaluatedKey"]
 
 
 def bank_error(e: BaseException) -> str | None:

@@ -30,6 +30,7 @@ from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
 from ._errors import classify
 from ._faults import new_client_faults
 from ._ops import MAX_TXN_ITEMS
+from ._stream import DynamoStream
 from ._table import check_table_name, create_table, delete_table, new_table_name
 
 log = logging.getLogger("isolde.dynamodb")
@@ -38,7 +39,8 @@ class StoreError(IsoldeError):
     """The store could not be set up (unreachable, refused, not permitted): one line, exit 255."""
 
 
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox"})
 NO_TRANSACTIONS = frozenset({"register", "cas", "read-modes"})
 
 
@@ -62,6 +64,7 @@ class DynamoStoreBase:
         self._client_endpoint: tuple[str, int] | None = None
         self.client_faults = new_client_faults(seed)  # switched by the nemesis
         self._created = False
+        self.stream = False  # create the table with a change stream (a stream workload)
 
     # -- what the nemesis and a fault proxy use ------------------------------------------------
 
@@ -103,7 +106,8 @@ class DynamoStoreBase:
             await self.admin.open()
             log.info("%s: creating table %s (region %s, endpoint %s)", self.name, self.table,
                      self.admin.region, redact_url(self._endpoint_url() or "AWS"))
-            await create_table(self.admin, self.table, created=self._mark_created)
+            await create_table(self.admin, self.table, created=self._mark_created,
+                               stream=self.stream)
         except BaseException as e:  # failed or interrupted (Ctrl-C) part way: undo it all
             try:
                 await self._teardown(quiet=True)
@@ -240,7 +244,7 @@ class EmulatedStore(DynamoStoreBase):
             if code != "ResourceNotFoundException":
                 raise
             log.info("%s: table %s lost with the process; recreating it", self.name, self.table)
-            await create_table(self.admin, self.table)
+            await create_table(self.admin, self.table, stream=self.stream)
 
     async def _start_backend(self) -> None:
         o = self.options
@@ -258,6 +262,25 @@ class EmulatedStore(DynamoStoreBase):
 class DynamoDBLocalStore(EmulatedStore):
     name = "dynamodb-local"
     recipe = DYNAMODB_LOCAL
+    capabilities = CAPABILITIES | {"change-stream"}
+
+    def enable_stream(self) -> None:
+        """The run's table gets a stream (NEW_IMAGE): :class:`isolde.harness.Streaming`."""
+        self.stream = True
+
+    async def open_stream(self) -> DynamoStream:
+        if self.admin is None:
+            raise RuntimeError("open_stream before setup")
+        url = self._endpoint_url()  # straight to the emulator, never through a fault proxy
+        api = Api(self.options, url, self.usage, self.secrets, self.seed,
+                  service="dynamodbstreams")
+        await api.open()
+        return DynamoStream(self.admin, api, self.table)
+
+    def stream_promises(self) -> dict[str, Any]:
+        """DynamoDB Streams: each record exactly once, in order per item
+        (docs/change-streams.md)."""
+        return {"stream_exactly_once": True, "stream_ordered_per_key": True}
 
 
 class MotoStore(EmulatedStore):

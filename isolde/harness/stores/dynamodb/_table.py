@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from ...._errors import UsageError
 from ._api import Api
@@ -30,19 +31,25 @@ def new_table_name() -> str:
     return f"{PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
+# The table's change stream, when a run reads it: each record carries the item's new image.
+STREAM_SPEC = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+
+
 async def create_table(api: Api, name: str, timeout: float = 300.0,
-                       created: Callable[[], None] = lambda: None) -> None:
-    """Create the table and wait until it is ACTIVE; an existing table is refused, not reused.
+                       created: Callable[[], None] = lambda: None, stream: bool = False) -> None:
+    """Create the table (with a change stream when ``stream``) and wait until it is ACTIVE; an
+    existing table is refused, not reused.
 
     ``created`` is called the moment CreateTable succeeded: from then on (and only then) the
     table is the caller's to delete -- a table that was already there never is."""
     check_table_name(name)
+    extra: dict[str, Any] = {"StreamSpecification": STREAM_SPEC} if stream else {}
     try:
         await api.call(
             "create_table", TableName=name, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
             KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
-            Tags=[{"Key": "created-by", "Value": "isolde"}],
+            Tags=[{"Key": "created-by", "Value": "isolde"}], **extra,
         )
     except Exception as e:
         code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")

@@ -5,43 +5,34 @@ registered under the ``isolde.stores`` entry point group."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-from ..._plugin import StoreContext, StoreSpec
-from ..._store import MIXED
+from ..._plugin import StoreSpec
+from .._sdk import builder
 from ._cloud import FirestoreStore
 from ._cost import PRICES, Usage, estimate
 from ._emulator import FIRESTORE_EMULATOR, FirestoreEmulatorSpec
 from ._errors import STATUS, classify
 from ._options import CloudOptions, FirestoreOptions
-from ._store import CAPABILITIES, FirestoreEmulatorStore, FirestoreStoreBase
+from ._store import CAPABILITIES, FirestoreEmulatorStore
 
 # A strong read reads the latest version; a bounded one reads at read_time = now - stale_ms.
 READ_MODES = ("strong", "bounded")
 SDK = ("google.cloud.firestore",)
 SDK_HINT = "pip install 'isolde[firestore]'"
-
-
-def _builder(cls: type[FirestoreStoreBase]) -> Any:
-    def build(options: FirestoreOptions, context: StoreContext) -> FirestoreStoreBase:
-        rc = context.read_consistency
-        if rc != MIXED:
-            options = dataclasses.replace(options, default_read=rc)
-        return cls(options, seed=context.seed)
-
-    return build
+# Client-path faults, by gRPC interceptors (lost-response and duplicate too: the fault proxy frames
+# HTTP/1.1, and Firestore speaks gRPC over HTTP/2).
+_CLIENT = ("throttle", "client-timeout", "cancel", "unavailable", "lost-response", "duplicate")
 
 
 FIRESTORE_EMULATOR_SPEC = StoreSpec(
     name="firestore-emulator", summary="Google's Cloud Firestore emulator, started by isolde "
-    "(in memory)", options=FirestoreOptions, build=_builder(FirestoreEmulatorStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause"), sdk=SDK,
+    "(in memory)", options=FirestoreOptions, build=builder(FirestoreEmulatorStore),
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause", *_CLIENT), sdk=SDK,
     sdk_hint=SDK_HINT, emulator=FIRESTORE_EMULATOR)
 FIRESTORE = StoreSpec(
     name="firestore", summary="Google Cloud Firestore (or --emulator-host): the cloud audit, "
-    "with a plan and a cost bound", options=CloudOptions, build=_builder(FirestoreStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, sdk=SDK, sdk_hint=SDK_HINT, audited=True)
+    "with a plan and a cost bound", options=CloudOptions, build=builder(FirestoreStore),
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=_CLIENT, sdk=SDK, sdk_hint=SDK_HINT,
+    audited=True)
 
 __all__ = [
     "CAPABILITIES",

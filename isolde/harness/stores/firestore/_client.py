@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from ....histories import Op
-from .._sdk import Partial, read_only, transfer_rmw
+from .._sdk import Partial, dispatch, read_only
 from ._errors import classify
 from ._ops import Ops, Refused
 
 log = logging.getLogger("isolde.firestore")
-MICRO_OPS = ("r", "w", "append")
 
 
 class FirestoreClient:
@@ -35,7 +34,8 @@ class FirestoreClient:
 
     async def _invoke(self, op: Op) -> Op:
         try:
-            return await self._dispatch(op)
+            return await dispatch(op, self.ops, self.default_read, self.bank_mode,
+                                  lambda e: classify(e).kind)
         except Refused as e:
             return op.complete("fail", op.value, error=e.kind)
         except Partial as e:
@@ -46,47 +46,3 @@ class FirestoreClient:
                 log.warning("%s: %r", op.f, e)
             # A read changes nothing: whatever happened to it, it certainly had no effect.
             return op.complete("fail" if read_only(op) else v.type, op.value, error=v.kind)
-
-    async def _dispatch(self, op: Op) -> Op:
-        f, v = op.f, op.value
-        if f == "txn":
-            if not (isinstance(v, list) and v and all(
-                    isinstance(m, (list, tuple)) and len(m) == 3 and m[0] in MICRO_OPS
-                    for m in v)):
-                return op.complete("fail", v, error="bad-value")
-            return op.complete("ok", await self.ops.txn(v))
-        if f == "read" and isinstance(v, dict):
-            return op.complete("ok", await self.ops.read_accounts(list(v)))
-        if f == "init" and isinstance(v, dict):
-            await self.ops.init_accounts(v)
-            return op.complete("ok", v)
-        if f == "transfer":
-            return await self._transfer(op)
-        if not (isinstance(v, (list, tuple)) and len(v) == 2):
-            return op.complete("fail", v, error="bad-value")
-        k, arg = v
-        if f == "read":
-            mode = op.extra.get("consistency", self.default_read)
-            return op.complete("ok", [k, await self.ops.get(k, mode)])
-        if f == "write":
-            await self.ops.put(k, arg)
-            return op.complete("ok", v)
-        if f == "cas":
-            if not (isinstance(arg, (list, tuple)) and len(arg) == 2):
-                return op.complete("fail", v, error="bad-value")
-            if not await self.ops.cas(k, arg[0], arg[1]):
-                return op.complete("fail", v, error="precondition-failed")
-            return op.complete("ok", v)
-        return op.complete("fail", v, error=f"unsupported f {f!r}")
-
-    async def _transfer(self, op: Op) -> Op:
-        v = op.value
-        if not (isinstance(v, dict) and {"from", "to", "amount"} <= set(v)):
-            return op.complete("fail", v, error="bad-value")
-        mode = op.extra.get("bank_mode", self.bank_mode)
-        if mode == "txn":
-            await self.ops.transfer(v["from"], v["to"], v["amount"])
-            return op.complete("ok", v)
-        if mode != "rmw":
-            return op.complete("fail", v, error=f"unknown bank_mode {mode!r}")
-        return await transfer_rmw(op, self.ops.get, self.ops.put, lambda e: classify(e).kind)

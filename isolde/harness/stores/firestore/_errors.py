@@ -48,12 +48,20 @@ STATUS: dict[str, Verdict] = {
 # server refused it, e.g. a killed emulator) and the call was not waiting for one.
 NEVER_SENT = "failed to connect to all addresses"
 _CONNECT_FAILED = Verdict("fail", "connect-failed", True)
+# A commit of a transaction that is already over. google-api-core retries a transaction's commit
+# after UNAVAILABLE (or RESOURCE_EXHAUSTED) with the same transaction id, and the SDK offers no way
+# to turn that off: when the first commit applied and only its reply was lost, the retry ends in
+# this. Measured on the emulator: the transaction's writes were there. So it may have applied.
+TXN_CLOSED = "Transaction is invalid or closed"
+_TXN_CLOSED = Verdict("info", "transaction-closed")
 
 
 def classify(e: BaseException) -> Verdict:
     """The verdict for an exception raised by a google-cloud-firestore call."""
     if type(e).__name__ == "ServiceUnavailable" and NEVER_SENT in str(e):
         return _CONNECT_FAILED
+    if type(e).__name__ == "InvalidArgument" and TXN_CLOSED in str(e):
+        return _TXN_CLOSED
     for cls in type(e).__mro__:
         if cls.__name__ in STATUS:
             return STATUS[cls.__name__]

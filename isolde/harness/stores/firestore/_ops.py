@@ -18,6 +18,10 @@ Every key is one document ``<root>/<key>`` holding its value in field ``v``. Ops
 - bank ``init``: one batched write; ``read``: a read-only transaction over every account;
   ``transfer`` (``txn``): a transaction that refuses an overdraft or a missing account (``rmw``:
   the non-transactional control, two gets then two sets).
+- the outbox workload's ``transfer`` with extra ``outbox`` ``txn``: the same transaction also
+  sets the outbox record's document (key ``outbox:`` and a nonce); ``separate`` (the control):
+  the transaction, then a set of the record. ``read-outbox``: a query of the whole collection
+  (Firestore's queries are strongly consistent), keeping the outbox documents.
 
 A transaction that ends ABORTED (at commit, or a read that waited too long for a lock) is tried
 again, up to ``--txn-attempts`` times: its function runs again, ``attempts`` on the op counts
@@ -36,6 +40,7 @@ from urllib.parse import quote
 
 import orjson
 
+from .._outbox import RECORD_PREFIX, new_record_key
 from ._cost import Usage
 from ._errors import classify
 from ._options import FirestoreOptions
@@ -61,12 +66,20 @@ class Conn:
     collection: str
 
 
-def _unwrap(e: Exception) -> Exception:
-    """The SDK wraps a commit's ABORTED in a ValueError ("Failed to commit transaction in 1
-    attempts."): the Aborted says what happened (nothing committed)."""
-    if isinstance(e, ValueError) and isinstance(e.__cause__, Exception):
-        return e.__cause__
+def _unwrap(e: Exception) -> BaseException:
+    """The error that ended a transaction, under the SDK's ValueErrors: it wraps a commit's
+    ABORTED in one ("Failed to commit transaction in 1 attempts.", the Aborted its cause), and
+    when BeginTransaction itself failed, its rollback raises one ("The transaction has no
+    transaction ID, so it cannot be rolled back.") while handling that first error -- which may
+    be a cancellation, to be raised again as such."""
+    if isinstance(e, ValueError):
+        first = e.__cause__ or e.__context__
+        if first is not None:
+            return first
     return e
+
+
+_QUOTE = "%22"  # a JSON string's closing quote, in a document id
 
 
 def doc_id(k: Any) -> str:
@@ -75,7 +88,10 @@ def doc_id(k: Any) -> str:
 
 
 class Ops:
-    """The requests of every op, on the documents under ``root``."""
+    """The requests of every op, on the documents under ``root``
+    (:class:`isolde.harness.stores._sdk.Requests`)."""
+
+    transactions = True
 
     def __init__(self, conn: Conn, options: FirestoreOptions, written: set[str],
                  rng: random.Random, usage: Usage) -> None:
@@ -151,7 +167,8 @@ class Ops:
                 return await async_transactional(body)(transaction)
             except Exception as e:
                 cause = _unwrap(e)
-                if classify(cause).kind != "aborted" or attempt == self.attempts:
+                if (not isinstance(cause, Exception) or classify(cause).kind != "aborted"
+                        or attempt == self.attempts):
                     raise cause from None
             await asyncio.sleep(self.rng.uniform(0, min(1.0, 0.05 * 2**attempt)))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -203,7 +220,11 @@ class Ops:
 
         return await self.transact(body, read_only=True)
 
-    async def transfer(self, src: Any, dst: Any, amount: Any) -> None:
+    async def transfer(self, src: Any, dst: Any, amount: Any,
+                       record: dict[str, Any] | None = None) -> None:
+        """With a ``record``, the outbox record is set by the same transaction."""
+        record_key = new_record_key()
+
         async def body(transaction: Any) -> None:
             bal = await self.read_in(transaction, [src, dst])
             if src not in bal or dst not in bal:
@@ -212,5 +233,21 @@ class Ops:
                 raise Refused("insufficient-funds")
             transaction.set(self.wref(src), {"v": bal[src] - amount})
             transaction.set(self.wref(dst), {"v": bal[dst] + amount})
+            if record is not None:
+                transaction.set(self.wref(record_key), {"v": record})
 
         await self.transact(body)
+
+    async def put_record(self, record: dict[str, Any]) -> None:
+        """The outbox control's separate write of the record."""
+        await self.put(new_record_key(), record)
+
+    async def read_outbox(self) -> list[Any]:
+        """Every outbox record: the documents of the collection whose key has the prefix."""
+        prefix = doc_id(RECORD_PREFIX).removesuffix(_QUOTE)  # ids are quoted JSON strings
+        records: list[Any] = []
+        async for snap in self.root.stream(retry=None, timeout=self.timeout):
+            self.usage.reads += 1
+            if snap.id.startswith(prefix):
+                records.append(snap.get("v"))
+        return records

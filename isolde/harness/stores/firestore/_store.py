@@ -25,6 +25,7 @@ from ._client import FirestoreClient
 from ._cost import Usage
 from ._emulator import FIRESTORE_EMULATOR, PROJECT
 from ._errors import classify
+from ._faults import faultable_client, new_client_faults
 from ._ops import Conn, Ops
 from ._options import FirestoreOptions
 
@@ -33,7 +34,8 @@ PREFIX = "isolde-"
 EMULATOR_HOST = "FIRESTORE_EMULATOR_HOST"
 # Skew allowed between isolde's clock (read_time is computed here) and the server's.
 CLOCK_SLACK_MS = 50.0
-CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank"})
+CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
+                          "outbox"})
 
 
 class StoreError(IsoldeError):
@@ -88,6 +90,7 @@ class FirestoreStoreBase:
         self.run_dir: Path | None = None
         self.written: set[str] = set()  # document ids the run may have written
         self.usage = Usage()
+        self.client_faults = new_client_faults(seed)  # switched by the nemesis
 
     @property
     def client(self) -> Any:
@@ -138,13 +141,13 @@ class FirestoreStoreBase:
         # fork handlers have nothing to do there, and their log line would land on stderr.
         os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
         try:
-            from google.cloud.firestore import AsyncClient
+            import google.cloud.firestore  # noqa: F401 -- the one install hint, here
         except ImportError:
             raise UsageError("the Firestore stores need google-cloud-firestore: "
                              "pip install 'isolde[firestore]'") from None
         with _emulator_env(self._emulator_host()):
             kw = {"database": self.database} if self.database else {}
-            return AsyncClient(project=self.project, **kw)
+            return faultable_client(self.client_faults, project=self.project, **kw)
 
     async def setup(self) -> None:
         try:

@@ -1,0 +1,193 @@
+"""Client-path faults through gRPC interceptors on the AsyncClient's channel, against the
+emulator: each fault, switched on for every request, ends a write and a read as
+docs/firestore-errors.md says, and what a write ended as matches what the emulator holds."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from isolde.harness import ClientFaults
+from isolde.harness.stores.firestore import FirestoreEmulatorStore
+from isolde.harness.stores.firestore._client import FirestoreClient
+from isolde.histories import Op
+
+T = TypeVar("T")
+_ids = itertools.count()
+
+
+class Rig:
+    """One emulator, one store, one client, one event loop for the module's tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.store = FirestoreEmulatorStore(seed=3)
+        self.run(self.store.setup())
+        self.client: FirestoreClient = self.run(self.store.open_client(0))
+
+    @property
+    def faults(self) -> ClientFaults:
+        return self.store.client_faults
+
+    def run(self, aw: Awaitable[T]) -> T:
+        return self.loop.run_until_complete(aw)
+
+    def op(self, f: str, value: Any) -> Op:
+        invoke = Op(index=next(_ids), time=0, type="invoke", process=0, f=f, value=value)
+        return self.run(self.client.invoke(invoke))
+
+    def value(self, k: Any) -> Any:
+        """What the emulator holds now, read with every fault off."""
+        self.faults.clear()
+        done = self.op("read", [k, None])
+        assert done.type == "ok", done
+        return done.value[1]
+
+    def close(self) -> None:
+        self.faults.clear()
+        self.run(self.store.teardown())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def rig(firestore_jar: None) -> Iterator[Rig]:
+    r = Rig()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+@pytest.fixture(autouse=True)
+def _heal(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "rig" in request.fixturenames:
+        request.getfixturevalue("rig").faults.clear()
+
+
+def test_throttle_answers_resource_exhausted_unsent(rig: Rig) -> None:
+    rig.faults.throttle_p = 1.0
+    w = rig.op("write", ["thr", 1])
+    r = rig.op("read", ["thr", None])
+    assert (w.type, w.error) == ("fail", "resource-exhausted")
+    assert (r.type, r.error) == ("fail", "resource-exhausted")
+    assert rig.value("thr") is None  # never sent: nothing applied
+    assert rig.faults.throttled >= 2
+
+
+def test_client_timeout_is_a_grpc_deadline(rig: Rig) -> None:
+    rig.faults.timeout_s = 1e-6
+    w = rig.op("write", ["late", 1])
+    r = rig.op("read", ["late", None])
+    assert (w.type, w.error) == ("info", "timeout")  # it may have applied
+    assert (r.type, r.error) == ("fail", "timeout")  # a read changes nothing
+    assert rig.faults.timeouts >= 2
+
+
+def test_cancel_after_send_is_info_for_a_write_fail_for_a_read(rig: Rig) -> None:
+    rig.faults.cancel_p, rig.faults.cancel_delay_s = 1.0, 0.0
+    w = rig.op("write", ["cnc", 1])
+    r = rig.op("read", ["cnc", None])
+    assert (w.type, w.error) == ("info", "cancelled")
+    assert (r.type, r.error) == ("fail", "cancelled")
+    assert rig.faults.cancelled >= 2
+
+
+def test_unavailable_before_or_after_sending_is_info_and_some_applied(rig: Rig) -> None:
+    rig.faults.unavailable_p = 1.0
+    done = [rig.op("write", [f"un{i}", i]) for i in range(12)]
+    assert {(d.type, d.error) for d in done} == {("info", "unavailable")}
+    r = rig.op("read", ["un0", None])
+    assert (r.type, r.error) == ("fail", "unavailable")
+    held = [rig.value(f"un{i}") for i in range(12)]
+    # Before sending, nothing applied; after the reply, the write is there: both happened.
+    assert None in held and any(v is not None for v in held), held
+
+
+def test_lost_reply_of_a_write_is_info_and_the_write_applied(rig: Rig) -> None:
+    rig.faults.lost_p = 1.0
+    w = rig.op("write", ["lost", 7])
+    assert (w.type, w.error) == ("info", "timeout")
+    assert rig.value("lost") == 7
+    assert rig.faults.lost >= 1
+
+
+def test_a_commit_retried_after_its_lost_reply_is_info_not_fail(rig: Rig) -> None:
+    """google-api-core retries a transaction's commit after UNAVAILABLE with the same transaction
+    id; when the first commit applied, the retry is refused ("Transaction is invalid or closed").
+    That op applied, so it must not be ``fail``. Hunted until met (each op meets it with a
+    probability of about 1/8 under these switches; 300 ops make missing it impossible in
+    practice)."""
+    rig.faults.unavailable_p = 0.5
+    for i in range(300):
+        done = rig.op("txn", [["append", f"tc{i}", 1]])
+        assert done.type != "fail" or done.error != "invalid-argument", done
+        if done.error == "transaction-closed":
+            assert done.type == "info"
+            assert rig.value(f"tc{i}") == [1]  # the first commit applied
+            return
+    pytest.fail("no commit retried after a lost reply in 300 transactions")
+
+
+def test_duplicated_transaction_commit_applies_once(rig: Rig) -> None:
+    rig.faults.duplicate_p, rig.faults.duplicate_delay_s = 1.0, 0.05
+    done = rig.op("txn", [["append", "dupt", 1]])
+    assert done.type == "ok", done
+    before = rig.faults.duplicated
+    rig.run(asyncio.sleep(0.3))  # the copies have arrived
+    assert before >= 1
+    assert rig.value("dupt") == [1]  # the copy of the commit was refused: its txn was over
+
+
+def test_duplicated_plain_write_applies_again_later(rig: Rig) -> None:
+    """The copy of a write lands after a later write: the register goes back (a retry storm's
+    harm). Tried until a copy lands after the next write (each try nearly always does)."""
+    for i in range(50):
+        k = f"dupw{i}"
+        rig.faults.duplicate_p, rig.faults.duplicate_delay_s = 1.0, 0.2
+        assert rig.op("write", [k, 1]).type == "ok"
+        rig.faults.clear()
+        assert rig.op("write", [k, 2]).type == "ok"
+        rig.run(asyncio.sleep(0.3))
+        if rig.value(k) == 1:
+            return
+    pytest.fail("no duplicate landed after a later write in 50 tries")
+
+
+def test_the_services_channel_carries_the_interceptors_too() -> None:
+    """The cloud store's channel (TLS, made by the transport) is made with the interceptors: a
+    throttled request is answered before anything is sent, so no network is needed."""
+    from google.api_core.exceptions import ResourceExhausted
+    from google.auth.credentials import AnonymousCredentials
+
+    from isolde.harness.stores.firestore._faults import faultable_client, new_client_faults
+
+    async def go() -> None:
+        faults = new_client_faults(0)
+        faults.throttle_p = 1.0
+        client = faultable_client(faults, project="isolde", credentials=AnonymousCredentials())
+        try:
+            with pytest.raises(ResourceExhausted, match="injected"):
+                await client.collection("c").document("d").get(retry=None, timeout=5)
+        finally:
+            await client._firestore_api.transport.close()
+        assert faults.throttled == 1
+
+    asyncio.run(go())
+
+
+def test_the_nemesis_injects_reply_faults_at_the_client_and_refuses_the_proxy() -> None:
+    from isolde._errors import UsageError
+    from isolde.nemesis import NemesisOptions, make_nemesis
+
+    store = FirestoreEmulatorStore()
+    nem = make_nemesis(["lost-response", "duplicate", "unavailable"], store, NemesisOptions())
+    assert not nem.resources  # no fault proxy: the client's interceptors do it
+    with pytest.raises(UsageError) as e:
+        make_nemesis(["partition"], store, NemesisOptions())
+    line = str(e.value)
+    assert "\n" not in line and "HTTP/2" in line and "lost-response and duplicate" in line

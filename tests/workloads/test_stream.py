@@ -1,0 +1,85 @@
+"""The stream workload end to end on the memory store: each stream fault is found as its
+anomaly, exactly as many times as the store injected it (the store counts what it did)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from isolde.harness import Scenario, make_store, run_scenario
+from isolde.harness.stores.memory import MemoryStore
+
+from ..conftest import run_cli
+
+# Load capped by op count, not time: a slow machine runs the same history, only slower.
+OPS = 400
+
+
+def run(tmp_path: Path, fault: str, **store: object) -> tuple[dict, MemoryStore]:
+    s = Scenario(workload="stream", time_limit=600, max_ops=OPS, concurrency=4, seed=3,
+                 store_dir=tmp_path, store_options={"stream_fault": fault, **store},
+                 workload_options={"keys": 4, "settle": 1.0})
+    st = make_store("memory", s.store_options, s.store_context())
+    assert isinstance(st, MemoryStore)
+    out = run_scenario(s, store=st)
+    return out.results["checkers"]["change-stream"], st
+
+
+@pytest.mark.parametrize(("fault", "anomaly"), [("drop", "lost-event"),
+                                                ("duplicate", "duplicate-event"),
+                                                ("reorder", "reordered-event")])
+def test_each_stream_fault_is_found_exactly(tmp_path: Path, fault: str, anomaly: str) -> None:
+    r, store = run(tmp_path, fault, stream_fault_rate=0.2)
+    assert store.stream is not None
+    injected = store.stream.injected[fault]
+    assert injected > 0
+    assert r["valid"] is False
+    assert r["anomaly_counts"][anomaly] == injected
+    # Only the fault's anomaly, and the audit's view of it (a key whose last record was
+    # dropped or came before an older one projects wrong).
+    assert set(r["anomaly_counts"]) <= {anomaly, "audit-mismatch"}
+    assert r["writes"]["ok"] == OPS and r["writes"]["info"] == 0
+
+
+def test_a_clean_stream_is_valid(tmp_path: Path) -> None:
+    r, store = run(tmp_path, "none")
+    assert r["valid"] is True
+    assert r["anomaly_counts"] == {}
+    assert r["events"] == r["writes"]["ok"] == OPS
+    assert r["audit"]["keys"] > 0 and r["audit"]["mismatched"] == 0
+    assert store.stream is not None and not store.stream.injected
+
+
+def test_a_delayed_stream_is_late_not_lossy(tmp_path: Path) -> None:
+    r, _ = run(tmp_path, "delay", stream_delay_ms=150.0)
+    assert r["valid"] is True
+    # Each record is due 150 ms after its commit; the ack comes a little after the commit
+    # (later still on a busy machine), so the lag from the ack is a little under 150 ms at least.
+    assert r["lag_ms"]["p50"] >= 100.0
+    assert r["events"] == OPS
+
+
+def test_cli_run_with_a_lag_sla(tmp_path: Path) -> None:
+    p = run_cli("run", "--workload", "stream", "--stream-fault", "delay", "--stream-delay-ms",
+                "150", "--max-ops", "200", "--time-limit", "600", "--settle", "1",
+                "--stream-lag-sla", "p50=100ms", "--store-dir", str(tmp_path), cwd=tmp_path)
+    assert p.returncode == 1, p.stderr
+    assert "stream-lag-sla-exceeded" in p.stdout
+    assert "change stream: 200 records for 200 ok appends; lag p50 " in p.stdout
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("--store", "cosmos-emulator"), "change feed is not a history"),
+    (("--store", "dynalite"), "change-stream"),
+    (("--store", "memory", "--writers", "lww"), "change-stream"),
+    (("--stream-lag-sla", "stale_fraction=1%"), "--stream-lag-sla"),
+    (("--workload", "register", "--stream-fault", "drop"), "--stream-fault"),
+])
+def test_refusals_are_one_line_before_any_load(tmp_path: Path, args: tuple[str, ...],
+                                               says: str) -> None:
+    p = run_cli("run", "--workload", "stream", *args, "--store-dir", str(tmp_path),
+                cwd=tmp_path)
+    assert p.returncode == 254, p.stderr
+    assert says in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert not list(tmp_path.glob("*/*/history.jsonl"))
