@@ -2,7 +2,8 @@
 
 Starts ``isolde soak`` (the arguments after ``--``; by default an hour on the memory store with
 faults, 5-minute segments), samples every ``--every`` seconds the resident set of the soak
-process (harness + embedded store) and, separately, of its check workers, prints the samples,
+process (harness + embedded store) and, separately, of its check workers and of an emulator it
+started (DynamoDB Local's JVM, dynalite's node), prints the samples,
 then the soak process's RSS at the end of ``--warmup`` and at the end, and the growth between.
 Asserts nothing (the issue's bar: < 10 % growth after warm-up over an hour).
 
@@ -44,6 +45,26 @@ def children(pid: int) -> list[int]:
         return []
 
 
+EMULATORS = ("java", "node")  # process names of the emulators a soak may start
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], children(pid)
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children(p))
+    return out
+
+
+def comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--every", type=float, default=30.0, help="seconds between samples")
@@ -57,15 +78,17 @@ def main() -> None:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         t0 = time.monotonic()
         samples: list[tuple[float, float, float]] = []
-        print(f"{'t s':>7} {'soak RSS MB':>12} {'checkers RSS MB':>16}")
+        print(f"{'t s':>7} {'soak RSS MB':>12} {'checkers RSS MB':>16} {'emulator RSS MB':>16}")
         while proc.poll() is None:
             time.sleep(a.every)
             t = time.monotonic() - t0
             mine = rss_mb(proc.pid)
-            workers = sum(rss_mb(c) for c in children(proc.pid))
+            kids = descendants(proc.pid)
+            emulator = sum(rss_mb(c) for c in kids if comm(c) in EMULATORS)
+            workers = sum(rss_mb(c) for c in kids if comm(c) not in EMULATORS)
             if mine:
                 samples.append((t, mine, workers))
-                print(f"{t:7.0f} {mine:12.1f} {workers:16.1f}", flush=True)
+                print(f"{t:7.0f} {mine:12.1f} {workers:16.1f} {emulator:16.1f}", flush=True)
         print(f"exit {proc.returncode}")
         soak = json.loads(next((Path(d) / "store").glob("soak-*/latest/soak.json")).read_text())
         ops = sum(e.get("ops", 0) for e in soak["segments"])

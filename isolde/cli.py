@@ -411,7 +411,7 @@ def cmd_run(a: argparse.Namespace, console: Console) -> int:
     with forward_to_sigint():
         try:
             outcome = run_scenario(scenario, on_progress=progress[1] if progress else None,
-                                   store=store)
+                                   store=store, before_check=progress[0].stop if progress else None)
         finally:
             if progress:
                 progress[0].stop()
@@ -455,10 +455,10 @@ def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
             raise UsageError(f"isolde soak: not against the cloud store {scenario.store!r} (a "
                              "cloud audit has its own op cap and plan); soak an emulator, or "
                              "isolde run the audit")
-        return scenario
+        return scenario, ra.junit
 
     with forward_to_sigint():
-        return soak_command(a, extra, soak_scenario, _say(console))
+        return soak_command(a, extra, soak_scenario, run_defaults, _say(console))
 
 
 def _say(console: Console) -> Any:

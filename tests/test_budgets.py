@@ -4,6 +4,7 @@ reason, within the budget, never an OS kill (issue 11 §4)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -14,7 +15,7 @@ from isolde.checkers import CheckConfig, Result, run_checkers
 from isolde.checkers import _base as checker_base
 from isolde.histories import History, Op
 
-from .conftest import run_cli
+from .conftest import run_cli, run_on_terminal
 
 
 class Sleeper:
@@ -124,3 +125,30 @@ def test_junit_counts_a_load_out_of_budget_as_an_error(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     xml = junit.read_text()
     assert 'errors="1"' in xml and "while loading" in xml
+
+
+def test_run_on_a_terminal_holds_checkers_to_the_budget(tmp_path: Path) -> None:
+    # On a terminal the progress bar's thread once lived on through checking, so checkers ran
+    # in-process (a fork would copy the thread's locks) and a checker that ignores its budget
+    # ran on: the progress bar now stops before the check.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sleepy_checker.py").write_text(
+        "import time\nfrom isolde.checkers import Result\n\n\n"
+        "class Sleeper:\n    name = 'sleeper'\n\n"
+        "    def __init__(self, config):\n        self.config = config\n\n"
+        "    def check(self, history):\n        time.sleep(600)\n        return Result(True)\n")
+    info = site / "sleepy_checker-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sleepy-checker\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[isolde.checkers]\nsleeper = sleepy_checker:Sleeper\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    t0 = time.monotonic()
+    code, out = run_on_terminal("run", "--time-limit", "0.5", "--checker", "sleeper",
+                                "--check-time-limit", "2", "--store-dir", str(tmp_path / "s"),
+                                env=env, timeout=240)
+    assert code == 2, out[-2000:]  # unknown, not a checker that slept through its budget
+    assert time.monotonic() - t0 < 200
+    res = json.loads((tmp_path / "s" / "latest" / "results.json").read_text())
+    assert "time limit" in res["checkers"]["sleeper"]["reason"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 from isolde.histories import read_jsonl
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_cli, run_on_terminal
 
 
 def test_run_writes_results_dir(tmp_path: Path) -> None:
@@ -44,10 +43,13 @@ def test_same_seed_same_schedule(tmp_path: Path) -> None:
                     "--seed", "7", "--store-dir", str(d))
         assert r.returncode == 0, r.stderr
         h = read_jsonl(d / "latest" / "history.jsonl")
-        return [(op.f, json.dumps(op.value)) for op in h if op.type == "invoke"]
+        return [(op.f, json.dumps(op.value), bool(op.extra.get("final")))
+                for op in h if op.type == "invoke"]
 
     a, b = schedule(tmp_path / "a"), schedule(tmp_path / "b")
-    assert len(a) == 200 and a == b
+    assert a == b
+    assert sum(1 for op in a if not op[2]) == 200  # --max-ops caps the load, final reads follow
+    assert any(op[2] for op in a)
 
 
 def test_kill_9_leaves_a_readable_history(tmp_path: Path) -> None:
@@ -104,31 +106,6 @@ def test_signals_stop_gracefully_and_say_so(tmp_path: Path, sig: signal.Signals)
 def test_run_on_a_terminal_shows_progress_and_finishes(tmp_path: Path) -> None:
     # On a terminal the progress bar replaces sys.stdout with a proxy writing to the console;
     # the console's own stream once followed sys.stdout back into that proxy and hung forever.
-    import pty
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "isolde", "run", "--time-limit", "1", "--store-dir",
-         str(tmp_path)], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if not select.select([master], [], [], 1.0)[0]:
-            continue  # nothing shown for a second: wait on, up to the deadline
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # the terminal closed: the run ended
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(master)
-    try:
-        code = proc.wait(timeout=max(deadline - time.monotonic(), 1))
-    except subprocess.TimeoutExpired:
-        code = None  # hung
-    finally:
-        proc.kill()
+    code, out = run_on_terminal("run", "--time-limit", "1", "--store-dir", str(tmp_path))
     assert code == 0, out[-2000:]
     assert b"VALID" in out and b"report:" in out

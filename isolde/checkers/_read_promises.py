@@ -17,7 +17,9 @@ mode the read asked for, composing the existing checkers:
   it returns a version that was written before it ended (below), so nothing more is checkable:
   per-process monotonicity is the session promise, not this one;
 - ``eventual``: convergence. Final reads (ops marked ``final``) of a key that begin after every
-  write of the key has completed must all return the same value.
+  write of the key has completed must return the same value: in the key's last ``round`` of
+  final reads (the register workload re-reads until they agree, for a bounded time), each weak
+  read returns what the strong final read returned.
 
 Every weak read must also return a value some write produced (``thin-air-read``) that was
 written before the read ended (``future-read``), and every mode promises convergence. Each
@@ -109,7 +111,8 @@ class ReadPromisesChecker:
         _check_values(view, modes, judged, found)
         _check_sessions(view, modes, found)
         _check_bounded(view, modes, judged, found, self.bounded_versions, self.bounded_ms)
-        _check_convergence(history, view, modes, judged, found)
+        _check_convergence(history, view, modes, [r for r, m in enumerate(modes) if not (
+            view.r_cas[r] or view.r_key[r] in view.ambiguous_keys)], found)
         strong = self._linearizable(without_weak_reads(history, {view.r_op[r] for r in weak}))
         for a in strong.anomalies:
             found.add(f"{STRONG}:linearizable", _strong_anomaly, a)
@@ -251,23 +254,34 @@ def _bounded(view: RegisterView, r: int, promise: str, what: str, figure: float)
 
 def _check_convergence(history: History, view: RegisterView, modes: Sequence[str],
                        reads: Sequence[int], found: Findings) -> None:
-    """Final weak reads of a key, begun after its last write completed, return one value (every
-    mode promises convergence: it is all an eventual read promises)."""
+    """Final reads of a key, begun after its last write completed, return one value: within the
+    key's last round of final reads (``round``, 0 when absent), each weak read returns what the
+    strong read returned (or, without one, what the first did). Every mode promises convergence:
+    it is all an eventual read promises."""
     last: dict[Hashable, int] = {}
     for k, comp in zip(view.w_key, view.w_comp, strict=True):
         last[k] = max(last.get(k, comp), comp)
-    first: dict[Hashable, int] = {}  # key -> the first settled final read
+    rounds: dict[Hashable, tuple[int, list[int]]] = {}  # key -> its last round and its reads
     for r in reads:
         i = view.r_op[r]
         j = history.pair(i)
-        if not (history.extra(i).get("final") or (j >= 0 and history.extra(j).get("final"))):
-            continue
+        extra = history.extra(i) if history.extra(i).get("final") else (
+            history.extra(j) if j >= 0 else {})
         k = view.r_key[r]
-        if view.r_inv[r] <= last.get(k, -(1 << 62)):
-            continue  # a write of the key was still in flight (an info write never ends)
-        r0 = first.setdefault(k, r)
-        if view.r_src[r] != view.r_src[r0]:
-            found.add(f"{modes[r]}:convergence", _diverged, view, modes[r], r0, r)
+        if not extra.get("final") or view.r_inv[r] <= last.get(k, -(1 << 62)):
+            continue  # not final, or a write of the key was still in flight (an info write
+            # never ends)
+        n = extra.get("round", 0)
+        seen = rounds.get(k)
+        if seen is None or n > seen[0]:
+            rounds[k] = (n, [r])
+        elif n == seen[0]:
+            seen[1].append(r)
+    for _, rs in rounds.values():
+        ref = next((r for r in rs if modes[r] == STRONG), rs[0])
+        for r in rs:
+            if modes[r] != STRONG and view.r_src[r] != view.r_src[ref]:
+                found.add(f"{modes[r]}:convergence", _diverged, view, modes[r], ref, r)
 
 
 def _diverged(view: RegisterView, mode: str, r0: int, r: int) -> Anomaly:

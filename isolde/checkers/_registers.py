@@ -116,10 +116,22 @@ def decode(history: History, where: str = "history") -> RegisterView:
 _CACHE: weakref.WeakKeyDictionary[History, RegisterView] = weakref.WeakKeyDictionary()
 
 
+def _weak_cite(history: History) -> Callable[[int], str]:
+    """``history.cite`` without keeping ``history`` alive: a cached view that referred to its
+    own key would never leave the cache (a soak's check worker kept every segment it checked)."""
+    ref = weakref.ref(history)
+
+    def cite(i: int) -> str:
+        h = ref()
+        return h.cite(i) if h is not None else cite_position(i)
+
+    return cite
+
+
 def _decode(history: History, where: str) -> RegisterView:
     """The register view of ``history``: its writes and reads (a CAS is both), per process in
     program order, and the write each read read from."""
-    view = RegisterView(keyed=_is_keyed(history), cite=history.cite)
+    view = RegisterView(keyed=_is_keyed(history), cite=_weak_cite(history))
     keyed = view.keyed
     values, fs, times, types, procs = (history.values, history.fs, history.times,
                                        history.types, history.processes)

@@ -12,7 +12,9 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from ..histories import Op
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,16 @@ class Generator(Protocol):
 Answer = OpSpec | Wait | None
 
 
+@runtime_checkable
+class Observing(Protocol):
+    """A generator that decides its next ops from the outcomes of its earlier ones (e.g. final
+    reads retried until they succeed): the runner hands it every completion of its ops."""
+
+    def next(self, ctx: Context) -> OpSpec | Wait | None: ...
+
+    def completed(self, op: Op) -> None: ...
+
+
 class FnGen:
     """Calls ``fn(ctx)`` for each op, forever (the basic building block)."""
 
@@ -78,18 +90,29 @@ class Mix:
 
 
 class Limit:
-    """At most ``n`` ops from ``gen``."""
+    """At most ``n`` ops from ``gen`` (and from every generator :meth:`then` adds)."""
 
     def __init__(self, n: int, gen: Generator) -> None:
         self.left, self.gen = n, gen
+        self.budget = self  # the Limit whose ``left`` is counted down
 
     def next(self, ctx: Context) -> Answer:
-        if self.left <= 0:
+        if self.budget.left <= 0:
             return None
         ans = self.gen.next(ctx)
         if isinstance(ans, OpSpec):
-            self.left -= 1
+            self.budget.left -= 1
         return ans
+
+    def completed(self, op: Op) -> None:
+        if isinstance(self.gen, Observing):
+            self.gen.completed(op)
+
+    def then(self, gen: Generator) -> Limit:
+        """``gen`` limited by what this Limit has left (e.g. final reads within a run's cap)."""
+        after = Limit(0, gen)
+        after.budget = self.budget
+        return after
 
 
 class TimeLimit:

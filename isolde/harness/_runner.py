@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..histories import History, HistoryWriter, Op, read_jsonl
-from ._generators import Context, Generator, OpSpec, Wait
+from ._generators import Context, Generator, Observing, OpSpec, Wait
 from ._signals import claim
 from ._store import Client, Store
 
@@ -142,6 +142,10 @@ class Runner:
         self.rng = random.Random(f"{self.limits.seed}/generator")
         self.recorder: Recorder | None = None
         self._workers: list[asyncio.Task[Any]] = []
+        # Each worker's current process, across phases: after an info op the worker goes on as
+        # a fresh process, in the final phase too (a checker takes an info op's process to
+        # have crashed, so it must never be seen again).
+        self.processes: dict[int, Any] = {}
         self.interrupted: str | None = None  # the signal that stopped the load early, by name
 
     def stop(self) -> None:
@@ -276,9 +280,10 @@ class Runner:
     async def _worker(self, worker: int, gen: Generator, client: Client) -> None:
         rec = self.recorder
         assert rec is not None
-        process: Any = worker
+        process: Any = self.processes.get(worker, worker)
         n = self.limits.concurrency
         timeout = self.limits.op_timeout
+        observer = gen if isinstance(gen, Observing) else None
         while not self.stopping.is_set():
             ctx = Context(rec.now(), worker, process, n, self.rng)
             ans = gen.next(ctx)
@@ -310,8 +315,11 @@ class Runner:
                 log.debug("client error on %s: %r", invoke.f, e)
                 done = invoke.complete("info", invoke.value, error=f"{type(e).__name__}: {e}")
             done = rec.record(done)
+            if observer is not None:
+                observer.completed(done)
             if done.type == "info":
                 process = process + n if isinstance(process, int) else process
+                self.processes[worker] = process
 
 
 def _cancelled_from_outside() -> bool:

@@ -24,7 +24,15 @@ from ._generators import Generator, Limit, TimeLimit, rate
 from ._plugin import StoreContext
 from ._results import latest_targets, link_latest, new_run_dir, restore_latest, write_json
 from ._runner import Counters, RunLimits, Runner
-from ._store import Promising, RunDirAware, Store, Streaming, require, require_txn_size
+from ._store import (
+    Audited,
+    Promising,
+    RunDirAware,
+    Store,
+    Streaming,
+    require,
+    require_txn_size,
+)
 from ._stream import StreamConsumer
 from .stores import make_store
 
@@ -78,12 +86,23 @@ class Outcome:
 
 
 def build_generator(s: Scenario, main: Generator) -> Generator:
+    return build_generators(s, main, None)[0]
+
+
+def build_generators(s: Scenario, main: Generator, final: Generator | None,
+                     cap_final: bool = False) -> tuple[Generator, Generator | None]:
+    """The load (``main`` under the scenario's time limit, rate and op cap) and the final phase;
+    with ``cap_final`` the final ops count against the same ``max_ops`` (a store that costs
+    money is capped as a whole run)."""
     gen: Generator = main
     if s.max_ops is not None:
-        gen = Limit(s.max_ops, gen)
+        cap = Limit(s.max_ops, gen)
+        gen = cap
+        if cap_final and final is not None:
+            final = cap.then(final)
     if s.rate:
         gen = rate(s.rate, gen)
-    return TimeLimit(s.time_limit, gen)
+    return TimeLimit(s.time_limit, gen), final
 
 
 def build_nemesis(s: Scenario, store: Store) -> Nemesis | None:
@@ -140,8 +159,11 @@ def run_scenario(
     s: Scenario,
     on_progress: Callable[[Counters, float], None] | None = None,
     store: Store | None = None,
+    before_check: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run the scenario to completion and check it; nothing recorded is lost on error."""
+    """Run the scenario to completion and check it; nothing recorded is lost on error.
+    ``before_check`` runs between the two (a progress display stops there: its thread would
+    keep the budgeted checkers from running in watched, forked children)."""
     prepared = prepare_scenario(s, store)
     run_dir = new_run_dir(s.store_dir, s.workload, s.store)
     if isinstance(prepared.store, RunDirAware):  # stores that start processes keep logs there
@@ -157,6 +179,8 @@ def run_scenario(
         log.info("run %s: %s", run_dir, orjson.dumps(s.to_json()).decode())
         history, interrupted = _record(s, prepared, run_dir / "history.jsonl", on_progress)
         log.info("recorded %d ops; checking", len(history))
+        if before_check is not None:
+            before_check()
         results = _judge(s, prepared, history, run_dir)
         if interrupted is not None:  # cut short: the verdict covers only what ran
             results["interrupted"] = interrupted
@@ -178,10 +202,12 @@ def _record(s: Scenario, prepared: Prepared, history_path: Path,
             on_progress: Callable[[Counters, float], None] | None) -> tuple[History, str | None]:
     """Run the load; returns the history and the signal that cut it short, if one did."""
     workload, store, nemesis = prepared.workload, prepared.store, prepared.nemesis
+    load, final = build_generators(s, workload.generator(), workload.final_generator(),
+                                   cap_final=isinstance(store, Audited))
     runner = Runner(
         store=store,
-        generator=build_generator(s, workload.generator()),
-        final=workload.final_generator(),
+        generator=load,
+        final=final,
         setup=workload.setup_generator(),
         limits=RunLimits(concurrency=s.concurrency, op_timeout=s.op_timeout, seed=s.seed),
         history_path=history_path,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..harness import run_scenario
-from ._apps import AppStore, BankApp
+from ._apps import AppStore, BankApp, RegisterApp
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def run_result(run_dir: Path, results: dict[str, Any]) -> RunResult:
 
 def isolde_run(store: str = "memory", workload: str = "register",
                nemesis: Sequence[str] = (), time_limit: float = 5.0, seed: int = 0,
-               app: Callable[[], BankApp | Awaitable[BankApp]] | None = None,
+               app: Callable[[], BankApp | RegisterApp | Awaitable[BankApp | RegisterApp]]
+               | None = None,
                store_dir: Path | None = None, args: Sequence[str] = ()) -> RunResult:
     """Run ``workload`` against ``store`` (or against the user's ``app``, made once per worker)
     with ``nemesis`` faults, checked as ``isolde run`` checks it; ``args`` are more ``isolde
@@ -76,5 +77,6 @@ def isolde_run(store: str = "memory", workload: str = "register",
         scenario = dataclasses.replace(scenario, store="app", store_options={})
     scenario = dataclasses.replace(
         scenario, store_dir=store_dir or Path(tempfile.mkdtemp(prefix="isolde-runs-")))
-    outcome = run_scenario(scenario, store=AppStore(app) if app is not None else None)
+    outcome = run_scenario(scenario,
+                           store=AppStore(app, workload, seed) if app is not None else None)
     return run_result(outcome.run_dir, outcome.results)

@@ -6,12 +6,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..checkers import CheckConfig, run_checkers
 from ..harness import write_json
-from ..histories import load_history
+from ..histories import History, load_history
 from ..report import check_results, write_junit
 
 CHECKED_LINE = "checked segment {index:04d}"
@@ -34,17 +37,46 @@ def _exit_with(soak_pid: int) -> None:
 
 
 def check_segment(seg_dir: Path, index: int, names: list[str], config: CheckConfig,
-                  log_path: Path) -> dict[str, Any]:
-    """Check ``seg_dir/history.jsonl`` with ``names``: write results.json and junit.xml there,
-    log the check once, and return the segment's summary."""
+                  log_path: Path, run_defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Check ``seg_dir/history.jsonl`` with ``names``: write results.json, junit.xml and
+    report.html there, log the check once, and return the segment's summary."""
     started = time.monotonic()
     history = load_history(seg_dir / "history.jsonl", "jsonl")
     results = check_results(history, run_checkers(history, names, config))
     write_json(seg_dir / "results.json", results)
     write_junit(seg_dir / "junit.xml", [{"path": str(seg_dir / "history.jsonl"), **results}])
+    _segment_report(seg_dir, results, history, run_defaults, log_path)
     with open(log_path, "a") as log:  # one write: a line the test counts per segment
         log.write(CHECKED_LINE.format(index=index) + f" in {time.monotonic() - started:.1f}s\n")
     return summarize(results)
+
+
+def _segment_report(seg_dir: Path, results: dict[str, Any], history: History,
+                    run_defaults: Mapping[str, Any], log_path: Path) -> None:
+    """The segment's report.html. A page that cannot be drawn is a line in soak.log: the
+    verdict and results.json stand without it."""
+    from ..report.html import REPORT_FILE, ReportInput, write_report  # matplotlib: here only
+
+    scenario = seg_dir / "scenario.json"
+    try:
+        inp = ReportInput(results=results, history=history, source=str(seg_dir),
+                          scenario=orjson.loads(scenario.read_bytes()) if scenario.exists()
+                          else None, run_defaults=run_defaults)
+        write_report(seg_dir / REPORT_FILE, inp)
+    except Exception as e:
+        with open(log_path, "a") as log:
+            log.write(f"{seg_dir / REPORT_FILE} not written: {type(e).__name__}: {e}\n")
+
+
+def write_trend_page(run_dir: Path, soak: dict[str, Any]) -> None:
+    """The soak's trend.html (in a check worker: the soak's own process keeps matplotlib out)."""
+    from ..report.html import REPORT_FILE, write_trend
+
+    try:
+        write_trend(run_dir, soak, REPORT_FILE)
+    except Exception as e:
+        with open(run_dir / "soak.log", "a") as log:
+            log.write(f"{run_dir / 'trend.html'} not written: {type(e).__name__}: {e}\n")
 
 
 def summarize(results: dict[str, Any]) -> dict[str, Any]:

@@ -6,16 +6,17 @@ import argparse
 import dataclasses
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .._errors import UsageError
 from ..checkers import exit_code
 from ..harness import Scenario, link_latest, new_run_dir, signal_exit_code, write_json
+from ..report import write_junit
 from ._plan import SoakPlan, parse_duration
 from ._soak import Say, Soak, prepare
-from ._state import SoakState, compare_baseline, read_soak_json, recover
+from ._state import SoakState, compare_baseline, read_soak_json, recover, segment_records
 
 
 def _duration(text: str) -> float:
@@ -81,15 +82,20 @@ def _resumed(a: argparse.Namespace, extra: list[str]) -> tuple[argparse.Namespac
 
 
 def soak_command(a: argparse.Namespace, extra: list[str],
-                 scenario_of: Callable[[list[str]], Scenario], say: Say) -> int:
+                 scenario_of: Callable[[list[str]], tuple[Scenario, Path | None]],
+                 run_defaults: Callable[[str, str], Mapping[str, Any]], say: Say) -> int:
     """Run (or resume) a soak; the exit code is the worst segment's verdict, 1 for a
-    regression against --baseline, 128 + the signal's number when a signal cut it short."""
+    regression against --baseline, 128 + the signal's number when a signal cut it short.
+    ``scenario_of(run_argv)``: the scenario of those ``isolde run`` options and their
+    ``--junit`` file, both checked before any load; ``run_defaults(store, workload)``: the
+    defaults of ``isolde run``'s flags (each segment's report shows a command without them)."""
     previous = None
     if a.resume is not None:
         a, extra, previous = _resumed(a, extra)
     argv = [*extra, *_own_argv(a)]
     total = a.time_limit or 3600.0
-    scenario = dataclasses.replace(scenario_of(extra), time_limit=total)
+    scenario, junit = scenario_of(extra)
+    scenario = dataclasses.replace(scenario, time_limit=total)
     baseline = read_soak_json(a.baseline) if a.baseline is not None else None
     names, store, nemesis = prepare(scenario)
     if previous is None:
@@ -98,7 +104,8 @@ def soak_command(a: argparse.Namespace, extra: list[str],
         run_dir = a.resume
     plan = SoakPlan(scenario=scenario, total_s=total, segment_s=a.segment,
                     run_dir=run_dir, argv=tuple(argv), on_anomaly=a.on_anomaly,
-                    check_workers=a.check_workers)
+                    check_workers=a.check_workers,
+                    run_defaults=run_defaults(scenario.store, scenario.workload))
     state = SoakState(plan)
     to_check = recover(state, previous) if previous is not None else []
     soak = Soak(state, names, store, nemesis, say)
@@ -115,6 +122,10 @@ def soak_command(a: argparse.Namespace, extra: list[str],
     finally:
         logging.getLogger("isolde").removeHandler(handler)
         handler.close()
+    records = segment_records(state)  # a testsuite per segment, a testcase per checker
+    for path in (run_dir / "junit.xml", junit):
+        if path is not None:
+            write_junit(path, records)
     return _finish(state, baseline, a, say)
 
 

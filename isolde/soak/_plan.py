@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..harness import Scenario
 
@@ -41,6 +43,8 @@ class SoakPlan:
     argv: tuple[str, ...]  # the soak's own arguments, so --resume rebuilds the same plan
     on_anomaly: str | None = None
     check_workers: int = 1
+    # `isolde run`'s flag defaults for the scenario: a segment report's command omits them.
+    run_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def segments(self) -> int:

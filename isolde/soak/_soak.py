@@ -29,7 +29,7 @@ from ..harness import (
 )
 from ..nemesis import Nemesis
 from ..workloads import Consuming, Workload
-from ._check import check_segment, init_worker
+from ._check import check_segment, init_worker, write_trend_page
 from ._plan import KEY_STRIDE
 from ._state import SoakState
 
@@ -112,6 +112,7 @@ class Soak:
         await asyncio.gather(*checks)
         if self.state.status == "running":
             self.state.status = "finished"
+        await self._trend(pool)
         self.state.save()
 
     async def _record(self, index: int, first: bool) -> str | None:
@@ -124,6 +125,7 @@ class Soak:
             nemesis.options = dataclasses.replace(nemesis.options, seed=s.seed)
         seg_dir = self.plan.segment_dir(index)
         seg_dir.mkdir(parents=True, exist_ok=True)
+        write_json(seg_dir / "scenario.json", s.to_json())  # its report's scenario and command
         self.state.entry(index)["status"] = "running"
         self.state.save()
         # A resumed soak's store may have lost its state with the killed process: the setup
@@ -154,7 +156,7 @@ class Soak:
         try:
             summary = await loop.run_in_executor(
                 pool, check_segment, self.plan.segment_dir(index), index, self.names,
-                self._config(index), self.log_path)
+                self._config(index), self.log_path, self.plan.run_defaults)
         except Exception as err:  # a check that crashed: that segment's verdict is unknown
             log.error("segment %d: check failed: %r", index, err)
             summary = {"valid": "unknown", "error": f"{type(err).__name__}: {err}"}
@@ -162,8 +164,17 @@ class Soak:
         e["status"] = "checked"
         self.state.save()
         self.say(segment_line(e))
+        await self._trend(pool)
         if e["valid"] is False:
             await self._on_anomaly(index)
+
+    async def _trend(self, pool: ProcessPoolExecutor) -> None:
+        """Redraw trend.html in a check worker (after the checks queued before it)."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                pool, write_trend_page, self.plan.run_dir, self.state.to_json())
+        except Exception as err:  # a broken pool: the soak's verdicts stand without the page
+            log.error("trend.html not written: %r", err)
 
     async def _on_anomaly(self, index: int) -> None:
         """Run the --on-anomaly command once for a newly invalid segment, with the path of its

@@ -63,6 +63,20 @@ class SoakState:
         write_json(self.plan.run_dir / SOAK_JSON, self.to_json())
 
 
+def segment_records(state: SoakState) -> list[dict[str, Any]]:
+    """One JUnit record per segment (``isolde.report.junit_xml``): its results, or an error
+    for one not checked (a soak cut short)."""
+    out: list[dict[str, Any]] = []
+    for i in sorted(state.segments):
+        seg = state.plan.segment_dir(i)
+        try:
+            results = orjson.loads((seg / "results.json").read_bytes())
+        except FileNotFoundError:
+            results = {"error": f"segment {i} was not checked ({state.segments[i]['status']})"}
+        out.append({"path": str(seg / "history.jsonl"), **results})
+    return out
+
+
 def read_soak_json(run_dir: Path) -> dict[str, Any]:
     path = run_dir / SOAK_JSON
     try:

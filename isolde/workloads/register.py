@@ -3,15 +3,82 @@
 Ops use Jepsen's independent tuples: read invoke ``[k, None]`` -> ok ``[k, v]``, write
 ``[k, v]``, cas ``[k, [old, new]]``. Each read records its consistency mode in the op's
 ``consistency`` field.
+
+After the load (and after the nemesis healed) come final reads: every key used is read in
+every mode in play plus strong, in rounds, until each key's reads of one round all succeed and
+agree or ``CONVERGE_WITHIN_S`` has passed. Each final read carries ``final`` and its ``round``;
+the checkers judge the last round of each key (a converging store agrees there, one that never
+converges still disagrees when the time is up).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from ..harness._generators import Context, FnGen, Generator, Independent, OpSpec
+from ..harness._generators import Answer, Context, FnGen, Generator, Independent, OpSpec, Wait
 from ..harness._store import MIXED, READ_MODES, check_read_consistency
+from ..histories import Op
 from ._base import WorkloadOptions, WorkloadSpec
+
+CONVERGE_WITHIN_S = 10.0  # final-read rounds go on this long after the first (lag spikes: 2 s)
+ROUND_PAUSE_NS = 250_000_000  # between rounds: replication gets time to catch up
+POLL_NS = 5_000_000  # a worker with nothing to read waits this long for the round to end
+
+
+class FinalReads:
+    """Final reads of the keys ``keys()`` names once the load is over, one per mode of ``modes``
+    each round, rounds repeated for the keys whose last round did not all succeed and agree, up
+    to ``within_s`` seconds."""
+
+    def __init__(self, keys: Callable[[], range], modes: tuple[str, ...],
+                 within_s: float) -> None:
+        self.keys, self.modes, self.within_ns = keys, modes, int(within_s * 1e9)
+        self.round = -1
+        self.todo: list[OpSpec] = []
+        self.outstanding = 0
+        self.start_at = self.deadline = 0
+        self.seen: dict[Hashable, list[Any]] = {}  # key -> this round's values
+
+    def _next_round(self, keys: list[Hashable], at: int) -> None:
+        self.round += 1
+        self.start_at = at
+        self.seen = {k: [] for k in keys}
+        self.todo = [OpSpec("read", [k, None], {"final": True, "consistency": m,
+                                                "round": self.round})
+                     for k in reversed(keys) for m in self.modes]  # popped from the end
+
+    def _unsettled(self) -> list[Hashable]:
+        n = len(self.modes)
+        return [k for k, vs in self.seen.items()
+                if len(vs) < n or FAILED in vs or any(v != vs[0] for v in vs)]
+
+    def next(self, ctx: Context) -> Answer:
+        if self.round < 0:
+            self.deadline = ctx.time + self.within_ns
+            self._next_round(list(self.keys()), ctx.time)
+        if self.todo:
+            if ctx.time < self.start_at:
+                return Wait(self.start_at)
+            self.outstanding += 1
+            return self.todo.pop()
+        if self.outstanding:
+            return Wait(ctx.time + POLL_NS)
+        unsettled = self._unsettled()
+        if not unsettled or ctx.time >= self.deadline:
+            return None
+        self._next_round(unsettled, ctx.time + ROUND_PAUSE_NS)
+        return Wait(self.start_at)
+
+    def completed(self, op: Op) -> None:
+        self.outstanding -= 1
+        if op.extra.get("round") != self.round:
+            return
+        key, value = op.value
+        self.seen[key].append(value if op.type == "ok" else FAILED)
+
+
+FAILED = object()  # a final read that did not succeed: its key gets another round
 
 
 class RegisterWorkload:
@@ -58,7 +125,15 @@ class RegisterWorkload:
         return self.independent
 
     def final_generator(self) -> Generator | None:
-        return None
+        if self.independent is None:
+            return None
+        rc = self.options.read_consistency
+        weak = tuple(m for m in READ_MODES if m != "strong") if rc == MIXED else (rc, rc)
+        # Strong is the reference a weak read must converge to; one weak mode reads twice, so
+        # two replicas can disagree.
+        modes = ("strong",) if rc == "strong" else ("strong", *weak)
+        ind = self.independent
+        return FinalReads(lambda: range(ind.first_key, ind.next_key), modes, CONVERGE_WITHIN_S)
 
     def checker_options(self) -> dict[str, Any]:
         return {"model": "multi-register"}

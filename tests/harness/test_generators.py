@@ -37,6 +37,14 @@ def test_limit_and_phases() -> None:
     assert [a.f for a in drain(g, ctx())] == ["a", "a", "a", "b"]
 
 
+def test_a_limit_shared_by_then_caps_both_generators() -> None:
+    load = Limit(5, Limit(3, FnGen(lambda c: OpSpec("a"))))
+    final = load.then(FnGen(lambda c: OpSpec("f")))
+    assert [a.f for a in drain(load, ctx())] == ["a", "a", "a"]
+    assert [a.f for a in drain(final, ctx())] == ["f", "f"]  # what the load left of the 5
+    assert drain(load, ctx()) == []
+
+
 def test_mix_is_seeded() -> None:
     def run(seed: int) -> list[str]:
         g = Limit(50, Mix([FnGen(lambda c: OpSpec("x")), FnGen(lambda c: OpSpec("y"))]))

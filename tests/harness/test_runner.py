@@ -50,6 +50,16 @@ def test_timeout_is_info_and_process_moves_on(tmp_path: Path) -> None:
     assert len(read_jsonl(path)) == 18  # everything on disk too
 
 
+def test_a_crashed_process_stays_gone_in_the_final_phase() -> None:
+    # The third op (the last of the load) times out: the final phase's op comes from process 1.
+    runner = Runner(store=SlowEveryThird(), generator=Limit(3, FnGen(lambda c: OpSpec("w", 1))),
+                    final=Limit(1, FnGen(lambda c: OpSpec("r", None))),
+                    limits=RunLimits(concurrency=1, op_timeout=0.05))
+    h = asyncio.run(runner.run())
+    assert [(op.f, op.type, op.process) for op in h][-4:] == [
+        ("w", "invoke", 0), ("w", "info", 0), ("r", "invoke", 1), ("r", "ok", 1)]
+
+
 def test_client_exception_is_info(tmp_path: Path) -> None:
     class Boom(SlowEveryThird):
         async def invoke(self, op: Op) -> Op:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+
+import pytest
 
 from isolde.harness import Scenario, run_scenario
 from isolde.harness.stores._lww import LWWReplicas
@@ -66,3 +69,43 @@ def test_clock_skew_shows_lost_updates_inside_windows(tmp_path: Path) -> None:
     # never before the first fault started.
     assert all(skewed.history.times[i] > windows[0].start for i in stale)
     assert any(WindowIndex(windows).covers(skewed.history.times[i]) for i in stale)
+
+
+def _drive_lww(r: LWWReplicas, seed: int, steps: int) -> list[object]:
+    """Writes, one-replica and merged reads, skews, partitions and heals at a monotonic fake
+    clock; returns what the reads saw."""
+    rng = random.Random(seed)
+    now, out = 0, []
+    for _ in range(steps):
+        now += rng.randint(0, 400_000)
+        x, key, replica = rng.random(), rng.randrange(10), rng.randrange(r.n)
+        if x < 0.45:
+            r.write(key, rng.random(), replica, now)
+        elif x < 0.99:
+            out.append(r.view(key, replica, now) if x < 0.9 else r.merged(key))
+        elif x < 0.995:
+            r.set_skew(replica, rng.uniform(-5, 5))
+        elif replica in r.isolated:
+            r.heal(replica, now)
+        else:
+            r.isolate(replica, now)
+    return out
+
+
+def _settle(r: LWWReplicas) -> list[object]:
+    """Heal everything, let it settle, read every key once more."""
+    for replica in list(r.isolated):
+        r.heal(replica, 10**12)
+    return [r.view(k, 0, 2 * 10**12) for k in range(10)]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pruning_keeps_every_read_the_same_and_memory_small(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    pruned = LWWReplicas(3, Lag(2.0), seed=seed)
+    got = _drive_lww(pruned, seed, 6_000) + _settle(pruned)
+    assert all(len(writes) == 1 for writes in pruned.keys.values())  # only the winner is left
+    monkeypatch.setattr(LWWReplicas, "_prune", lambda self, key, now: None)
+    full = LWWReplicas(3, Lag(2.0), seed=seed)
+    assert _drive_lww(full, seed, 6_000) + _settle(full) == got
+    assert sum(map(len, full.keys.values())) > 2_400

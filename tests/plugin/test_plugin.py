@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from isolde import UsageError
 from isolde.harness.emulators import EmulatorError
 from isolde.harness.stores.dynamodb import DYNAMODB_LOCAL
 from isolde.plugin import Refused, RunResult, isolde_run
@@ -70,6 +71,82 @@ def test_user_code_done_right_is_valid(tmp_path: Path) -> None:
     r.assert_valid()
 
 
+class DictRegister:
+    """An in-process register app whose compare_and_set reads, yields, then puts: a
+    conditional write checked on the client, not by the store."""
+
+    values: dict[int, int] = {}
+
+    async def read(self, key: int) -> int | None:
+        await asyncio.sleep(0)
+        return self.values.get(key)
+
+    async def write(self, key: int, value: int) -> None:
+        await asyncio.sleep(0)
+        self.values[key] = value
+
+    async def compare_and_set(self, key: int, expected: int | None, new: int) -> None:
+        if self.values.get(key) != expected:
+            raise Refused("precondition-failed")
+        await asyncio.sleep(0.0005)  # the round trip between the check and the put
+        self.values[key] = new
+
+    async def close(self) -> None:
+        return None
+
+
+class AtomicRegister(DictRegister):
+    async def compare_and_set(self, key: int, expected: int | None, new: int) -> None:
+        await asyncio.sleep(0)
+        if self.values.get(key) != expected:  # checked and put at one instant
+            raise Refused("precondition-failed")
+        self.values[key] = new
+
+
+def test_register_app_with_a_check_then_put_is_not_linearizable(tmp_path: Path) -> None:
+    DictRegister.values = {}
+    r = isolde_run(workload="register", time_limit=1, app=DictRegister, store_dir=tmp_path,
+                   args=["--keys", "2"])
+    assert r.valid is False and "nonlinearizable" in r.anomaly_types, r.explain()
+    assert r.run_dir.parent.name == "register-app"
+
+
+def test_register_app_done_right_is_linearizable(tmp_path: Path) -> None:
+    AtomicRegister.values = {}
+    r = isolde_run(workload="register", time_limit=1, app=AtomicRegister, store_dir=tmp_path,
+                   args=["--keys", "2"])
+    assert r.valid is True, r.explain()
+    ops = [json.loads(line) for line in (r.run_dir / "history.jsonl").open()]
+    assert {o["f"] for o in ops} == {"read", "write", "cas"}
+    assert any(o.get("final") for o in ops)  # the final reads went through the app too
+
+
+class SlowRegister(AtomicRegister):
+    async def read(self, key: int) -> int | None:
+        await asyncio.sleep(0.06)  # past the injected 50 ms client timeout
+        return await super().read(key)
+
+
+def test_client_faults_reach_the_app(tmp_path: Path) -> None:
+    SlowRegister.values = {}
+    r = isolde_run(workload="register", time_limit=3, app=SlowRegister, store_dir=tmp_path,
+                   nemesis=["throttle", "client-timeout", "cancel"],
+                   args=["--keys", "2", "--nemesis-interval", "0.2"])
+    # (By time, not ops: the seeded schedule starts all three faults within its first 1.2 s.)
+    assert r.valid is True, r.explain()  # the app is right: faults make info and fail, no anomaly
+    ops = [json.loads(line) for line in (r.run_dir / "history.jsonl").open()]
+    errors = {o.get("error") for o in ops if o["type"] in ("info", "fail")}
+    assert {"throttled-before-the-app", "timeout"} <= errors, errors
+    counts = [o["value"] for o in ops if o["process"] == "nemesis"
+              and isinstance(o["value"], dict) and "cancelled" in o["value"]][-1]
+    assert counts["throttled"] and counts["timeouts"] and counts["cancelled"], counts
+
+
+def test_an_app_for_a_workload_without_an_app_contract_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="an app can run workload bank or register"):
+        isolde_run(workload="list-append", app=DictRegister, store_dir=tmp_path)
+
+
 def _pytest(args: list[str], cwd: Path, env: dict[str, str] | None = None,
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
@@ -108,21 +185,22 @@ def dynamodb_local_installed() -> None:
 
 
 @pytest.mark.usefixtures("dynamodb_local_installed")
-def test_example_finds_the_bug_and_passes_the_fix() -> None:
-    example = ROOT / "examples" / "bank"
-    buggy = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "buggy"})
+@pytest.mark.parametrize(("example", "found"), [("bank", "wrong-total"),
+                                                ("register", "nonlinearizable")])
+def test_example_finds_the_bug_and_passes_the_fix(example: str, found: str) -> None:
+    where = ROOT / "examples" / example
+    buggy = _pytest(["-q"], where, {"ISOLDE_EXAMPLE_APP": "buggy"})
     assert buggy.returncode == 1, buggy.stdout + buggy.stderr
-    assert "isolde: INVALID (wrong-total" in buggy.stdout
+    assert f"isolde: INVALID ({found}" in buggy.stdout
     assert "report: " in buggy.stdout and "results.json" in buggy.stdout
-    fixed = _pytest(["-q"], example, {"ISOLDE_EXAMPLE_APP": "fixed"})
+    fixed = _pytest(["-q"], where, {"ISOLDE_EXAMPLE_APP": "fixed"})
     assert fixed.returncode == 0 and "1 passed" in fixed.stdout, fixed.stdout + fixed.stderr
 
 
 def test_app_runs_refuse_what_they_cannot_take(tmp_path: Path) -> None:
-    from isolde._errors import UsageError
-
     with pytest.raises(UsageError, match="cannot take fault 'partition'"):
         isolde_run(workload="bank", app=DictBank, nemesis=["partition"], store_dir=tmp_path)
-    with pytest.raises(UsageError, match="cannot run workload 'register'"):
+    with pytest.raises(UsageError, match="DictBank cannot run workload 'register': a register "
+                       "app has read, write, compare_and_set, close"):
         isolde_run(workload="register", app=DictBank, store_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # refused before anything ran

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ def _soak_dir(store_dir: Path) -> Path:
 
 def _wait_for_running_segment(store_dir: Path, proc: subprocess.Popen[str],
                               timeout: float = 120) -> tuple[Path, int]:
-    """Wait until segment 0 is checked and a later one is being recorded with ops on disk;
-    returns the run directory and that segment's index."""
+    """Wait until segment 0 is checked and a later one is being recorded with ops and a fault
+    on disk; returns the run directory and that segment's index."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -41,7 +42,9 @@ def _wait_for_running_segment(store_dir: Path, proc: subprocess.Popen[str],
         running = [i for i, e in entries.items() if e["status"] == "running" and i > 0]
         if entries.get(0, {}).get("status") == "checked" and running:
             hist = run_dir / "segments" / f"{running[0]:04d}" / "history.jsonl"
-            if hist.exists() and hist.stat().st_size > 10_000:
+            # Ops on disk, and a fault already under way in it (checks that draw reports make
+            # segment 0 "checked" late, when the next segment may not have had its first fault).
+            if hist.exists() and hist.stat().st_size > 10_000 and b'"nemesis"' in hist.read_bytes():
                 return run_dir, running[0]
         time.sleep(0.1)
     raise AssertionError("no segment ran after segment 0 was checked")
@@ -103,10 +106,11 @@ def test_kill_9_mid_segment_then_resume_checks_every_segment_once(tmp_path: Path
 
 
 def test_on_anomaly_runs_once_per_invalid_segment(tmp_path: Path) -> None:
-    hooks = tmp_path / "hooks.txt"
+    hooks, junit = tmp_path / "hooks.txt", tmp_path / "junit.xml"
     r = run_cli("soak", "--time-limit", "3", "--segment", "1", "--store-dir", str(tmp_path),
                 "--read-consistency", "eventual", "--lag-ms", "20", "--checker",
-                "linearizable,stats", "--on-anomaly", f"echo >> {hooks}", timeout=120)
+                "linearizable,stats", "--on-anomaly", f"echo >> {hooks}", "--junit", str(junit),
+                timeout=120)
     assert r.returncode == 1, r.stdout + r.stderr
     soak = json.loads((_soak_dir(tmp_path) / "soak.json").read_text())
     invalid = [e for e in soak["segments"] if e["valid"] is False]
@@ -116,6 +120,25 @@ def test_on_anomaly_runs_once_per_invalid_segment(tmp_path: Path) -> None:
         str(_soak_dir(tmp_path) / e["dir"] / "results.json") for e in invalid)
     assert all(e["on_anomaly"]["exit"] == 0 for e in invalid)
     assert all(e["anomaly_counts"].get("nonlinearizable") for e in invalid)
+    # --junit: a testsuite per segment, a testcase per checker, a failure per invalid segment
+    # (the run directory keeps a copy).
+    suites = ET.parse(junit).getroot()
+    assert suites.get("failures") == str(len(invalid))
+    assert [s.get("name") for s in suites] == [
+        str(_soak_dir(tmp_path) / e["dir"] / "history.jsonl") for e in soak["segments"]]
+    assert all(len(s) == 2 for s in suites)
+    assert (_soak_dir(tmp_path) / "junit.xml").read_bytes() == junit.read_bytes()
+    # A report per checked segment, and a trend page linking them, offline.
+    run_dir = _soak_dir(tmp_path)
+    trend = (run_dir / "trend.html").read_text()
+    for e in soak["segments"]:
+        page = (run_dir / e["dir"] / "report.html").read_text()
+        assert ("INVALID" if e["valid"] is False else "VALID") in page
+        assert f'href="{e["dir"]}/report.html"' in trend
+    assert "<script" not in trend and "//" not in trend.split("<svg", 1)[0].replace(
+        "http://www.w3.org", "")
+    assert trend.count("<svg") == 2  # throughput, latency p99 (no staleness checker here)
+    assert "isolde run" in (run_dir / invalid[0]["dir"] / "report.html").read_text()
 
 
 def test_baseline_flags_new_anomaly_types(tmp_path: Path) -> None:
@@ -141,6 +164,7 @@ def test_bad_soak_input_is_refused_before_any_load(tmp_path: Path) -> None:
         (["--resume", str(tmp_path), *store], "--resume takes no other option"),
         ([*store, "--nemesis", "kill"], "cannot take fault"),
         ([*store, "--bogus"], "--bogus"),
+        ([*store, "--junit", str(tmp_path)], "--junit"),
         ([*store, "--workload", "stream"], "cannot run workload 'stream'"),
     ]
     for args, what in cases:

@@ -9,6 +9,11 @@ linearizable; a skewed clock makes an acknowledged write lose to an older one: a
 Ops are the register's: ``read`` (``strong`` merges every replica; any other mode reads one
 replica), ``write``, and ``cas`` (compared against the merged value, written with the local
 stamp, so under skew a cas can succeed and still be lost).
+
+Memory stays flat: a write every replica has received, and the writes stamped below it, can
+never again be the value any replica shows (each replica already holds something newer, and
+arrivals are never taken back), so each write and read of a key drops the settled writes but
+the newest, keeping it and the writes still in flight.
 """
 
 from __future__ import annotations
@@ -84,7 +89,21 @@ class LWWReplicas:
                 arrive.append(now + int(self.lag.draw(self.rngs[j]) * 1e6))
         w = Write(stamp, value, replica, arrive)
         self.keys.setdefault(key, []).append(w)
+        self._prune(key, now)
         return w
+
+    def _prune(self, key: Any, now: int) -> None:
+        """Drop the writes of ``key`` every replica holds at ``now`` but its newest such one
+        (``now`` never goes back: the store's clock is monotonic). Writes still in flight stay,
+        even beaten ones: a heal draws their lag."""
+        writes = self.keys[key]
+        if len(writes) < 2:
+            return
+        settled = [max(w.arrive) <= now for w in writes]
+        if sum(settled) > 1:
+            top = max(w.stamp for w, s in zip(writes, settled, strict=True) if s)
+            self.keys[key] = [w for w, s in zip(writes, settled, strict=True)
+                              if not s or w.stamp >= top]
 
     def merged(self, key: Any) -> Any:
         """The value every replica converges to: the highest stamp among all writes."""
@@ -93,6 +112,8 @@ class LWWReplicas:
 
     def view(self, key: Any, replica: int, now: int) -> Any:
         """What ``replica`` holds for ``key`` at ``now``."""
+        if key in self.keys:
+            self._prune(key, now)
         best: Write | None = None
         for w in self.keys.get(key, ()):
             if w.arrive[replica] <= now and (best is None or w.stamp > best.stamp):
