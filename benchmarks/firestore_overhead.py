@@ -17,15 +17,15 @@ medians. Asserts nothing about time.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import platform
 import random
 import time
+from pathlib import Path
 from typing import Any
 
-from _rounds import alternate, isolde_round
+from _overhead import alternate, isolde_round, parse_args
 from google.api_core.exceptions import GoogleAPICallError
 
 from isolde.harness.stores.firestore import FIRESTORE_EMULATOR, CloudOptions, FirestoreStore
@@ -93,11 +93,7 @@ def store(host: str, seed: int) -> FirestoreStore:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=8.0)
-    ap.add_argument("--concurrency", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = parse_args()
     os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     emu = FIRESTORE_EMULATOR.make()
     h, p = asyncio.run(emu.start())
@@ -108,9 +104,14 @@ def main() -> None:
     try:
         # JIT warm-up: a fresh JVM speeds up over the first seconds of load.
         asyncio.run(raw_round(host, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-        alternate(a.rounds,
-                  lambda r: raw_round(host, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
-                  lambda r, tmp: isolde_round(store(host, r), a.seconds, a.concurrency, r, tmp))
+
+        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
+            if kind == "raw":
+                return asyncio.run(raw_round(host, a.seconds, a.concurrency,
+                                             f"isolde-bench-raw-{r}"))
+            return asyncio.run(isolde_round(store(host, r), a.seconds, a.concurrency, r, tmp))
+
+        print(alternate(a.rounds, run))
         print(f"load average {os.getloadavg()[0]:.1f}")
     finally:
         asyncio.run(emu.stop())
