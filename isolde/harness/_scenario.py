@@ -93,12 +93,16 @@ def build_generators(s: Scenario, main: Generator, final: Generator | None,
                      cap_final: bool = False) -> tuple[Generator, Generator | None]:
     """The load (``main`` under the scenario's time limit, rate and op cap) and the final phase;
     with ``cap_final`` the final ops count against the same ``max_ops`` (a store that costs
-    money is capped as a whole run)."""
+    money is capped as a whole run). The load then stops a tenth of the cap short, so the final
+    phase -- which a verdict may need (the outbox's read, convergence reads) -- always has room:
+    it gets that reserve and whatever the load left unused."""
     gen: Generator = main
     if s.max_ops is not None:
         cap = Limit(s.max_ops, gen)
         gen = cap
         if cap_final and final is not None:
+            reserve = max(1, s.max_ops // 10) if s.max_ops > 1 else 0
+            gen = Limit(s.max_ops - reserve, cap)
             final = cap.then(final)
     if s.rate:
         gen = rate(s.rate, gen)

@@ -88,7 +88,10 @@ def test_audit_runs_capped_deletes_its_table_and_leaks_no_credentials(
     assert p.returncode == 0, p.stdout + p.stderr
     assert "cloud audit:" in p.stdout and "estimated cost $" in p.stdout
     history = (tmp_path / "store" / "latest" / "history.jsonl").read_text().splitlines()
-    assert len([line for line in history if '"invoke"' in line]) == 60  # --max-ops caps it
+    invoked = [line for line in history if '"invoke"' in line]
+    # --max-ops caps the whole run: the load stops a tenth short, the final reads fill the rest.
+    assert 54 < len(invoked) <= 60
+    assert any('"final":true' in line for line in invoked), "the final reads had room"
     assert tables(dynamodb_local_url) == before  # its table is gone
     written = [p.stdout, p.stderr] + [f.read_text(errors="replace")
                                       for f in (tmp_path / "store").rglob("*") if f.is_file()]
