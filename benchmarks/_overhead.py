@@ -12,7 +12,7 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +75,16 @@ def cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def alternate(rounds: int, run: Callable[[str, int, Path], tuple[int, float]]) -> str:
-    """``rounds`` rounds of ``run("raw" | "isolde", round, tmp) -> (ops, seconds)``, which goes
-    first alternating; prints each; returns the line of medians."""
+def alternate(rounds: int, raw: Callable[[int], Coroutine[Any, Any, tuple[int, float]]],
+              iso: Callable[[int, Path], Coroutine[Any, Any, tuple[int, float]]]) -> str:
+    """``rounds`` rounds of ``raw(round)`` and ``iso(round, tmp)`` (each -> (ops, seconds)),
+    which goes first alternating; prints each; returns the line of medians."""
     rows: dict[str, list[tuple[float, float]]] = {"raw": [], "isolde": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             for kind in (("raw", "isolde") if r % 2 == 0 else ("isolde", "raw")):
                 c0 = cpu()
-                n, elapsed = run(kind, r, Path(tmp))
+                n, elapsed = asyncio.run(raw(r) if kind == "raw" else iso(r, Path(tmp)))
                 rows[kind].append((n / elapsed, (cpu() - c0) / n * 1e6))
                 print(f"round {r + 1} {kind:6}: {n / elapsed:8.0f} ops/s  "
                       f"{rows[kind][-1][1]:7.0f} µs CPU/op")

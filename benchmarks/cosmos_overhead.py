@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import os
 import platform
-from pathlib import Path
 from typing import Any
 
 from _overhead import alternate, isolde_round, parse_args, raw_load
@@ -81,17 +80,16 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     try:
         asyncio.run(raw_round(url, a.seconds, a.concurrency, "isolde-bench-warmup"))
+        def store(r: int) -> CosmosStore:
+            return CosmosStore(CloudOptions(endpoint_url=url, throughput="serverless",
+                                            read_via="query", default_read="session"), seed=r)
 
-        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
-            if kind == "raw":
-                return asyncio.run(raw_round(url, a.seconds, a.concurrency,
-                                             f"isolde-bench-raw-{r}"))
-            store = CosmosStore(CloudOptions(endpoint_url=url, throughput="serverless",
-                                             read_via="query", default_read="session"), seed=r)
-            return asyncio.run(isolde_round(store, a.seconds, a.concurrency, r, tmp,
-                                            read_consistency="session"))
-
-        print(f"{alternate(a.rounds, run)}; load average {os.getloadavg()[0]:.1f}")
+        line = alternate(
+            a.rounds,
+            lambda r: raw_round(url, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
+            lambda r, tmp: isolde_round(store(r), a.seconds, a.concurrency, r, tmp,
+                                        read_consistency="session"))
+        print(f"{line}; load average {os.getloadavg()[0]:.1f}")
     finally:
         asyncio.run(emu.stop())
 

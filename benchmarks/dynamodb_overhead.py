@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import platform
-from pathlib import Path
 
 from _overhead import alternate, isolde_round, parse_args, raw_load
 from aiobotocore.config import AioConfig
@@ -73,16 +72,12 @@ def main() -> None:
     try:
         # JIT warm-up: rates keep climbing for ~20 s of load on a fresh JVM.
         asyncio.run(raw_round(url, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-
-        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
-            if kind == "raw":
-                return asyncio.run(raw_round(url, a.seconds, a.concurrency,
-                                             f"isolde-bench-raw-{r}"))
-            store = DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True),
-                                  seed=r)
-            return asyncio.run(isolde_round(store, a.seconds, a.concurrency, r, tmp))
-
-        print(alternate(a.rounds, run))
+        print(alternate(
+            a.rounds,
+            lambda r: raw_round(url, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
+            lambda r, tmp: isolde_round(
+                DynamoDBStore(DynamoOptions(endpoint_url=url, dummy_credentials=True), seed=r),
+                a.seconds, a.concurrency, r, tmp)))
     finally:
         asyncio.run(emu.stop())
 

@@ -22,7 +22,6 @@ import os
 import platform
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 from _overhead import alternate, isolde_round, parse_args
@@ -104,14 +103,10 @@ def main() -> None:
     try:
         # JIT warm-up: a fresh JVM speeds up over the first seconds of load.
         asyncio.run(raw_round(host, 3 * a.seconds, a.concurrency, "isolde-bench-warmup"))
-
-        def run(kind: str, r: int, tmp: Path) -> tuple[int, float]:
-            if kind == "raw":
-                return asyncio.run(raw_round(host, a.seconds, a.concurrency,
-                                             f"isolde-bench-raw-{r}"))
-            return asyncio.run(isolde_round(store(host, r), a.seconds, a.concurrency, r, tmp))
-
-        print(alternate(a.rounds, run))
+        print(alternate(
+            a.rounds,
+            lambda r: raw_round(host, a.seconds, a.concurrency, f"isolde-bench-raw-{r}"),
+            lambda r, tmp: isolde_round(store(host, r), a.seconds, a.concurrency, r, tmp)))
         print(f"load average {os.getloadavg()[0]:.1f}")
     finally:
         asyncio.run(emu.stop())
