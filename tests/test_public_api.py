@@ -106,7 +106,7 @@ SUBPACKAGES = {
         "verdict_text", "verdict_word", "write_junit",
     ],
     "isolde.report.html": [
-        "MAX_BYTES", "REPORT_FILE", "TREND_FILE", "ReportInput", "RunDefaults",
+        "MAX_BYTES", "REPORT_FILE", "TREND_FILE", "ReportInput", "RunFlag", "RunFlags",
         "load_report_input", "render_html", "render_trend", "write_report", "write_trend",
     ],
     # The pytest plugin's Python side (docs/ci.md): a run as a function, the user's app as the

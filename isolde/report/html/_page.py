@@ -11,7 +11,7 @@ from typing import Any
 from ...checkers import exit_code
 from ...histories import History
 from ...nemesis import fault_windows
-from ._command import reproduce_command
+from ._command import RunFlag, reproduce_command
 from ._cycle import cycle_edges, cycle_plot
 from ._figure import Window
 from ._ops import OpTable, op_table
@@ -33,7 +33,7 @@ class ReportInput:
     history: History | None = None
     scenario: Mapping[str, Any] | None = None
     source: str = ""
-    run_defaults: Mapping[str, Any] = field(default_factory=dict)
+    run_flags: Mapping[str, RunFlag] = field(default_factory=dict)  # `isolde run`'s, by dest
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _scenario(inp: ReportInput) -> str:
             ("nemesis", ", ".join(s.get("nemesis") or []) or "none"),
             ("seed", s.get("seed")), ("time limit (s)", s.get("time_limit")),
             ("concurrency", s.get("concurrency"))]
-    command = reproduce_command(s, inp.run_defaults)
+    command = reproduce_command(s, inp.run_flags)
     return _section("scenario", "Scenario", _table(
         ("", ""), [(k, v) for k, v in rows if v is not None], "kv")
         + "<p>Reproduce it (same seed, same schedule):</p>"
