@@ -1,6 +1,7 @@
 """The stats checker on a history without times: Porcupine's logs carry none (an op's ``time``
-is its line number), so throughput and latency are absent, and said to be, not computed from
-line numbers (which made 85 ops of etcd_000.log run at half a billion ops/s)."""
+is its line number), nor do Knossos's example histories (timed by position), so throughput and
+latency are absent, and said to be, not computed from positions (which made 85 ops of
+etcd_000.log run at half a billion ops/s)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from isolde.histories import load_history, txn_history
 
 from ..conftest import CORPUS, run_cli
 
+FIXTURES = Path(__file__).parent / "fixtures" / "jepsen"
 ETCD = CORPUS / "jepsen" / "etcd_000.log"
 KV = CORPUS / "kv" / "c01-ok.txt"
 pytestmark = pytest.mark.skipif(not ETCD.exists(), reason=f"Porcupine corpus not found at "
@@ -29,6 +31,17 @@ def test_no_throughput_or_latency_without_times(path: Path) -> None:
     assert stats["latency_ms"] == {}
     assert stats["untimed"].startswith("no times in this history")
     assert stats["ops"] == sum(sum(c.values()) for c in stats["by_f"].values()) > 0
+
+
+def test_an_edn_history_without_times_is_untimed_too(tmp_path: Path) -> None:
+    untimed = FIXTURES / "cas-register-failed-cas.edn"  # Knossos's: no :time
+    assert load_history(untimed).timed is False
+    timed = tmp_path / "timed.edn"
+    timed.write_text('{:type :invoke, :f :read, :value nil, :process 0, :time 10}\n'
+                     '{:type :ok, :f :read, :value 1, :process 0, :time 2000010}\n')
+    h = load_history(timed)
+    assert h.timed is True
+    assert run_checkers(h, ["stats"])["stats"].data["latency_ms"]["read"]["max"] == 2.0
 
 
 def test_a_timed_history_keeps_them() -> None:
