@@ -53,7 +53,10 @@ from .harness import (
     prepare_audit,
     whole_number,
 )
+from .harness._options import flag_name
 from .harness._plugin_cli import (
+    STORE_DEST,
+    WORKLOAD_DEST,
     check_applicable,
     describe_stores,
     option_defaults,
@@ -76,7 +79,7 @@ MAX_KEYS = 10_000
 
 if TYPE_CHECKING:
     from .harness import Outcome, Scenario
-    from .report.html import ReportInput
+    from .report.html import ReportInput, RunFlag
 
 EXIT_BAD_INPUT = 254
 EXIT_INTERNAL = 255
@@ -325,6 +328,53 @@ def build_parser(store: str | None = None,
     return p
 
 
+# Where scenario.json keeps the value of each core `isolde run` flag, by destination
+# (run_scenario_from_args puts it there): the report rebuilds a run's command line from it. The
+# flags about this machine rather than the run are in NOT_IN_SCENARIO. A run flag in neither is
+# a mistake run_flags() refuses (tests/test_run_flags.py round-trips every flag).
+SCENARIO_PATHS: dict[str, tuple[str, ...]] = {
+    "store": ("store",), "workload": ("workload",), "nemesis": ("nemesis",),
+    "nemesis_interval": ("nemesis_interval",),
+    "partition_via": ("nemesis_options", "partition_via"), "time_limit": ("time_limit",),
+    "concurrency": ("concurrency",), "rate": ("rate",), "max_ops": ("max_ops",),
+    "seed": ("seed",), "op_timeout": ("op_timeout",),
+    "keys": ("workload_options", "keys"), "ops_per_key": ("workload_options", "ops_per_key"),
+    "read_consistency": ("workload_options", "read_consistency"), "checker": ("checkers",),
+    **{dest: ("check", field) for dest, field in (
+        ("model", "model"), ("failed_cas", "failed_cas"), ("initial", "initial"),
+        ("nil_reads", "nil_reads"), ("check_time_limit", "time_limit"),
+        ("memory_limit", "memory_limit"), ("consistency_models", "consistency_models"),
+        ("staleness_sla", "staleness_sla"), ("stream_lag_sla", "stream_lag_sla"),
+        ("details", "details"))},
+}
+NOT_IN_SCENARIO = frozenset({"command", "debug", "store_dir", "no_progress", "junit"})
+
+
+def run_flags(store: str = "memory", workload: str = "register") -> dict[str, RunFlag]:
+    """``isolde run``'s flags with ``store``'s and ``workload``'s own, by destination: each
+    one's name, where scenario.json keeps its value, and its default."""
+    from .report.html import RunFlag  # matplotlib: only when drawing
+
+    out = {}
+    for dest, default in run_defaults(store, workload).items():
+        if dest in NOT_IN_SCENARIO:
+            continue
+        path = _scenario_path(dest)
+        if path is None:
+            raise AssertionError(f"isolde run: where does scenario.json keep {dest!r}? "
+                                 "(cli.SCENARIO_PATHS)")
+        out[dest] = RunFlag(flag_name(dest.rpartition(":")[2]), path, default)
+    return out
+
+
+def _scenario_path(dest: str) -> tuple[str, ...] | None:
+    if dest.startswith(STORE_DEST):
+        return ("store_options", dest.removeprefix(STORE_DEST))
+    if dest.startswith(WORKLOAD_DEST):
+        return ("workload_options", "options", dest.removeprefix(WORKLOAD_DEST))
+    return SCENARIO_PATHS.get(dest)
+
+
 def run_defaults(store: str = "memory", workload: str = "register") -> dict[str, Any]:
     """``isolde run``'s option defaults by destination, with the flags of ``store`` and
     ``workload`` (a report's command omits them). The store and workload themselves keep the
@@ -346,8 +396,7 @@ def _write_run_report(outcome: Outcome, scenario: Scenario) -> Path | None:
 
     return _write_page(outcome.run_dir / REPORT_FILE, ReportInput(
         results=outcome.results, history=outcome.history, scenario=scenario.to_json(),
-        source=str(outcome.run_dir), run_defaults=run_defaults(scenario.store,
-                                                               scenario.workload)))
+        source=str(outcome.run_dir), run_flags=run_flags(scenario.store, scenario.workload)))
 
 
 def _write_page(out: Path, inp: ReportInput) -> Path | None:
@@ -458,7 +507,7 @@ def cmd_soak(a: argparse.Namespace, extra: list[str], console: Console) -> int:
         return scenario, ra.junit
 
     with forward_to_sigint():
-        return soak_command(a, extra, soak_scenario, run_defaults, _say(console))
+        return soak_command(a, extra, soak_scenario, run_flags, _say(console))
 
 
 def _say(console: Console) -> Any:
@@ -619,7 +668,7 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
         from .report.html import ReportInput  # matplotlib: only when drawing
 
         _write_page(a.html, ReportInput(results=results, history=history, scenario=None,
-                                        source=str(path), run_defaults=run_defaults()))
+                                        source=str(path), run_flags=run_flags()))
     return results
 
 
@@ -728,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.command == "report":
             from .report import run_report
 
-            return run_report(a, run_defaults, _say(console))
+            return run_report(a, run_flags, _say(console))
         if a.command == "serve":
             from .serve import run as run_serve_command
 

@@ -105,6 +105,15 @@ SUBPACKAGES = {
         "add_report_parser", "check_results", "junit_xml", "render_summary", "run_report",
         "verdict_text", "verdict_word", "write_junit",
     ],
+    "isolde.report.html": [
+        "MAX_BYTES", "REPORT_FILE", "TREND_FILE", "ReportInput", "RunFlag", "RunFlags",
+        "load_report_input", "render_html", "render_trend", "write_report", "write_trend",
+    ],
+    # The pytest plugin's Python side (docs/ci.md): a run as a function, the user's app as the
+    # store (AppStore also serves run_scenario), the app protocols and Refused.
+    "isolde.plugin": [
+        "AppStore", "BankApp", "Refused", "RegisterApp", "RunResult", "isolde_run",
+    ],
 }
 
 

@@ -1,5 +1,6 @@
 """The ``stats`` checker: counts per f and type, error kinds, latency quantiles per f, and the
-abort rate of the ops a store tried more than once."""
+abort rate of the ops a store tried more than once. A history without times (Porcupine's logs)
+has no latency or throughput: they are left out, and ``untimed`` says why."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def nearest_rank(sorted_values: list[float], q: float) -> float:
     rank = max(1, math.ceil(q * len(sorted_values)))
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
+
+UNTIMED = ("no times in this history (its ops are timed by their position): no latency or "
+           "throughput")
 
 # Error kinds of an attempt that lost a conflict and did not commit: Firestore's ABORTED,
 # DynamoDB's TransactionConflict, the embedded stores' lock and write conflicts.
@@ -83,7 +87,7 @@ class StatsChecker:
                 errors[kind] += 1
             tries.add(f, history.extra(i), kind)
             j = history.pair(i)
-            if j >= 0 and code != INFO:
+            if j >= 0 and code != INFO and history.timed:
                 latencies[f].append((times[i] - times[j]) / 1e6)
         for i in history.invocations():
             if history.pair(i) < 0:
@@ -98,7 +102,6 @@ class StatsChecker:
                 "p99": nearest_rank(xs, 0.99),
                 "max": xs[-1],
             }
-        duration_s = (times[-1] - times[0]) / 1e9 if len(history) > 1 else 0.0
         total = sum(sum(c.values()) for c in counts.values())
         data = {
             "ops": total,
@@ -106,9 +109,13 @@ class StatsChecker:
             "errors": dict(errors.most_common()),
             "latency_ms": lat_out,
             "aborts": tries.out(),
-            "duration_s": duration_s,
-            "ops_per_s": total / duration_s if duration_s > 0 else None,
         }
+        if history.timed:
+            duration_s = (times[-1] - times[0]) / 1e9 if len(history) > 1 else 0.0
+            data.update(duration_s=duration_s,
+                        ops_per_s=total / duration_s if duration_s > 0 else None)
+        else:
+            data.update(duration_s=None, ops_per_s=None, untimed=UNTIMED)
         valid: Any = True if n_ok > 0 else "unknown"
         return Result(valid, [], data)
 

@@ -272,6 +272,8 @@ def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
         watch.see(d, ops[-1], f"{p}:{line}")
     h = History(ops, source=str(p))
     h.set_lines([line for _, line in maps])
+    # Knossos's and Elle's example histories have no :time: each op is timed by its position.
+    h.timed = any(isinstance(d, dict) and "time" in d for d, _ in maps)
     watch.paired(h, lambda i: f"{p}:{maps[i][1]}")
     return h
 

@@ -31,9 +31,12 @@ class History(Sequence[Op]):
     """
 
     __slots__ = ("__weakref__", "_errors", "_extras", "_file_index", "_lines", "_pairs", "fs",
-                 "processes", "source", "times", "types", "values")
+                 "processes", "source", "timed", "times", "types", "values")
 
     source: str  # where the ops came from (a file's path), for error messages
+    # False when the file had no times (Porcupine's logs): ``times`` are then only the ops'
+    # order, and durations and rates computed from them mean nothing.
+    timed: bool
     times: array[int]
     types: bytearray
     processes: list[Process]
@@ -274,7 +277,7 @@ class HistoryBuilder:
 
     def fill(self, h: History) -> None:
         """Give ``h`` these columns, paired."""
-        h.source = self.source
+        h.source, h.timed = self.source, True
         h.times, h.types, h.processes, h.fs, h.values = (
             self.times, self.types, self.processes, self.fs, self.values)
         h._errors, h._extras, h._file_index, h._lines = self.errors, self.extras, \

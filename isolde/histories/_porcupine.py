@@ -92,7 +92,12 @@ def read_porcupine_etcd(path: str | os.PathLike[str] | HistoryInput) -> History:
         elif type_ == "fail" and f == "cas":
             error = "precondition-failed"
         ops.append(Op(len(ops), lineno, type_, process, f, value, error))
-    return History(ops, source=str(p))
+    return _untimed(History(ops, source=str(p)))
+
+
+def _untimed(h: History) -> History:
+    h.timed = False  # the line numbers stand in for times
+    return h
 
 
 def _kv_string(tok: str) -> str | None:
@@ -117,7 +122,7 @@ def read_porcupine_kv(path: str | os.PathLike[str] | HistoryInput) -> History:
         key = _kv_string(f'"{key}"')
         ops.append(Op(len(ops), lineno, type_, _int64(proc_s, f"{p}:{lineno}"), f,
                       [key, _kv_string(value_s)]))
-    return History(ops, source=str(p))
+    return _untimed(History(ops, source=str(p)))
 
 
 def detect_porcupine(head: bytes) -> str | None:

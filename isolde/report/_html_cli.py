@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import UsageError
 
 if TYPE_CHECKING:
-    from .html import RunDefaults
+    from .html import RunFlags
 
 
 def add_report_parser(sub: Any) -> None:
@@ -26,14 +26,14 @@ def add_report_parser(sub: Any) -> None:
                    help="where to write the page (default: report.html beside the history)")
 
 
-def run_report(a: argparse.Namespace, run_defaults: RunDefaults,
+def run_report(a: argparse.Namespace, run_flags: RunFlags,
         say: Callable[[str], None]) -> int:
     """Write each page and print its path; bad input stops before anything is written."""
     from .html import load_report_input, write_report  # matplotlib: only when drawing
 
     if len(a.paths) > 1 and (a.results or a.out):
         raise UsageError("isolde report: --results and --out take one PATH only")
-    loaded = [load_report_input(p, a.results, run_defaults) for p in a.paths]
+    loaded = [load_report_input(p, a.results, run_flags) for p in a.paths]
     for inp, out in loaded:
         say(f"report: {write_report(a.out or out, inp)}")
     return 0

@@ -59,16 +59,19 @@ def render_summary(results: dict[str, Any], console: Console, title: str = "",
                 f"{f} {a['aborted']}/{a['attempts']} attempts ({a['abort_rate']:.1%})"
                 + (f", {a['retries']} requests resent" if a["retries"] else "")
                 for f, a in aborts.items()), highlight=False)
+        untimed = stats.get("untimed")
+        if untimed:
+            console.print(untimed, highlight=False)
         lat = stats.get("latency_ms", {})
-        if lat:
+        if lat or untimed:
             t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
             for col in ("f", "ok", "fail", "info", "p50 ms", "p99 ms"):
                 t.add_column(col, justify="right" if col != "f" else "left")
             for f, counts in stats.get("by_f", {}).items():
                 q = lat.get(f, {})
                 t.add_row(f, str(counts.get("ok", 0)), str(counts.get("fail", 0)),
-                          str(counts.get("info", 0)), f"{q.get('p50', 0):.3f}",
-                          f"{q.get('p99', 0):.3f}")
+                          str(counts.get("info", 0)), *(f"{q[p]:.3f}" if p in q else "-"
+                                                        for p in ("p50", "p99")))
             console.print(t)
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -16,6 +16,9 @@ from ..checkers import CheckConfig, run_checkers
 from ..harness import write_json
 from ..histories import History, load_history
 from ..report import check_results, write_junit
+
+if TYPE_CHECKING:  # matplotlib: imported only when a report is drawn
+    from ..report.html import RunFlag
 
 CHECKED_LINE = "checked segment {index:04d}"
 
@@ -37,7 +40,7 @@ def _exit_with(soak_pid: int) -> None:
 
 
 def check_segment(seg_dir: Path, index: int, names: list[str], config: CheckConfig,
-                  log_path: Path, run_defaults: Mapping[str, Any]) -> dict[str, Any]:
+                  log_path: Path, run_flags: Mapping[str, RunFlag]) -> dict[str, Any]:
     """Check ``seg_dir/history.jsonl`` with ``names``: write results.json, junit.xml and
     report.html there, log the check once, and return the segment's summary."""
     started = time.monotonic()
@@ -45,14 +48,14 @@ def check_segment(seg_dir: Path, index: int, names: list[str], config: CheckConf
     results = check_results(history, run_checkers(history, names, config))
     write_json(seg_dir / "results.json", results)
     write_junit(seg_dir / "junit.xml", [{"path": str(seg_dir / "history.jsonl"), **results}])
-    _segment_report(seg_dir, results, history, run_defaults, log_path)
+    _segment_report(seg_dir, results, history, run_flags, log_path)
     with open(log_path, "a") as log:  # one write: a line the test counts per segment
         log.write(CHECKED_LINE.format(index=index) + f" in {time.monotonic() - started:.1f}s\n")
     return summarize(results)
 
 
 def _segment_report(seg_dir: Path, results: dict[str, Any], history: History,
-                    run_defaults: Mapping[str, Any], log_path: Path) -> None:
+                    run_flags: Mapping[str, RunFlag], log_path: Path) -> None:
     """The segment's report.html. A page that cannot be drawn is a line in soak.log: the
     verdict and results.json stand without it."""
     from ..report.html import REPORT_FILE, ReportInput, write_report  # matplotlib: here only
@@ -61,7 +64,7 @@ def _segment_report(seg_dir: Path, results: dict[str, Any], history: History,
     try:
         inp = ReportInput(results=results, history=history, source=str(seg_dir),
                           scenario=orjson.loads(scenario.read_bytes()) if scenario.exists()
-                          else None, run_defaults=run_defaults)
+                          else None, run_flags=run_flags)
         write_report(seg_dir / REPORT_FILE, inp)
     except Exception as e:
         with open(log_path, "a") as log:

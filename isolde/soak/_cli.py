@@ -6,9 +6,9 @@ import argparse
 import dataclasses
 import logging
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
 from ..checkers import exit_code
@@ -17,6 +17,9 @@ from ..report import write_junit
 from ._plan import SoakPlan, parse_duration
 from ._soak import Say, Soak, prepare
 from ._state import SoakState, compare_baseline, read_soak_json, recover, segment_records
+
+if TYPE_CHECKING:  # matplotlib: imported only when a report is drawn
+    from ..report.html import RunFlags
 
 
 def _duration(text: str) -> float:
@@ -83,12 +86,12 @@ def _resumed(a: argparse.Namespace, extra: list[str]) -> tuple[argparse.Namespac
 
 def soak_command(a: argparse.Namespace, extra: list[str],
                  scenario_of: Callable[[list[str]], tuple[Scenario, Path | None]],
-                 run_defaults: Callable[[str, str], Mapping[str, Any]], say: Say) -> int:
+                 run_flags: RunFlags, say: Say) -> int:
     """Run (or resume) a soak; the exit code is the worst segment's verdict, 1 for a
     regression against --baseline, 128 + the signal's number when a signal cut it short.
     ``scenario_of(run_argv)``: the scenario of those ``isolde run`` options and their
-    ``--junit`` file, both checked before any load; ``run_defaults(store, workload)``: the
-    defaults of ``isolde run``'s flags (each segment's report shows a command without them)."""
+    ``--junit`` file, both checked before any load; ``run_flags(store, workload)``:
+    ``isolde run``'s flags (each segment's report rebuilds its command from them)."""
     previous = None
     if a.resume is not None:
         a, extra, previous = _resumed(a, extra)
@@ -105,7 +108,7 @@ def soak_command(a: argparse.Namespace, extra: list[str],
     plan = SoakPlan(scenario=scenario, total_s=total, segment_s=a.segment,
                     run_dir=run_dir, argv=tuple(argv), on_anomaly=a.on_anomaly,
                     check_workers=a.check_workers,
-                    run_defaults=run_defaults(scenario.store, scenario.workload))
+                    run_flags=run_flags(scenario.store, scenario.workload))
     state = SoakState(plan)
     to_check = recover(state, previous) if previous is not None else []
     soak = Soak(state, names, store, nemesis, say)

@@ -7,9 +7,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..harness import Scenario
+
+if TYPE_CHECKING:  # matplotlib: imported only when a report is drawn
+    from ..report.html import RunFlag
 
 # Segment i numbers its keys from i * KEY_STRIDE, so no key lives in two segments (a segment
 # would need a billion fresh keys to run into the next one's).
@@ -43,8 +46,8 @@ class SoakPlan:
     argv: tuple[str, ...]  # the soak's own arguments, so --resume rebuilds the same plan
     on_anomaly: str | None = None
     check_workers: int = 1
-    # `isolde run`'s flag defaults for the scenario: a segment report's command omits them.
-    run_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # `isolde run`'s flags for the scenario: a segment report rebuilds its command from them.
+    run_flags: Mapping[str, RunFlag] = field(default_factory=dict)
 
     @property
     def segments(self) -> int:

@@ -156,7 +156,7 @@ class Soak:
         try:
             summary = await loop.run_in_executor(
                 pool, check_segment, self.plan.segment_dir(index), index, self.names,
-                self._config(index), self.log_path, self.plan.run_defaults)
+                self._config(index), self.log_path, self.plan.run_flags)
         except Exception as err:  # a check that crashed: that segment's verdict is unknown
             log.error("segment %d: check failed: %r", index, err)
             summary = {"valid": "unknown", "error": f"{type(err).__name__}: {err}"}

@@ -2,23 +2,21 @@
 proxy faults can be tested end to end on loopback without any emulator.
 
 Run as a script: ``python kvstore.py PORT`` serves HTTP/1.1 ``POST /`` with a JSON body
-``{"f": "read"|"write"|"cas", "k": K, "v": V}`` and answers ``{"ok": bool, "v": V}``.
+``{"f": "read"|"write"|"cas", "k": K, "v": V}`` and answers ``{"ok": bool, "v": V}``; a request
+without a body (``GET /``, the readiness probe) gets an empty 200. isolde's own ManagedProcess
+runs it, as it runs an emulator.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from isolde.harness.emulators import ManagedProcess
 from isolde.histories import Op
 from isolde.nemesis._http import read_message
 
@@ -32,7 +30,12 @@ async def _serve(port: int) -> None:
     async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
         try:
             while (msg := await read_message(r)) is not None:
-                req = json.loads(msg.split(b"\r\n\r\n", 1)[1])
+                body = msg.split(b"\r\n\r\n", 1)[1]
+                if not body:  # a readiness probe (GET /): alive
+                    w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    await w.drain()
+                    continue
+                req = json.loads(body)
                 k, v = str(req["k"]), req.get("v")
                 if req["f"] == "read":
                     out = {"ok": True, "v": data.get(k)}
@@ -57,63 +60,22 @@ async def _serve(port: int) -> None:
         await server.serve_forever()
 
 
-# --- process control (the ProcessControl protocol) ----------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# --- process control: the project's own (ManagedProcess) --------------------------------------
+class KVProcess(ManagedProcess):
+    """The server as isolde runs an emulator: a free port, its own session, readiness by an
+    HTTP answer, signals to its process group, reaped; its log in the run directory."""
 
-
-class KVProcess:
-    persistent = False
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    async def start(self) -> None:
+    def __init__(self, log_path: Path = Path(os.devnull)) -> None:
         # As a module from the repository root, so it imports this checkout's isolde.
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.nemesis.kvstore",
-                                      str(self.port)], cwd=ROOT, start_new_session=True,
-                                     stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                _r, w = await asyncio.open_connection("127.0.0.1", self.port)
-                w.close()
-                return
-            await asyncio.sleep(0.02)
-        raise RuntimeError("kv server did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc is not None:
-            self.proc.wait()
-
-    async def restart(self) -> None:
-        self.kill()
-        await self.start()
-
-    def pause(self) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGCONT)
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+        super().__init__("kv", lambda port: [sys.executable, "-m", "tests.nemesis.kvstore",
+                                             str(port)],
+                         log_path, ready_timeout=60.0, env={"PYTHONPATH": path})
 
     def state(self) -> str:
-        assert self.proc is not None
-        return Path(f"/proc/{self.proc.pid}/stat").read_text().split()[2]
+        """The process's state letter (``T`` while stopped)."""
+        assert self.pid is not None
+        return Path(f"/proc/{self.pid}/stat").read_text().split()[2]
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -127,9 +89,12 @@ class KVStore:
         self.kv = KVProcess()
         self.client_endpoint: tuple[str, int] | None = None
 
+    def attach_run_dir(self, run_dir: Path) -> None:
+        self.kv.log_path = run_dir / "kv.log"
+
     @property
-    def endpoint(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.kv.port)
+    def endpoint(self) -> tuple[str, int] | None:
+        return self.kv.endpoint
 
     @property
     def process_control(self) -> KVProcess:
@@ -145,11 +110,12 @@ class KVStore:
         await self.kv.start()
 
     async def teardown(self) -> None:
-        self.kv.resume()
-        self.kv.kill()
+        await self.kv.stop()
 
     async def open_client(self, worker: int) -> KVClient:
-        return KVClient(self.client_endpoint or self.endpoint)
+        endpoint = self.client_endpoint or self.endpoint
+        assert endpoint is not None, "open_client before setup"
+        return KVClient(endpoint)
 
 
 class KVClient:

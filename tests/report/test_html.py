@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from isolde.checkers import CheckConfig, compose, run_checkers
-from isolde.cli import parse_args, run_defaults
+from isolde.cli import parse_args, run_flags
 from isolde.histories import History, Op, txn_history
 from isolde.report import check_results
 from isolde.report.html import MAX_BYTES, ReportInput, render_html, write_report
@@ -159,7 +159,7 @@ def test_reproducing_command_round_trips_through_the_parser() -> None:
         "check": {"consistency_models": list(a.consistency_models),
                   "time_limit": a.check_time_limit},
     }
-    command = reproduce_command(scenario, run_defaults(a.store, a.workload))
+    command = reproduce_command(scenario, run_flags(a.store, a.workload))
     assert command == ("isolde run --workload list-append --nemesis partition,latency "
                        "--time-limit 2.5 --seed 7 --check-time-limit none "
                        "--consistency-models snapshot-isolation --isolation snapshot-isolation")
@@ -170,6 +170,6 @@ def test_reproducing_command_round_trips_through_the_parser() -> None:
 def test_reproducing_command_never_shows_url_credentials() -> None:
     scenario = {"store": "dynamodb", "store_options": {
         "endpoint_url": "http://key:secret@127.0.0.1:8000/"}}
-    command = reproduce_command(scenario, run_defaults("dynamodb", "register"))
+    command = reproduce_command(scenario, run_flags("dynamodb", "register"))
     assert "secret" not in command and "key:" not in command
     assert "--endpoint-url 'http://***@127.0.0.1:8000/'" in command

@@ -11,7 +11,7 @@ from typing import Any
 from ...checkers import exit_code
 from ...histories import History
 from ...nemesis import fault_windows
-from ._command import reproduce_command
+from ._command import RunFlag, reproduce_command
 from ._cycle import cycle_edges, cycle_plot
 from ._figure import Window
 from ._ops import OpTable, op_table
@@ -33,7 +33,7 @@ class ReportInput:
     history: History | None = None
     scenario: Mapping[str, Any] | None = None
     source: str = ""
-    run_defaults: Mapping[str, Any] = field(default_factory=dict)
+    run_flags: Mapping[str, RunFlag] = field(default_factory=dict)  # `isolde run`'s, by dest
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _scenario(inp: ReportInput) -> str:
             ("nemesis", ", ".join(s.get("nemesis") or []) or "none"),
             ("seed", s.get("seed")), ("time limit (s)", s.get("time_limit")),
             ("concurrency", s.get("concurrency"))]
-    command = reproduce_command(s, inp.run_defaults)
+    command = reproduce_command(s, inp.run_flags)
     return _section("scenario", "Scenario", _table(
         ("", ""), [(k, v) for k, v in rows if v is not None], "kv")
         + "<p>Reproduce it (same seed, same schedule):</p>"
@@ -251,6 +251,11 @@ def _faults(ctx: _Context) -> str:
 def _load(ctx: _Context) -> str:
     if ctx.table is None or not len(ctx.table):
         return ""
+    history = ctx.inp.history
+    if history is not None and not history.timed:  # positions for times: nothing to plot
+        return _section("load", "Latency and throughput",
+                        "<p>No times in this history (its ops are timed by their position): "
+                        "no latency or throughput to plot.</p>")
     svg, note = latency_plot(ctx.table, ctx.windows)
     if note:
         ctx.cuts.append(f"latency plot: {note}")
@@ -301,17 +306,24 @@ def _bank(ctx: _Context) -> str:
                                             " saw"))
 
 
+def _ms(quantiles: Mapping[str, Any], q: str) -> str:
+    """A latency quantile's cell: ``-`` where there is none (a history without times)."""
+    return f"{quantiles[q]:.3f}" if q in quantiles else "-"
+
+
 def _stats(results: Mapping[str, Any]) -> str:
     st = results.get("stats") or (results.get("checkers") or {}).get("stats")
     if not isinstance(st, Mapping):
         return ""
     lat = st.get("latency_ms") or {}
     rows = [(f, c.get("ok", 0), c.get("fail", 0), c.get("info", 0),
-             *(f"{lat.get(f, {}).get(q, 0):.3f}" for q in ("p50", "p90", "p99", "max")))
+             *(_ms(lat.get(f, {}), q) for q in ("p50", "p90", "p99", "max")))
             for f, c in (st.get("by_f") or {}).items()]
     rate = st.get("ops_per_s")
+    untimed = st.get("untimed")
     body = (f"<p>{st.get('ops', 0):,} ops" + (f", {rate:,.0f} ops/s" if rate else "")
-            + (f", {st['duration_s']:.1f} s" if st.get("duration_s") else "") + "</p>")
+            + (f", {st['duration_s']:.1f} s" if st.get("duration_s") else "")
+            + (f"; {escape(str(untimed))}" if untimed else "") + "</p>")
     body += _table(("f", "ok", "fail", "info", "p50 ms", "p90 ms", "p99 ms", "max ms"), rows)
     errors = st.get("errors") or {}
     body += "<h3>Error kinds</h3>" + (_table(("error", "count"), sorted(

@@ -11,13 +11,14 @@ import orjson
 
 from ..._errors import BadInput
 from ...histories import load_history
+from ._command import RunFlag
 from ._ops import op_table
 from ._page import Caps, ReportInput, render_html
 
 REPORT_FILE = "report.html"
 MAX_BYTES = 5_000_000
-# (store, workload) -> `isolde run`'s flag defaults for them: the reproducing command omits those.
-RunDefaults = Callable[[str, str], Mapping[str, Any]]
+# (store, workload) -> `isolde run`'s flags for them (the store's and workload's own included).
+RunFlags = Callable[[str, str], Mapping[str, RunFlag]]
 # Tried in turn until the page fits MAX_BYTES (the page says what it left out).
 CAPS = (Caps(), Caps(listed=20, figures_per_type=1), Caps(listed=5, figures_per_type=0))
 
@@ -36,7 +37,7 @@ def write_report(out: Path, inp: ReportInput) -> Path:
 
 
 def load_report_input(path: Path, results: Path | None,
-                      run_defaults: RunDefaults) -> tuple[ReportInput, Path]:
+                      run_flags: RunFlags) -> tuple[ReportInput, Path]:
     """What to draw for ``path`` (a run directory, or a history file) and where the page goes:
     the run directory, or beside the history. Missing or unreadable files are BadInput."""
     if path.is_dir():
@@ -60,15 +61,15 @@ def load_report_input(path: Path, results: Path | None,
     inp = ReportInput(results=data, history=load_history(history_path),
                       scenario=scenario if isinstance(scenario, dict) else None,
                       source=str(directory if path.is_dir() else path),
-                      run_defaults=_defaults_for(scenario, run_defaults))
+                      run_flags=_flags_for(scenario, run_flags))
     return inp, directory / REPORT_FILE
 
 
-def _defaults_for(scenario: Any, run_defaults: RunDefaults) -> Mapping[str, Any]:
-    """The run flags' defaults for the scenario's own store and workload (their flags differ)."""
+def _flags_for(scenario: Any, run_flags: RunFlags) -> Mapping[str, RunFlag]:
+    """The run flags of the scenario's own store and workload (their flags differ)."""
     if not isinstance(scenario, dict):
-        return run_defaults("memory", "register")
-    return run_defaults(str(scenario.get("store", "memory")),
+        return run_flags("memory", "register")
+    return run_flags(str(scenario.get("store", "memory")),
                         str(scenario.get("workload", "register")))
 
 

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 from ....histories import Op
 from ..._client_faults import ClientFaults
+from .._attempts import after
 from ._errors import classify
-from ._transport import THROTTLED
+from ._transport import SENT, Sent
 
 T = TypeVar("T")
 
@@ -108,14 +109,17 @@ class CosmosWorker:
             return None
 
     async def invoke(self, op: Op) -> Op:
-        throttled = [0]
-        token = THROTTLED.set(throttled)
+        sent = Sent()
+        token = SENT.set(sent)
         try:
             done = await self._invoke(op)
         finally:
-            THROTTLED.reset(token)
+            SENT.reset(token)
         # The SDK resent each 429 but one that ended the op as throttled: its retries.
-        retries = throttled[0] - (done.error == "throttled")
+        retries = sent.throttled - (done.error == "throttled")
+        earlier = sent.writes.ambiguous(done.type)
+        if earlier is not None:  # the SDK resent a write that may have applied
+            done = done.with_(type="info", error=after(str(done.error), earlier))
         return done.with_(extra={**done.extra, "retries": retries}) if retries else done
 
     async def _invoke(self, op: Op) -> Op:

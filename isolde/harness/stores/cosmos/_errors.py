@@ -3,7 +3,8 @@
 ``fail``: the request certainly did not take effect; ``info``: it may have. The SDK has already
 retried what it retries (429 throttling, with its back-off) when an error reaches here; its
 connection retries are off (see ``_store``), so an error after a request was sent is reported,
-never resent.
+not resent -- except a write answered 503 with endpoint discovery on, which the SDK resends: the
+transport notes it, and the worker makes a resend's certain failure ``info`` (``_transport``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ STATUS: dict[int, Verdict] = {
 }
 
 
+def classify_status(code: int | None) -> Verdict:
+    """The completion of a request the service answered with HTTP status ``code`` (an error)."""
+    if code in STATUS:
+        return STATUS[code]
+    return Verdict("fail", f"http-{code}") if code and code < 500 else \
+        Verdict("info", f"http-{code}")
+
+
 def classify(e: BaseException) -> Verdict:
     """The completion an op ending in ``e`` gets, and the stable name recorded as its error."""
     from azure.core.exceptions import (
@@ -48,11 +57,7 @@ def classify(e: BaseException) -> Verdict:
     if isinstance(e, CosmosClientTimeoutError):  # before the HTTP error it subclasses
         return Verdict("info", "timeout")
     if isinstance(e, CosmosHttpResponseError):
-        code = e.status_code
-        if code in STATUS:
-            return STATUS[code]
-        return Verdict("fail", f"http-{code}") if code and code < 500 else \
-            Verdict("info", f"http-{code}")
+        return classify_status(e.status_code)
     if isinstance(e, ServiceRequestError):
         # azure-core wraps every aiohttp ClientError as a "request" error, also a connection
         # closed after the request went out (ServerDisconnectedError): only a failed connect

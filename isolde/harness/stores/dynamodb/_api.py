@@ -23,6 +23,7 @@ from ...._errors import UsageError
 from ...._redact import redact_url
 from ..._client_faults import ClientFaults
 from ..._options import option
+from .._attempts import Attempts
 from ._cost import Usage, units
 from ._errors import AfterMaybeApplied, classify
 from ._faults import attach
@@ -193,7 +194,7 @@ class Api:
         attempt = 0
         method = getattr(self.client, api)
         wru, rru = units(api, params)
-        maybe_applied: str | None = None  # how an earlier attempt ended that may have applied
+        attempts = Attempts()
         while True:
             attempt += 1
             self.usage.add(api, wru, rru)
@@ -204,12 +205,12 @@ class Api:
                 verdict = classify(e)
                 safe = verdict.type == "fail" or idempotent
                 if not (verdict.transient and safe) or attempt > self.options.retries:
-                    if maybe_applied is not None and verdict.type == "fail":
-                        e = AfterMaybeApplied(e, maybe_applied)
+                    earlier = attempts.ambiguous(verdict.type)
+                    if earlier is not None:
+                        e = AfterMaybeApplied(e, earlier)
                     e.attempts = attempt  # type: ignore[attr-defined]
                     raise e from None
-                if verdict.type == "info" and maybe_applied is None:
-                    maybe_applied = verdict.kind
+                attempts.ended(verdict.type, verdict.kind)
                 log.debug("%s: %s, retrying (attempt %d)", api, verdict.kind, attempt)
                 RETRIES.set(RETRIES.get() + 1)
             # Exponential backoff with full jitter: retries of many workers do not align.

@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .._attempts import after
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -130,7 +132,7 @@ class AfterMaybeApplied(Exception):
 def classify(e: BaseException) -> Verdict:
     """The verdict for an exception raised by an aiobotocore DynamoDB call."""
     if isinstance(e, AfterMaybeApplied):
-        return Verdict("info", f"{classify(e.cause).kind}-after-{e.earlier}")
+        return Verdict("info", after(classify(e.cause).kind, e.earlier))
     response = getattr(e, "response", None)
     if isinstance(response, dict) and "Error" in response:
         code = str(response["Error"].get("Code", ""))
