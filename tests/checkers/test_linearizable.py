@@ -219,7 +219,25 @@ def test_parallel_workers_give_the_same_result() -> None:
     assert parallel.data["workers"] == 2
     assert serial.valid is False
     assert [a.to_json() for a in serial.anomalies] == [a.to_json() for a in parallel.anomalies]
-    assert [a.data["key"] for a in serial.anomalies] == [0, 2, 4]
+    # Keys 0, 2 and 4 are invalid: the check ends at the first one it searches (all are alike,
+    # so the first key), and names the keys it did not search.
+    assert [a.data["key"] for a in serial.anomalies] == [0]
+    assert serial.data["stopped_after_violation"] == [1, 2, 3, 4, 5]
+    assert parallel.data["stopped_after_violation"] == [1, 2, 3, 4, 5]
+
+
+def test_keys_with_fewer_concurrent_ops_are_searched_first() -> None:
+    """Key "a" (first in the file, two ops at once) and key "b" (one at a time) are both
+    invalid: "b" is searched first, and its violation ends the check."""
+    h = hist(("invoke", 0, "write", ["a", 1]), ("invoke", 1, "read", ["a", None]),
+             ("ok", 0, "write", ["a", 1]), ("ok", 1, "read", ["a", 2]),
+             ("invoke", 0, "write", ["b", 1]), ("ok", 0, "write", ["b", 1]),
+             ("invoke", 1, "read", ["b", None]), ("ok", 1, "read", ["b", 2]))
+    for workers in (1, 2):
+        r = check(h, "multi-register", workers=workers)
+        assert r.valid is False
+        assert [a.data["key"] for a in r.anomalies] == ["b"]
+        assert r.data["stopped_after_violation"] == ["a"]
 
 
 def test_registered_and_run_by_name() -> None:

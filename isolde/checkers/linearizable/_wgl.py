@@ -42,6 +42,10 @@ _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and
 # Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
 _CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
+_NEVER_REACHED = 1 << 62  # an event id beyond any partition's
+# A linearized op on the search stack: (its call event, the state before it, its possible next
+# states, which of them was taken).
+Frame = tuple[int, State, Sequence[State], int]
 
 
 @dataclass
@@ -86,19 +90,25 @@ class Search:
 
     def __init__(self, model: Model, ops: Sequence[LinOp], deadline: float | None = None,
                  memory_limit: int | None = None, explain: bool = False,
-                 rss_cap: int | None = None, key: Hashable = None) -> None:
+                 rss_cap: int | None = None, key: Hashable = None,
+                 prune_below: int | None = None) -> None:
         """``rss_cap``: an absolute RSS bound shared by all searches of this process (default:
-        RSS now + ``memory_limit``); ``key``: the partition's, for its initial state."""
+        RSS now + ``memory_limit``); ``key``: the partition's, for its initial state;
+        ``prune_below``: see :meth:`_prunable` (None: prune wherever the model's reach allows)."""
         self.n = n = len(ops)
         self.model, self.ops, self.memory_limit = model, ops, memory_limit
         self.deadline = deadline
-        # Pruning by reachability (see Model.reach) cuts configurations that could advance the
-        # frontier before failing, so a search that explains does not prune. Collecting the
-        # failure's states and prefix copies the stack at every frontier: cheap for small
-        # partitions, so done at once when there is nothing to prune; otherwise only in a
-        # second search once the first has found the partition invalid.
-        reach = () if explain else model.reach(ops)
-        self.explain = explain or (n <= _EXPLAIN_AT_ONCE and not reach)
+        # Collecting the failure's states and prefix copies the stack at every new frontier:
+        # cheap for small partitions, so done at once; otherwise only in a second search once
+        # the first has found the partition invalid.
+        reach = model.reach(ops)
+        self.explain = explain or n <= _EXPLAIN_AT_ONCE
+        # Pruning by reachability (see Model.reach) may cut a configuration that would have
+        # advanced the frontier before failing, which would change the explanation; a dead
+        # read cannot be passed, so a configuration is pruned safely when its dead read returns
+        # before a frontier already reached (or known from an earlier search).
+        self.prune_below = _NEVER_REACHED if prune_below is None else prune_below
+        self.pruned_to = -1  # the latest return of a dead read whose configuration was pruned
         call_of = self._link(ops)
         self._compile(call_of, reach)
         self.memory_entries = None if memory_limit is None else max(
@@ -111,7 +121,7 @@ class Search:
         self.state: State = model.initial(key)
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
-        self.stack: list[tuple[int, State, Sequence[State], int]] = []
+        self.stack: list[Frame] = []
         self.entry = self.nxt[0] if n else self.nxt[-1]
         self.resume = 0  # > 0: retry the stack top's call from this alternative (of `nexts`)
         self.nexts: Sequence[State] = ()
@@ -120,8 +130,10 @@ class Search:
         self.reads_first = True
         self.frontier = 0
         self.explained_at = 0  # the frontier the states and prefix below are for
-        self.frontier_states: list[tuple[State, list[int]]] = []
-        self.prefix: list[int] = []
+        # At the frontier: the stack that first reached it, and each distinct state with the
+        # stack that reached it (copies of the stack, made into op lists only on failure).
+        self.frontier_states: list[tuple[State, list[Frame]]] = []
+        self.prefix: list[Frame] = []
         self.best: list[int] = []  # its first `low` entries are always the stack's bottom
         self.low = 0
         self.done: SearchResult | None = None
@@ -244,7 +256,7 @@ class Search:
                     if not nexts:
                         test = reach[entry]
                         if (reads_first and test is not None and not test(state)
-                                and not via[entry] & ~lin):
+                                and not via[entry] & ~lin and self._prunable(entry)):
                             entry, reads_first = self._first_return(entry), False  # dead
                         else:
                             entry = nxt[entry]
@@ -320,6 +332,18 @@ class Search:
             return e, idx + 1
         return self.nxt[e], 0
 
+    def _prunable(self, call: int) -> bool:
+        """Whether a configuration whose read at ``call`` is dead may be abandoned: always in a
+        search for the verdict; in one that explains, only if the read returns before the
+        frontier reached so far or ``prune_below`` (no continuation can get past the read, so
+        none reaches the final frontier, and its states are unchanged)."""
+        r = self.ret[call]
+        if r >= self.prune_below and r >= self.frontier:
+            return False
+        if r > self.pruned_to:
+            self.pruned_to = r
+        return True
+
     def _first_return(self, entry: int) -> int:
         """The first return in the list after ``entry`` (the first pass has seen only calls
         before it, so it is the first remaining return; a dead read's own return at worst)."""
@@ -342,8 +366,11 @@ class Search:
             self.low = len(stack)
 
     def _failed(self) -> SearchResult:
-        return SearchResult(False, len(self.cache), fail_op=self.op_of[self.frontier],
-                            prefix=self.prefix, states=self.frontier_states,
+        op_of = self.op_of
+        return SearchResult(False, len(self.cache), fail_op=op_of[self.frontier],
+                            prefix=[op_of[s[0]] for s in self.prefix],
+                            states=[(st, [op_of[s[0]] for s in stack])
+                                    for st, stack in self.frontier_states],
                             longest=list(self.best))
 
     def _paused(self, reason: str) -> SearchResult:
@@ -361,26 +388,27 @@ class Search:
         return ""
 
     def _explain_frontier(self, entry: int, state: State,
-                          stack: list[tuple[int, State, Sequence[State], int]]) -> None:
+                          stack: list[Frame]) -> None:
         """At the frontier (the first remaining return, as far as the search got): keep the
         prefix that reached it and the distinct states possible there, for the explanation."""
-        op_of = self.op_of
         if entry > self.explained_at:  # a new frontier: what was kept is for an earlier one
             self.explained_at = entry
             self.frontier_states = []
-            self.prefix = [op_of[s[0]] for s in stack]
+            self.prefix = stack[:]
         fs = self.frontier_states
         if len(fs) <= _KEEP_STATES and all(state != f[0] for f in fs):
-            fs.append((state, [op_of[s[0]] for s in stack]))
+            fs.append((state, stack[:]))
 
     def _finish(self, out: SearchResult) -> SearchResult:
-        """An invalid verdict found without explanations is searched again collecting them;
-        a final answer is kept (and the cache freed)."""
-        if out.valid is False and not self.explain:
-            # Bounded: without pruning the same answer can take far longer to reach.
+        """An invalid verdict found without exact explanations (not collected, or pruning may
+        have cut a configuration that would have got further) is searched again collecting
+        them, pruning only below the frontier this search reached; a final answer is kept (and
+        the cache freed)."""
+        if out.valid is False and (not self.explain or self.pruned_to >= self.frontier):
+            # Bounded: with less pruning the same answer can take longer to reach.
             budget = max(_EXPLAIN_MIN, _EXPLAIN_FACTOR * out.configurations)
             again = Search(self.model, self.ops, self.deadline, self.memory_limit, True,
-                           self.rss_cap, self.key).run(budget)
+                           self.rss_cap, self.key, self.frontier).run(budget)
             if again.valid is False:  # else a budget ran out: keep the bare verdict
                 again.configurations = out.configurations
                 out = again
@@ -402,7 +430,7 @@ def _untried(cache: set[tuple[int, State]], lin: int, nexts: Sequence[State], st
     return -1
 
 
-def _extend(best: list[int], low: int, stack: list[tuple[int, State, Sequence[State], int]],
+def _extend(best: list[int], low: int, stack: list[Frame],
             op_of: list[int]) -> None:
     """Make ``best`` the stack's ops, copying only above ``low`` (what is below is the same)."""
     del best[low:]
