@@ -18,6 +18,11 @@ Two reductions keep the search small without losing completeness:
   state is the same, and every op that had to precede it is already linearized). So when the
   search backtracks over such an op it backtracks once more, and when the configuration with
   it linearized is already known (so known to fail), it backtracks at once.
+
+So each configuration is walked in two passes, effect-free calls first. Those calls are linked
+in a list of their own, and the returns in a third, so the first pass visits only them up to
+the first return, and the second never meets them (on Jepsen's etcd logs, skipping the other
+calls was 40% of the loop's iterations).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 from ..._resources import rss_bytes
@@ -122,7 +128,7 @@ class Search:
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
         self.stack: list[Frame] = []
-        self.entry = self.nxt[0] if n else self.nxt[-1]
+        self.entry = min(self.rnxt[0], self.tnxt[0])  # the first pass's start
         self.resume = 0  # > 0: retry the stack top's call from this alternative (of `nexts`)
         self.nexts: Sequence[State] = ()
         # Each configuration is walked twice: effect-free ops first (one that is legal is
@@ -139,8 +145,14 @@ class Search:
         self.done: SearchResult | None = None
 
     def _link(self, ops: Sequence[LinOp]) -> list[int]:
-        """The event list (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
-        sentinel) with each event's kind and op; returns each op's call event."""
+        """The event lists (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
+        sentinel) with each event's kind and op; returns each op's call event.
+
+        Three lists, each from the head to the end: the returns and the calls of ops with
+        effects (``nxt``/``prv``, the second pass), the calls of effect-free ops
+        (``rnxt``/``rprv``, the first pass), and the returns alone (``tnxt``/``tprv``: the
+        first return is where a pass ends).
+        """
         inf = float("inf")
         # Events: (position, is_return, op). Info ops return after everything else.
         evs: list[tuple[float, int, int]] = []
@@ -150,8 +162,6 @@ class Search:
             evs.append((done if done >= 0 else inf, 1, i))
         evs.sort()
         m = len(evs)
-        self.nxt = [*range(1, m + 2), m + 1]
-        self.prv = [0, *range(0, m + 1)]
         self.kind = kind = [_STOP] * (m + 3)
         kind[m + 2] = _BACK
         self.back = m + 2
@@ -166,6 +176,10 @@ class Search:
             else:
                 call_of[i] = eid
                 kind[eid] = _READ if self.model.effect_free(ops[i]) else _CALL
+        events = range(1, m + 1)
+        self.nxt, self.prv = _chain([e for e in events if kind[e] != _READ], m)
+        self.rnxt, self.rprv = _chain([e for e in events if kind[e] == _READ], m)
+        self.tnxt, self.tprv = _chain([e for e in events if kind[e] >= _RET], m)
         return call_of
 
     def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
@@ -214,12 +228,13 @@ class Search:
         last run stopped to an answer or a budget; the position is saved for the next run.
 
         At a call it tries to linearize the op (:meth:`_linearize`); at a return it backtracks
-        (:meth:`_undo`). An ok read that is illegal in the first pass and whose state is out
-        of reach (``reach``) makes the configuration dead: the pass jumps to the first return,
-        which backtracks like any return the search cannot pass.
+        (:meth:`_undo`). The first pass walks the effect-free calls before the first return,
+        the second the other calls. An ok read that is illegal in the first pass and whose
+        state is out of reach (``reach``) makes the configuration dead: the pass jumps to the
+        first return, which backtracks like any return the search cannot pass.
         """
         nxt, kind, bit, fn, prereq = self.nxt, self.kind, self.bit, self.fn, self.prereq
-        reach, via = self.reach, self.via
+        rnxt, tnxt, reach, via = self.rnxt, self.tnxt, self.reach, self.via
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
         entry, resume, nexts = self.entry, self.resume, self.nexts
         reads_first, back = self.reads_first, self.back
@@ -245,21 +260,20 @@ class Search:
                         continue
                     key = (nl, nexts[idx])
                 else:
-                    if reads_first:
-                        if k != _READ:
-                            entry = nxt[entry]
-                            continue
-                    elif k == _READ or (k == _GUARDED and not lin & prereq[entry]):
-                        entry = nxt[entry]  # (a read was found illegal here by the first pass)
+                    if k == _GUARDED and not lin & prereq[entry]:
+                        entry = nxt[entry]
                         continue
                     nexts = fn[entry](state)
                     if not nexts:
-                        test = reach[entry]
-                        if (reads_first and test is not None and not test(state)
-                                and not via[entry] & ~lin and self._prunable(entry)):
-                            entry, reads_first = self._first_return(entry), False  # dead
-                        else:
+                        if not reads_first:
                             entry = nxt[entry]
+                        elif ((test := reach[entry]) is not None and not test(state)
+                                and not via[entry] & ~lin and self._prunable(entry)):
+                            entry, reads_first = tnxt[0], False  # dead: backtrack there
+                        else:  # the next effect-free call, or the first return
+                            entry = rnxt[entry]
+                            if entry > tnxt[0]:
+                                entry = tnxt[0]
                         continue
                     idx = 0
                     nl = lin | bit[entry]
@@ -301,33 +315,47 @@ class Search:
         return out
 
     def _linearize(self, call: int, k: int) -> int:
-        """Lift a just-linearized op's events out of the list (dancing links: they keep their
-        own pointers, so :meth:`_undo` puts them back); the event to go on from."""
-        nxt, prv, r = self.nxt, self.prv, self.ret[call]
-        p, q = prv[call], nxt[call]
-        nxt[p] = q
-        prv[q] = p
-        p, q = prv[r], nxt[r]
-        nxt[p] = q
-        prv[q] = p
-        if k != _READ:
-            return nxt[0]
-        # Same state: the reads before this one were found illegal in it, so the first pass
-        # goes on from here (its successor, or its return's).
-        entry = nxt[call]
-        return nxt[r] if entry == r else entry
+        """Lift a just-linearized op's events out of their lists (dancing links: they keep
+        their own pointers, so :meth:`_undo` puts them back); the event the first pass goes
+        on from: the first effect-free call, or after a read (same state: the reads before it
+        were found illegal in it) the one after it; the first return if that comes first."""
+        nxt, prv, tnxt, tprv, r = self.nxt, self.prv, self.tnxt, self.tprv, self.ret[call]
+        if k == _READ:
+            rnxt, rprv = self.rnxt, self.rprv
+            p, q = rprv[call], rnxt[call]
+            rnxt[p] = q
+            rprv[q] = p
+        else:
+            rnxt = self.rnxt
+            q = rnxt[0]
+            p = prv[call]
+            nxt[p] = nxt[call]
+            prv[nxt[call]] = p
+        p, n = prv[r], nxt[r]
+        nxt[p] = n
+        prv[n] = p
+        p, n = tprv[r], tnxt[r]
+        tnxt[p] = n
+        tprv[n] = p
+        first = tnxt[0]
+        return q if q < first else first
 
     def _undo(self, e: int, idx: int, nexts: Sequence[State]) -> tuple[int, int]:
         """Relink a popped op's events: (the event to go on from, its next alternative)."""
         if len(self.stack) < self.low:
             self.low = len(self.stack)
-        nxt, prv, r = self.nxt, self.prv, self.ret[e]
-        nxt[prv[r]] = r  # in the reverse order of the lift
+        nxt, prv, tnxt, tprv, r = self.nxt, self.prv, self.tnxt, self.tprv, self.ret[e]
+        tnxt[tprv[r]] = r  # in each list, in the reverse order of the lift
+        tprv[tnxt[r]] = r
+        nxt[prv[r]] = r
         prv[nxt[r]] = r
+        if self.kind[e] == _READ:
+            rnxt, rprv = self.rnxt, self.rprv
+            rnxt[rprv[e]] = e
+            rprv[rnxt[e]] = e
+            return self.back, 0  # linearizing it here was as good as any later: go further
         nxt[prv[e]] = e
         prv[nxt[e]] = e
-        if self.kind[e] == _READ:
-            return self.back, 0  # linearizing it here was as good as any later: go further
         if idx + 1 < len(nexts):
             return e, idx + 1
         return self.nxt[e], 0
@@ -343,14 +371,6 @@ class Search:
         if r > self.pruned_to:
             self.pruned_to = r
         return True
-
-    def _first_return(self, entry: int) -> int:
-        """The first return in the list after ``entry`` (the first pass has seen only calls
-        before it, so it is the first remaining return; a dead read's own return at worst)."""
-        nxt, kind = self.nxt, self.kind
-        while kind[entry] != _RET:
-            entry = nxt[entry]
-        return entry
 
     def _reached(self, entry: int, state: State) -> None:
         """A return the search cannot pass (every op returning before it is linearized): the
@@ -416,6 +436,16 @@ class Search:
             self.done = out
             self.cache = set()  # free the memory; the answer is kept
         return out
+
+
+def _chain(events: list[int], m: int) -> tuple[list[int], list[int]]:
+    """Next and previous links of a list of the head (0), ``events`` and the end (m+1)."""
+    nxt, prv = [m + 1] * (m + 3), [0] * (m + 3)
+    ids = [0, *events, m + 1]
+    for a, b in pairwise(ids):
+        nxt[a] = b
+        prv[b] = a
+    return nxt, prv
 
 
 def _never(state: State) -> Sequence[State]:
