@@ -70,6 +70,21 @@ def test_info_write_may_take_effect_late_or_never() -> None:
     assert check(flip).valid is False
 
 
+def test_interchangeable_crashed_writes_take_effect_only_after_their_calls() -> None:
+    """Two crashed writes of 1 are searched in call order, the second in the first's place
+    in the event list once that one is linearized: it still cannot take effect before its
+    own call (so the last read of 1 has no write to explain it), but it can after."""
+    events: list[tuple[object, ...]] = [
+        ("invoke", 0, "write", 1), ("info", 0, "write", 1),
+        ("invoke", 1, "read", None), ("ok", 1, "read", 1),
+        ("invoke", 1, "write", 2), ("ok", 1, "write", 2),
+        ("invoke", 1, "read", None), ("ok", 1, "read", 1),
+        ("invoke", 2, "write", 1), ("info", 2, "write", 1)]
+    assert check(hist(*events)).valid is False
+    early = events[:6] + events[8:] + events[6:8]  # the second write called before the read
+    assert check(hist(*early)).valid is True
+
+
 def test_open_invocation_is_treated_as_info() -> None:
     h = hist(("invoke", 0, "write", 3), ("invoke", 1, "read", None), ("ok", 1, "read", 3))
     assert check(h).valid is True

@@ -45,7 +45,7 @@ _EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in
 # or this many times what the first search did, whichever is more.
 _EXPLAIN_MIN, _EXPLAIN_FACTOR = 200_000, 16
 _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
-# Event kinds, ordered so the loop tests ranges: calls (plain, guarded by a prerequisite,
+# Event kinds, ordered so the loop tests ranges: calls (plain, in an earlier op's place,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
 _CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
 _NEVER_REACHED = 1 << 62  # an event id beyond any partition's
@@ -117,6 +117,7 @@ class Search:
         self.pruned_to = -1  # the latest return of a dead read whose configuration was pruned
         call_of = self._link(ops)
         self._compile(call_of, reach)
+        self._lists()
         self.memory_entries = None if memory_limit is None else max(
             1024, memory_limit // (_ENTRY_BYTES + n // 8))
         if rss_cap is None and memory_limit is not None:
@@ -145,14 +146,8 @@ class Search:
         self.done: SearchResult | None = None
 
     def _link(self, ops: Sequence[LinOp]) -> list[int]:
-        """The event lists (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
-        sentinel) with each event's kind and op; returns each op's call event.
-
-        Three lists, each from the head to the end: the returns and the calls of ops with
-        effects (``nxt``/``prv``, the second pass), the calls of effect-free ops
-        (``rnxt``/``rprv``, the first pass), and the returns alone (``tnxt``/``tprv``: the
-        first return is where a pass ends).
-        """
+        """The events (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
+        sentinel) with each event's kind and op; returns each op's call event."""
         inf = float("inf")
         # Events: (position, is_return, op). Info ops return after everything else.
         evs: list[tuple[float, int, int]] = []
@@ -176,21 +171,30 @@ class Search:
             else:
                 call_of[i] = eid
                 kind[eid] = _READ if self.model.effect_free(ops[i]) else _CALL
-        events = range(1, m + 1)
-        self.nxt, self.prv = _chain([e for e in events if kind[e] != _READ], m)
-        self.rnxt, self.rprv = _chain([e for e in events if kind[e] == _READ], m)
-        self.tnxt, self.tprv = _chain([e for e in events if kind[e] >= _RET], m)
         return call_of
 
+    def _lists(self) -> None:
+        """Three event lists, each from the head to the end: the returns and the calls of ops
+        with effects (``nxt``/``prv``, the second pass; a crashed op interchangeable with an
+        earlier one joins it only in that one's place, once it is linearized), the calls of
+        effect-free ops (``rnxt``/``rprv``, the first pass), and the returns alone
+        (``tnxt``/``tprv``: the first return is where a pass ends)."""
+        kind, m = self.kind, self.back - 2
+        events = range(1, m + 1)
+        self.nxt, self.prv = _chain([e for e in events if kind[e] in (_CALL, _RET, _STOP)], m)
+        self.rnxt, self.rprv = _chain([e for e in events if kind[e] == _READ], m)
+        self.tnxt, self.tprv = _chain([e for e in events if kind[e] >= _RET], m)
+
     def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
-        """Per call event: its op's bit, step closure, prerequisite (interchangeable crashed
-        ops go in call order) and, for an ok effect-free op, its reachability test."""
+        """Per call event: its op's bit, step closure, successor (interchangeable crashed ops
+        go in call order: the next one) and, for an ok effect-free op, its reachability
+        test."""
         model, ops, kind = self.model, self.ops, self.kind
         size = len(self.op_of)
         self.bit = bit = [0] * size
         self.fn: list[Callable[[State], Sequence[State]]] = [_never] * size
         fn = self.fn
-        self.prereq = prereq = [0] * size
+        self.succ = succ = [0] * size
         self.reach: list[Callable[[State], bool] | None] = [None] * size
         self.via = [0] * size  # the bits of the ops that make an unreachable read legal again
         last_same: dict[tuple[str, Any], int] = {}
@@ -201,7 +205,7 @@ class Search:
             if op.status == INFO_ or op.complete < 0:
                 sig = (op.f, op.value)
                 if sig in last_same and kind[c] == _CALL:
-                    prereq[c] = bit[call_of[last_same[sig]]]
+                    succ[call_of[last_same[sig]]] = c
                     kind[c] = _GUARDED
                 last_same[sig] = i
             elif kind[c] == _READ and op.status == OK_ and reach and (r := reach[i]):
@@ -233,7 +237,7 @@ class Search:
         state is out of reach (``reach``) makes the configuration dead: the pass jumps to the
         first return, which backtracks like any return the search cannot pass.
         """
-        nxt, kind, bit, fn, prereq = self.nxt, self.kind, self.bit, self.fn, self.prereq
+        nxt, kind, bit, fn = self.nxt, self.kind, self.bit, self.fn
         rnxt, tnxt, reach, via = self.rnxt, self.tnxt, self.reach, self.via
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
         entry, resume, nexts = self.entry, self.resume, self.nexts
@@ -260,8 +264,8 @@ class Search:
                         continue
                     key = (nl, nexts[idx])
                 else:
-                    if k == _GUARDED and not lin & prereq[entry]:
-                        entry = nxt[entry]
+                    if k == _GUARDED and entry > tnxt[0]:  # (in an earlier one's place)
+                        entry = nxt[entry]  # not called yet
                         continue
                     nexts = fn[entry](state)
                     if not nexts:
@@ -326,11 +330,15 @@ class Search:
             rnxt[p] = q
             rprv[q] = p
         else:
-            rnxt = self.rnxt
-            q = rnxt[0]
-            p = prv[call]
-            nxt[p] = nxt[call]
-            prv[nxt[call]] = p
+            q = self.rnxt[0]
+            p, n = prv[call], nxt[call]
+            s = self.succ[call]
+            if s:  # the next interchangeable op takes its place (undone as a plain lift)
+                nxt[p] = prv[n] = s
+                prv[s], nxt[s] = p, n
+            else:
+                nxt[p] = n
+                prv[n] = p
         p, n = prv[r], nxt[r]
         nxt[p] = n
         prv[n] = p
