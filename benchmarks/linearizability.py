@@ -31,7 +31,7 @@ def porcupine_times(corpus: Path) -> dict[str, float]:
     """File stem -> Porcupine's recorded check time (seconds), from the corpus's table."""
     rows = (ln.split("\t") for ln in
             (corpus / "porcupine-times.tsv").read_text().splitlines()[1:])
-    return {Path(r[0]).stem: float(r[3]) for r in rows if len(r) == 4}
+    return {Path(r[0]).stem: float(r[3]) for r in rows if len(r) == 4 and r[3] != "NA"}
 
 
 def _time(h: History, repeat: int) -> tuple[float, object]:

@@ -40,6 +40,9 @@ from ._model import INFO_, OK_, LinOp, Model, Reach, State
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
 _ENTRY_BYTES = 160
 _CHECK_EVERY = 2048  # loop iterations between budget checks
+# Budget checks between reads of the RSS (from /proc: tens of µs, as much as a hundred loop
+# iterations; the cache, which the entry count bounds, grows by a few MB at most in between).
+_RSS_EVERY = 16
 _EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in one pass
 # The second, explaining search of an invalid partition may cache this many configurations,
 # or this many times what the first search did, whichever is more.
@@ -123,6 +126,7 @@ class Search:
         if rss_cap is None and memory_limit is not None:
             rss_cap = rss_bytes() + memory_limit
         self.rss_cap = rss_cap
+        self.checks = 0  # budget checks so far
         # The search's own state, kept between runs.
         self.key = key
         self.state: State = model.initial(key)
@@ -140,6 +144,7 @@ class Search:
         # At the frontier: the stack that first reached it, and each distinct state with the
         # stack that reached it (copies of the stack, made into op lists only on failure).
         self.frontier_states: list[tuple[State, list[Frame]]] = []
+        self.frontier_seen: set[State] = set()  # their states
         self.prefix: list[Frame] = []
         self.best: list[int] = []  # its first `low` entries are always the stack's bottom
         self.low = 0
@@ -411,7 +416,8 @@ class Search:
             return cap_reason
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "time limit"
-        if self.rss_cap is not None and rss_bytes() > self.rss_cap:
+        self.checks += 1
+        if self.rss_cap is not None and not self.checks % _RSS_EVERY and rss_bytes() > self.rss_cap:
             return "memory limit"
         return ""
 
@@ -422,9 +428,11 @@ class Search:
         if entry > self.explained_at:  # a new frontier: what was kept is for an earlier one
             self.explained_at = entry
             self.frontier_states = []
+            self.frontier_seen = set()
             self.prefix = stack[:]
         fs = self.frontier_states
-        if len(fs) <= _KEEP_STATES and all(state != f[0] for f in fs):
+        if len(fs) <= _KEEP_STATES and state not in self.frontier_seen:
+            self.frontier_seen.add(state)
             fs.append((state, stack[:]))
 
     def _finish(self, out: SearchResult) -> SearchResult:
