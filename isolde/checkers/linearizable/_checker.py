@@ -9,9 +9,9 @@ make a run-to-run difference, and that gives "unknown").
 from __future__ import annotations
 
 import gc
-import heapq
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -48,15 +48,11 @@ def _search_order(parts: Sequence[Sequence[LinOp]]) -> list[int]:
 
 
 def _width(ops: Sequence[LinOp]) -> int:
-    """The most ops open at one time (an op that never completed stays open)."""
-    ends: list[int] = []  # completion indices of the open ops, a heap
-    widest = 0
-    for op in ops:  # in invocation order
-        while ends and ends[0] < op.invoke:
-            heapq.heappop(ends)
-        heapq.heappush(ends, op.complete if op.status != INFO_ and op.complete >= 0 else _OPEN)
-        widest = max(widest, len(ends))
-    return widest
+    """The most ops open at one time (an op that never completed stays open): at each op's
+    invocation (ops come in invocation order), the ops invoked so far less those completed."""
+    ends = sorted(op.complete if op.status != INFO_ and op.complete >= 0 else _OPEN
+                  for op in ops)
+    return max((i + 1 - bisect_left(ends, op.invoke) for i, op in enumerate(ops)), default=0)
 
 
 def _default_memory() -> int:

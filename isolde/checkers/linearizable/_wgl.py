@@ -236,14 +236,16 @@ class Search:
         """The search loop (hot: what it touches on every step is a local), from where the
         last run stopped to an answer or a budget; the position is saved for the next run.
 
-        At a call it tries to linearize the op (:meth:`_linearize`); at a return it backtracks
-        (:meth:`_undo`). The first pass walks the effect-free calls before the first return,
-        the second the other calls. An ok read that is illegal in the first pass and whose
-        state is out of reach (``reach``) makes the configuration dead: the pass jumps to the
-        first return, which backtracks like any return the search cannot pass.
+        At a call it tries to linearize the op; at a return it backtracks. The first pass
+        walks the effect-free calls before the first return, the second the other calls. An
+        ok read that is illegal in the first pass and whose state is out of reach (``reach``)
+        makes the configuration dead: the pass jumps to the first return, which backtracks
+        like any return the search cannot pass.
         """
-        nxt, kind, bit, fn = self.nxt, self.kind, self.bit, self.fn
-        rnxt, tnxt, reach, via = self.rnxt, self.tnxt, self.reach, self.via
+        nxt, prv, kind, bit, fn = self.nxt, self.prv, self.kind, self.bit, self.fn
+        rnxt, rprv, tnxt, tprv = self.rnxt, self.rprv, self.tnxt, self.tprv
+        ret, succ, reach, via = self.ret, self.succ, self.reach, self.via
+        frontier, deepest = self.frontier, len(self.best)
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
         entry, resume, nexts = self.entry, self.resume, self.nexts
         reads_first, back = self.reads_first, self.back
@@ -300,21 +302,68 @@ class Search:
                 cache_add(key)
                 push((entry, state, nexts, idx))
                 state, lin = key[1], nl
-                entry, reads_first = self._linearize(entry, k), True
+                # Lift the op's events out of their lists (dancing links: they keep their own
+                # pointers, so a backtrack puts them back). The first pass goes on from the
+                # first effect-free call, or after a read (same state: the reads before it
+                # were found illegal in it) the one after it; the first return if that
+                # comes first. (Inlined, as the relinking below: this runs per
+                # configuration.)
+                r = ret[entry]
+                if k == _READ:
+                    p, q = rprv[entry], rnxt[entry]
+                    rnxt[p] = q
+                    rprv[q] = p
+                else:
+                    q = rnxt[0]
+                    p, n = prv[entry], nxt[entry]
+                    s = succ[entry]
+                    if s:  # the next interchangeable op takes its place (undone as a lift)
+                        nxt[p] = prv[n] = s
+                        prv[s], nxt[s] = p, n
+                    else:
+                        nxt[p] = n
+                        prv[n] = p
+                p, n = prv[r], nxt[r]
+                nxt[p] = n
+                prv[n] = p
+                p, n = tprv[r], tnxt[r]
+                tnxt[p] = n
+                tprv[n] = p
+                n = tnxt[0]
+                entry, reads_first = q if q < n else n, True
             elif k < _STOP:  # backtrack
                 if k == _RET:
                     if reads_first:  # end of the first pass: now the other calls
                         reads_first = False
                         entry = nxt[0]
                         continue
-                    self._reached(entry, state)
+                    if entry >= frontier or len(stack) > deepest:
+                        self._reached(entry, state)
+                        frontier, deepest = self.frontier, len(self.best)
                 if not stack:
                     out = self._failed()
                     break
                 reads_first = False
                 e, state, nexts, idx = pop()
                 lin ^= bit[e]
-                entry, resume = self._undo(e, idx, nexts)
+                if len(stack) < self.low:
+                    self.low = len(stack)
+                r = ret[e]  # relink in each list in the reverse order of the lift
+                tnxt[tprv[r]] = r
+                tprv[tnxt[r]] = r
+                nxt[prv[r]] = r
+                prv[nxt[r]] = r
+                if kind[e] == _READ:
+                    rnxt[rprv[e]] = e
+                    rprv[rnxt[e]] = e
+                    entry = back  # linearizing it here was as good as any later: go further
+                    continue
+                nxt[prv[e]] = e
+                prv[nxt[e]] = e
+                if idx + 1 < len(nexts):
+                    entry, resume = e, idx + 1
+                else:
+                    entry = nxt[e]
             else:
                 out = SearchResult(True, len(cache),
                                    longest=[self.op_of[s[0]] for s in stack])
@@ -322,56 +371,6 @@ class Search:
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
         self.nexts, self.reads_first = nexts, reads_first
         return out
-
-    def _linearize(self, call: int, k: int) -> int:
-        """Lift a just-linearized op's events out of their lists (dancing links: they keep
-        their own pointers, so :meth:`_undo` puts them back); the event the first pass goes
-        on from: the first effect-free call, or after a read (same state: the reads before it
-        were found illegal in it) the one after it; the first return if that comes first."""
-        nxt, prv, tnxt, tprv, r = self.nxt, self.prv, self.tnxt, self.tprv, self.ret[call]
-        if k == _READ:
-            rnxt, rprv = self.rnxt, self.rprv
-            p, q = rprv[call], rnxt[call]
-            rnxt[p] = q
-            rprv[q] = p
-        else:
-            q = self.rnxt[0]
-            p, n = prv[call], nxt[call]
-            s = self.succ[call]
-            if s:  # the next interchangeable op takes its place (undone as a plain lift)
-                nxt[p] = prv[n] = s
-                prv[s], nxt[s] = p, n
-            else:
-                nxt[p] = n
-                prv[n] = p
-        p, n = prv[r], nxt[r]
-        nxt[p] = n
-        prv[n] = p
-        p, n = tprv[r], tnxt[r]
-        tnxt[p] = n
-        tprv[n] = p
-        first = tnxt[0]
-        return q if q < first else first
-
-    def _undo(self, e: int, idx: int, nexts: Sequence[State]) -> tuple[int, int]:
-        """Relink a popped op's events: (the event to go on from, its next alternative)."""
-        if len(self.stack) < self.low:
-            self.low = len(self.stack)
-        nxt, prv, tnxt, tprv, r = self.nxt, self.prv, self.tnxt, self.tprv, self.ret[e]
-        tnxt[tprv[r]] = r  # in each list, in the reverse order of the lift
-        tprv[tnxt[r]] = r
-        nxt[prv[r]] = r
-        prv[nxt[r]] = r
-        if self.kind[e] == _READ:
-            rnxt, rprv = self.rnxt, self.rprv
-            rnxt[rprv[e]] = e
-            rprv[rnxt[e]] = e
-            return self.back, 0  # linearizing it here was as good as any later: go further
-        nxt[prv[e]] = e
-        prv[nxt[e]] = e
-        if idx + 1 < len(nexts):
-            return e, idx + 1
-        return self.nxt[e], 0
 
     def _prunable(self, call: int) -> bool:
         """Whether a configuration whose read at ``call`` is dead may be abandoned: always in a
