@@ -13,6 +13,8 @@ import os
 import time
 from bisect import bisect_left
 from collections.abc import Hashable, Sequence
+from itertools import repeat
+from operator import sub
 from typing import Any
 
 from ...histories import History
@@ -49,10 +51,12 @@ def _search_order(parts: Sequence[Sequence[LinOp]]) -> list[int]:
 
 def _width(ops: Sequence[LinOp]) -> int:
     """The most ops open at one time (an op that never completed stays open): at each op's
-    invocation (ops come in invocation order), the ops invoked so far less those completed."""
-    ends = sorted(op.complete if op.status != INFO_ and op.complete >= 0 else _OPEN
-                  for op in ops)
-    return max((i + 1 - bisect_left(ends, op.invoke) for i, op in enumerate(ops)), default=0)
+    invocation (ops come in invocation order), the ops invoked so far less those completed.
+    (Iterated in C where it can be: this runs over every op of the history.)"""
+    ends = sorted([op.complete if op.complete >= 0 and op.status != INFO_ else _OPEN
+                   for op in ops])
+    closed = map(bisect_left, repeat(ends), [op.invoke for op in ops])
+    return max(map(sub, range(1, len(ops) + 1), closed), default=0)
 
 
 def _default_memory() -> int:

@@ -28,9 +28,10 @@ calls was 40% of the loop's iterations).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress
 from typing import Any, Literal
 
 from ..._resources import rss_bytes
@@ -51,6 +52,7 @@ _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and
 # Event kinds, ordered so the loop tests ranges: calls (plain, in an earlier op's place,
 # effect-free), a sentinel that forces one more backtrack, real returns, and stops.
 _CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
+_MAIN = frozenset({_CALL, _RET, _STOP})  # the kinds in the second pass's list (see _lists)
 _NEVER_REACHED = 1 << 62  # an event id beyond any partition's
 # A linearized op on the search stack: (its call event, the state before it, its possible next
 # states, which of them was taken).
@@ -185,10 +187,10 @@ class Search:
         effect-free ops (``rnxt``/``rprv``, the first pass), and the returns alone
         (``tnxt``/``tprv``: the first return is where a pass ends)."""
         kind, m = self.kind, self.back - 2
-        events = range(1, m + 1)
-        self.nxt, self.prv = _chain([e for e in events if kind[e] in (_CALL, _RET, _STOP)], m)
-        self.rnxt, self.rprv = _chain([e for e in events if kind[e] == _READ], m)
-        self.tnxt, self.tprv = _chain([e for e in events if kind[e] >= _RET], m)
+        events, kinds = range(1, m + 1), kind[1:m + 1]
+        self.nxt, self.prv = _chain(compress(events, map(_MAIN.__contains__, kinds)), m)
+        self.rnxt, self.rprv = _chain(compress(events, map(_READ.__eq__, kinds)), m)
+        self.tnxt, self.tprv = _chain(compress(events, map(_RET.__le__, kinds)), m)
 
     def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
         """Per call event: its op's bit, step closure, successor (interchangeable crashed ops
@@ -453,13 +455,13 @@ class Search:
         return out
 
 
-def _chain(events: list[int], m: int) -> tuple[list[int], list[int]]:
+def _chain(events: Iterable[int], m: int) -> tuple[list[int], list[int]]:
     """Next and previous links of a list of the head (0), ``events`` and the end (m+1)."""
     nxt, prv = [m + 1] * (m + 3), [0] * (m + 3)
     ids = [0, *events, m + 1]
-    for a, b in pairwise(ids):
-        nxt[a] = b
-        prv[b] = a
+    # nxt[a] = b and prv[b] = a for each pair (a, b) of neighbours, looped in C.
+    deque(map(nxt.__setitem__, ids[:-1], ids[1:]), maxlen=0)
+    deque(map(prv.__setitem__, ids[1:], ids[:-1]), maxlen=0)
     return nxt, prv
 
 
