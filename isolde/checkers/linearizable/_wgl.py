@@ -135,7 +135,8 @@ class Search:
         self.lin = 0
         self.cache: set[tuple[int, State]] = {(0, self.state)}
         self.stack: list[Frame] = []
-        self.entry = min(self.rnxt[0], self.tnxt[0])  # the first pass's start
+        self.first_ret = self._return_from(self.nxt[0])  # the first remaining return
+        self.entry = min(self.rnxt[0], self.first_ret)  # the first pass's start
         self.resume = 0  # > 0: retry the stack top's call from this alternative (of `nexts`)
         self.nexts: Sequence[State] = ()
         # Each configuration is walked twice: effect-free ops first (one that is legal is
@@ -181,16 +182,21 @@ class Search:
         return call_of
 
     def _lists(self) -> None:
-        """Three event lists, each from the head to the end: the returns and the calls of ops
+        """Two event lists, each from the head to the end: the returns and the calls of ops
         with effects (``nxt``/``prv``, the second pass; a crashed op interchangeable with an
-        earlier one joins it only in that one's place, once it is linearized), the calls of
-        effect-free ops (``rnxt``/``rprv``, the first pass), and the returns alone
-        (``tnxt``/``tprv``: the first return is where a pass ends)."""
+        earlier one joins it only in that one's place, once it is linearized), and the calls
+        of effect-free ops (``rnxt``/``rprv``, the first pass, up to the first return)."""
         kind, m = self.kind, self.back - 2
         events, kinds = range(1, m + 1), kind[1:m + 1]
         self.nxt, self.prv = _chain(compress(events, map(_MAIN.__contains__, kinds)), m)
         self.rnxt, self.rprv = _chain(compress(events, map(_READ.__eq__, kinds)), m)
-        self.tnxt, self.tprv = _chain(compress(events, map(_RET.__le__, kinds)), m)
+
+    def _return_from(self, entry: int) -> int:
+        """The first return (or stop) in the second pass's list from ``entry`` on."""
+        nxt, kind = self.nxt, self.kind
+        while kind[entry] < _RET:
+            entry = nxt[entry]
+        return entry
 
     def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
         """Per call event: its op's bit, step closure, successor (interchangeable crashed ops
@@ -245,7 +251,7 @@ class Search:
         like any return the search cannot pass.
         """
         nxt, prv, kind, bit, fn = self.nxt, self.prv, self.kind, self.bit, self.fn
-        rnxt, rprv, tnxt, tprv = self.rnxt, self.rprv, self.tnxt, self.tprv
+        rnxt, rprv, first = self.rnxt, self.rprv, self.first_ret
         ret, succ, reach, via = self.ret, self.succ, self.reach, self.via
         frontier, deepest = self.frontier, len(self.best)
         state, lin, cache, stack = self.state, self.lin, self.cache, self.stack
@@ -273,7 +279,7 @@ class Search:
                         continue
                     key = (nl, nexts[idx])
                 else:
-                    if k == _GUARDED and entry > tnxt[0]:  # (in an earlier one's place)
+                    if k == _GUARDED and entry > first:  # (in an earlier one's place)
                         entry = nxt[entry]  # not called yet
                         continue
                     nexts = fn[entry](state)
@@ -282,11 +288,11 @@ class Search:
                             entry = nxt[entry]
                         elif ((test := reach[entry]) is not None and not test(state)
                                 and not via[entry] & ~lin and self._prunable(entry)):
-                            entry, reads_first = tnxt[0], False  # dead: backtrack there
+                            entry, reads_first = first, False  # dead: backtrack there
                         else:  # the next effect-free call, or the first return
                             entry = rnxt[entry]
-                            if entry > tnxt[0]:
-                                entry = tnxt[0]
+                            if entry > first:
+                                entry = first
                         continue
                     idx = 0
                     nl = lin | bit[entry]
@@ -328,11 +334,11 @@ class Search:
                 p, n = prv[r], nxt[r]
                 nxt[p] = n
                 prv[n] = p
-                p, n = tprv[r], tnxt[r]
-                tnxt[p] = n
-                tprv[n] = p
-                n = tnxt[0]
-                entry, reads_first = q if q < n else n, True
+                if r == first:  # the next return: after it, past the calls in between
+                    while kind[n] < _RET:
+                        n = nxt[n]
+                    first = n
+                entry, reads_first = q if q < first else first, True
             elif k < _STOP:  # backtrack
                 if k == _RET:
                     if reads_first:  # end of the first pass: now the other calls
@@ -351,8 +357,8 @@ class Search:
                 if len(stack) < self.low:
                     self.low = len(stack)
                 r = ret[e]  # relink in each list in the reverse order of the lift
-                tnxt[tprv[r]] = r
-                tprv[tnxt[r]] = r
+                if r < first:
+                    first = r
                 nxt[prv[r]] = r
                 prv[nxt[r]] = r
                 if kind[e] == _READ:
@@ -371,7 +377,7 @@ class Search:
                                    longest=[self.op_of[s[0]] for s in stack])
                 break
         self.state, self.lin, self.entry, self.resume = state, lin, entry, resume
-        self.nexts, self.reads_first = nexts, reads_first
+        self.nexts, self.reads_first, self.first_ret = nexts, reads_first, first
         return out
 
     def _prunable(self, call: int) -> bool:
