@@ -20,9 +20,9 @@ Two reductions keep the search small without losing completeness:
   it linearized is already known (so known to fail), it backtracks at once.
 
 So each configuration is walked in two passes, effect-free calls first. Those calls are linked
-in a list of their own, and the returns in a third, so the first pass visits only them up to
-the first return, and the second never meets them (on Jepsen's etcd logs, skipping the other
-calls was 40% of the loop's iterations).
+in a list of their own, and the first remaining return is kept as a number, so the first pass
+visits only them up to that return, and the second never meets them (on Jepsen's etcd logs,
+skipping the other calls was 40% of the loop's iterations).
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ class Search:
                 lin ^= bit[e]
                 if len(stack) < self.low:
                     self.low = len(stack)
-                r = ret[e]  # relink in each list in the reverse order of the lift
+                r = ret[e]  # relink, in the reverse order of the lift
                 if r < first:
                     first = r
                 nxt[prv[r]] = r
