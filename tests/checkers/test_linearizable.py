@@ -70,6 +70,21 @@ def test_info_write_may_take_effect_late_or_never() -> None:
     assert check(flip).valid is False
 
 
+def test_interchangeable_crashed_writes_take_effect_only_after_their_calls() -> None:
+    """Two crashed writes of 1 are searched in call order, the second in the first's place
+    in the event list once that one is linearized: it still cannot take effect before its
+    own call (so the last read of 1 has no write to explain it), but it can after."""
+    events: list[tuple[object, ...]] = [
+        ("invoke", 0, "write", 1), ("info", 0, "write", 1),
+        ("invoke", 1, "read", None), ("ok", 1, "read", 1),
+        ("invoke", 1, "write", 2), ("ok", 1, "write", 2),
+        ("invoke", 1, "read", None), ("ok", 1, "read", 1),
+        ("invoke", 2, "write", 1), ("info", 2, "write", 1)]
+    assert check(hist(*events)).valid is False
+    early = events[:6] + events[8:] + events[6:8]  # the second write called before the read
+    assert check(hist(*early)).valid is True
+
+
 def test_open_invocation_is_treated_as_info() -> None:
     h = hist(("invoke", 0, "write", 3), ("invoke", 1, "read", None), ("ok", 1, "read", 3))
     assert check(h).valid is True
@@ -219,7 +234,25 @@ def test_parallel_workers_give_the_same_result() -> None:
     assert parallel.data["workers"] == 2
     assert serial.valid is False
     assert [a.to_json() for a in serial.anomalies] == [a.to_json() for a in parallel.anomalies]
-    assert [a.data["key"] for a in serial.anomalies] == [0, 2, 4]
+    # Keys 0, 2 and 4 are invalid: the check ends at the first one it searches (all are alike,
+    # so the first key), and names the keys it did not search.
+    assert [a.data["key"] for a in serial.anomalies] == [0]
+    assert serial.data["stopped_after_violation"] == [1, 2, 3, 4, 5]
+    assert parallel.data["stopped_after_violation"] == [1, 2, 3, 4, 5]
+
+
+def test_keys_with_fewer_concurrent_ops_are_searched_first() -> None:
+    """Key "a" (first in the file, two ops at once) and key "b" (one at a time) are both
+    invalid: "b" is searched first, and its violation ends the check."""
+    h = hist(("invoke", 0, "write", ["a", 1]), ("invoke", 1, "read", ["a", None]),
+             ("ok", 0, "write", ["a", 1]), ("ok", 1, "read", ["a", 2]),
+             ("invoke", 0, "write", ["b", 1]), ("ok", 0, "write", ["b", 1]),
+             ("invoke", 1, "read", ["b", None]), ("ok", 1, "read", ["b", 2]))
+    for workers in (1, 2):
+        r = check(h, "multi-register", workers=workers)
+        assert r.valid is False
+        assert [a.data["key"] for a in r.anomalies] == ["b"]
+        assert r.data["stopped_after_violation"] == ["a"]
 
 
 def test_registered_and_run_by_name() -> None:

@@ -5,11 +5,14 @@ pruning never changes a verdict)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from isolde.checkers.linearizable import KV, LinOp, Reach, prepare, search
 from isolde.histories import History, Op
 
 from .linhelp import check
@@ -49,9 +52,9 @@ def _oracle(h: History) -> bool:
     return go("", frozenset(range(len(ops))))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_small_kv_histories_agree_with_brute_force(data: st.DataObject) -> None:
+def _history(data: st.DataObject) -> History:
+    """A small concurrent get/put/append history on one key, from a simulated store (so
+    mostly linearizable), with crashed and pending ops and some gets of wrong values."""
     procs = data.draw(st.integers(1, 4))
     budget = data.draw(st.integers(1, 7))
     busy: dict[int, tuple[str, Any]] = {}
@@ -92,10 +95,41 @@ def test_small_kv_histories_agree_with_brute_force(data: st.DataObject) -> None:
         state = state + v if f == "append" else v
         seen.add(state)
         ops.append(Op(len(ops), len(ops), "ok", p, f, ["k", v]))
-    h = History(ops)
+    return History(ops)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_small_kv_histories_agree_with_brute_force(data: st.DataObject) -> None:
+    h = _history(data)
     expected = _oracle(h)
     event(f"linearizable={expected}")
     r = check(h, model="kv")
     assert r.valid is expected
     if r.valid is False:  # explained by the unpruned second search: the failing op is named
         assert r.anomalies and r.anomalies[0].data["op"]["f"] in ("get", "put", "append")
+
+
+class _Unpruned(KV):
+    """The kv model without its reachability test: the search explores every configuration."""
+
+    def reach(self, ops: Sequence[LinOp]) -> Sequence[Reach | None]:
+        return ()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.booleans())
+def test_pruning_never_changes_the_explanation(data: st.DataObject, at_once: bool) -> None:
+    """An invalid key's failing op, linearizable prefix and frontier states are those of the
+    unpruned search, whether collected in the first search or in a second one."""
+    h = _history(data)
+    parts = prepare(h, KV(), "evidence")
+    ops = parts[0][1] if parts else []  # (none when every op is a crashed get)
+    with patch("isolde.checkers.linearizable._wgl._EXPLAIN_AT_ONCE", 512 if at_once else 0):
+        pruned = search(KV(), ops)
+    full = search(_Unpruned(), ops)
+    event(f"valid={full.valid}")
+    assert pruned.valid is full.valid
+    if full.valid is False:
+        assert (pruned.fail_op, pruned.prefix, pruned.states) == (
+            full.fail_op, full.prefix, full.states)

@@ -93,7 +93,8 @@ def split_key(op: LinOp) -> tuple[Hashable, LinOp]:
     out = op.output
     if isinstance(out, tuple) and len(out) == 2:
         out = out[1]
-    return v[0], op._replace(value=v[1], output=out)
+    # (Built directly: NamedTuple._replace costs as much as the rest of preparing an op.)
+    return v[0], LinOp(op.f, v[1], out, op.status, op.invoke, op.complete, op.process)
 
 
 class MultiRegister(CasRegister):

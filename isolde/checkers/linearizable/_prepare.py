@@ -61,20 +61,23 @@ def prepare(history: History, model: Model,
     evidence = FAILED_CAS[failed_cas]
     nil_free = model.options.nil_reads == "unconstrained"
     parts: dict[Hashable, list[LinOp]] = {}
+    # Bound once: this loop runs per op, and on small histories it is most of the check.
+    pair, include, partition = history.pair, model.include, model.partition
+    check_op = model.check_op
     for i in history.invocations():
-        j = history.pair(i)
+        j = pair(i)
         status = _STATUS[types[j]] if j >= 0 else INFO_
         if status == FAIL_ and history.error(j) not in evidence:
             continue
         output = hashable(values[j]) if status == OK_ else None
         op = LinOp(fs[i], hashable(values[i]), output, status, i, j, procs[i])
         try:
-            if not model.include(op):
+            if not include(op):
                 continue
-            key, op = model.partition(op)
+            key, op = partition(op)
             if nil_free and op.status == OK_ and op.output is None and op.f in model.read_fs:
                 continue  # Knossos: a read of nil constrains nothing
-            model.check_op(op, "")
+            check_op(op, "")
         except BadInput as e:  # named as the file names the op (built only when needed)
             raise BadInput(e.message, history.where(i)) from None
         parts.setdefault(key, []).append(op)

@@ -31,6 +31,9 @@ class SerialRunner:
         self.rss_cap = rss_bytes() + memory
 
     def round(self, indices: Sequence[int], budget: int) -> list[SearchResult]:
+        """Each partition's search, in order, run on to ``budget`` configurations; the
+        round ends at the first invalid partition (the verdict is known), so the results may
+        stop short of ``indices``."""
         out = []
         for i in indices:
             s = self.searches.get(i)
@@ -42,6 +45,8 @@ class SerialRunner:
             if s.done is not None:
                 del self.searches[i]
             out.append(r)
+            if r.valid is False:
+                break
         return out
 
     def close(self) -> None:
@@ -86,6 +91,19 @@ def _groups(sizes: Sequence[int], n: int) -> list[list[int]]:
         groups[g].append(i)
         load[g] += sizes[i]
     return [g for g in groups if g]
+
+
+def _upto_violation(results: list[SearchResult | None]) -> list[SearchResult]:
+    """The results in order up to the first invalid one, as one process would give them
+    (None: not searched, since it came after a violation in its worker's share)."""
+    out = []
+    for r in results:
+        if r is None:
+            break
+        out.append(r)
+        if r.valid is False:
+            break
+    return out
 
 
 def can_fork() -> bool:
@@ -143,8 +161,9 @@ class ProcessRunner:
                 answer = [SearchResult("unknown", reason="worker process died")] * len(idx)
             if isinstance(answer, BaseException):
                 raise answer
-            got.update(zip(idx, answer, strict=True))
-        return [got[i] for i in indices]
+            # A worker's answer ends at the first violation in its share.
+            got.update(zip(idx, answer, strict=False))
+        return _upto_violation([got.get(i) for i in indices])
 
     def close(self) -> None:
         for c in self.conns:
