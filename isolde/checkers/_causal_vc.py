@@ -25,15 +25,27 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._causal_model import INIT, CausalModel
 
-__all__ = ["MAX_CELLS", "MIN_EVENTS", "Events", "ReadFindings", "Successors", "cf_rest", "clocks",
-           "flatten", "read_findings", "visit_order"]
+__all__ = [
+    "MAX_CELLS",
+    "MIN_EVENTS",
+    "Events",
+    "KeyIds",
+    "ReadFindings",
+    "Successors",
+    "cf_rest",
+    "clocks",
+    "flatten",
+    "key_ids",
+    "read_findings",
+    "visit_order",
+]
 
 # Below this many events the pure-Python walk is as fast (numpy's per-call cost dominates).
 MIN_EVENTS = 4096
@@ -81,7 +93,9 @@ def flatten(m: CausalModel) -> Events:
     src = np.empty(n, dtype=np.int64)
     src[is_w] = np.asarray(m.w_prev, dtype=np.int64)[ids[is_w]]
     src[~is_w] = np.asarray(m.r_src, dtype=np.int64)[ids[~is_w]]
-    dep = np.where(src >= 0, w_ev[np.maximum(src, 0)], -1)
+    dep = np.full(n, -1, dtype=np.int64)
+    has = src >= 0
+    dep[has] = w_ev[src[has]]
     return Events(kind, ids, proc, pos, starts, w_ev, r_ev, dep)
 
 
@@ -174,7 +188,7 @@ def read_findings(m: CausalModel, ev: Events, clock: NDArray[np.int32],
                   order: Int) -> ReadFindings:
     """WriteCOInitRead, WriteCORead and CF edges of every read (the pure-Python ``on_read``)."""
     n_procs = len(ev.starts) - 1
-    w_kid, r_kid = _key_ids(m)
+    _ids, w_kid, r_kid = key_ids(m)
     rank = np.empty(len(ev.kind), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
     # Writes sorted by (key, process column, position); group = key * n_procs + column.
@@ -239,14 +253,17 @@ def _init_reads(ev: Events, clock: NDArray[np.int32], rank: Int, init: Int, r_ki
         rank[ev.r_ev[init[which]]].tolist(), w.tolist(), init[which].tolist(), strict=True)]
 
 
-def _key_ids(m: CausalModel) -> tuple[Int, Int]:
-    """Keys as small ints: writes' and reads' (-1 for a key nobody writes)."""
-    ids: dict[Hashable, int] = {}
-    w_kid = np.fromiter((ids.setdefault(k, len(ids)) for k in m.w_key), dtype=np.int64,
-                        count=len(m.w_key))
-    r_kid = np.fromiter(map(ids.get, m.r_key, [-1] * len(m.r_key)), dtype=np.int64,
-                        count=len(m.r_key))
-    return w_kid, r_kid
+KeyIds = tuple[dict[Hashable, int], Int, Int]
+
+
+def key_ids(m: CausalModel, every: bool = False) -> KeyIds:
+    """Keys as small ints: the ids, the writes' and the reads' (a key nobody writes: -1, or an
+    id of its own with ``every``)."""
+    keys = dict.fromkeys(chain(m.w_key, m.r_key) if every else m.w_key)
+    ids = dict(zip(keys, range(len(keys)), strict=True))
+    w_kid = np.fromiter(map(ids.__getitem__, m.w_key), dtype=np.int64, count=len(m.w_key))
+    r_kid = np.fromiter(map(ids.get, m.r_key, repeat(-1)), dtype=np.int64, count=len(m.r_key))
+    return ids, w_kid, r_kid
 
 
 class Successors(Mapping[int, list[int]]):
