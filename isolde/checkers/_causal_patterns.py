@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from itertools import compress
 from operator import gt
 from typing import Any
@@ -76,8 +76,8 @@ def _numpy_patterns(m: CausalModel, out: Findings) -> bool:
         out.add(t, _init_read if t == "WriteCOInitRead" else _co_read, m, *ids)
     cf_edges = set(found.cf_edges)
     if cf_edges:
-        rest, succ = cf_rest(m, ev, cf_edges)
-        for cyc in _some_cycles(rest, succ, MAX_CF_CYCLES):
+        rest, succ, first = cf_rest(m, ev, cf_edges)
+        for cyc in _some_cycles(rest, succ, MAX_CF_CYCLES, first.__getitem__):
             out.add("CyclicCF", lambda a: a, _cf_anomaly(m, cyc, cf_edges))
     return True
 
@@ -322,10 +322,15 @@ def _cf_cycles(m: CausalModel, cf_edges: set[tuple[int, int]]) -> list[Anomaly]:
 
 
 def _some_cycles(rest: set[int], succ: list[list[int]] | Mapping[int, list[int]],
-                 limit: int) -> list[list[int]]:
+                 limit: int, step: Callable[[int], int] | None = None) -> list[list[int]]:
     """Up to ``limit`` cycles in the subgraph on ``rest``, where every node has a successor in
     ``rest``: walk successors until a node repeats (O(walk) per cycle, however large the
-    cyclic region), then shorten each cycle with a BFS over its own nodes."""
+    cyclic region), then shorten each cycle with a BFS over its own nodes. ``step(v)`` is v's
+    first successor in ``rest`` (found in ``succ`` when not given)."""
+    if step is None:
+        def step(v: int) -> int:
+            return next(b for b in succ[v] if b in rest)
+
     used: set[int] = set()
     out: list[list[int]] = []
     for start in sorted(rest):
@@ -339,7 +344,7 @@ def _some_cycles(rest: set[int], succ: list[list[int]] | Mapping[int, list[int]]
         while v not in seen and v not in used:
             seen[v] = len(path)
             path.append(v)
-            v = next(b for b in succ[v] if b in rest)
+            v = step(v)
         used.update(path)
         if v in seen:
             cyc = path[seen[v]:]

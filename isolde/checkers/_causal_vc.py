@@ -272,8 +272,8 @@ class Successors(Mapping[int, list[int]]):
 
     def __init__(self, a: Int, b: Int, n: int) -> None:
         by_source = np.argsort(a, kind="stable")
-        self.targets = b[by_source]
-        self.bounds = np.searchsorted(a[by_source], np.arange(n + 1)).tolist()
+        self.sources, self.targets = a[by_source], b[by_source]
+        self.bounds = np.searchsorted(self.sources, np.arange(n + 1)).tolist()
 
     def __getitem__(self, v: int) -> list[int]:
         out: list[int] = self.targets[self.bounds[v]:self.bounds[v + 1]].tolist()
@@ -286,11 +286,12 @@ class Successors(Mapping[int, list[int]]):
         return len(self.bounds) - 1
 
 
-def cf_rest(m: CausalModel, ev: Events,
-            cf_edges: set[tuple[int, int]]) -> tuple[set[int], Successors]:
+def cf_rest(m: CausalModel, ev: Events, cf_edges: set[tuple[int, int]]
+            ) -> tuple[set[int], Successors, list[int]]:
     """The writes on CF | CO cycles or between them (on a path from one cycle to another: what
-    Kahn's algorithm forwards and backwards leaves), and every write's successors (CO edges
-    process by process, then the CF edges in the set's order)."""
+    Kahn's algorithm forwards and backwards leaves), every write's successors (CO edges
+    process by process, then the CF edges in the set's order), and each write's first
+    successor among the first (-1 outside them)."""
     from scipy.sparse.csgraph import connected_components
 
     co_a, co_b = _co_edges(m, ev)
@@ -302,9 +303,13 @@ def cf_rest(m: CausalModel, ev: Events,
     _n, label = connected_components(_graph(a, b, n), directed=True, connection="strong")
     cyclic = np.flatnonzero(np.bincount(label)[label] > 1)
     if not len(cyclic):
-        return set(), succ
+        return set(), succ, []
     inside = _reach(a, b, n, cyclic) & _reach(b, a, n, cyclic)
-    return set(np.flatnonzero(inside).tolist()), succ
+    within = np.flatnonzero(inside[succ.sources] & inside[succ.targets])
+    nodes, at = np.unique(succ.sources[within], return_index=True)  # the first of each
+    first = np.full(n, -1, dtype=np.int64)
+    first[nodes] = succ.targets[within[at]]
+    return set(np.flatnonzero(inside).tolist()), succ, first.tolist()
 
 
 def _graph(a: Int, b: Int, n: int) -> object:

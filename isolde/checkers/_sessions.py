@@ -141,9 +141,7 @@ class _LazyDeps(Mapping[Any, Mapping[Hashable, _Dep]]):
         order = np.lexsort((event, group))
         self.group = group[order]
         event = event[order]
-        self.pos = ev.pos[event].tolist()
-        self.kind = ev.kind[event].tolist()
-        self.x = ev.ids[event].tolist()
+        self.pos, self.kind, self.x = ev.pos[event], ev.kind[event], ev.ids[event]
         self.cache: dict[Any, _ProcDeps] = {}
 
     def __getitem__(self, p: Any) -> Mapping[Hashable, _Dep]:
@@ -166,7 +164,8 @@ class _LazyDeps(Mapping[Any, Mapping[Hashable, _Dep]]):
         a, b = np.searchsorted(self.group, [g, g + 1]).tolist()
         if a == b:
             raise KeyError(k)
-        return _dep(self.m, zip(self.pos[a:b], self.kind[a:b], self.x[a:b], strict=True))
+        return _dep(self.m, zip(self.pos[a:b].tolist(), self.kind[a:b].tolist(),
+                                self.x[a:b].tolist(), strict=True))
 
 
 class _ProcDeps(Mapping[Hashable, _Dep]):

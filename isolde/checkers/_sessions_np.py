@@ -61,7 +61,7 @@ def session_flags(m: CausalModel, ev: Events, kids: KeyIds,
         "read-your-writes": hs < _own_writes_lo(ev, w_kid, w_lo, at, q, k),
         "monotonic-reads": hs < _own_reads_lo(at, q, k, ls),
     }
-    f_any, f_other = _read_into(ev, reads, known, safe, q, k)
+    f_any, f_other = _read_into(ev, w_kid, reads, known, safe, q, k)
     n_procs = len(ev.starts) - 1
     span = int(ev.pos.max(initial=0)) + 2
     writes = ev.w_ev
@@ -76,11 +76,11 @@ def session_flags(m: CausalModel, ev: Events, kids: KeyIds,
 
 
 def _group_max(group: Int, values: Int) -> Int:
-    """Running maximum of ``values`` within each run of equal ``group`` (sorted)."""
-    order = np.lexsort((values, group))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    out: Int = values[order[np.maximum.accumulate(rank)]]
+    """Running maximum of ``values`` within each run of equal ``group`` (sorted): values as
+    ranks, offset per group so that no maximum carries over into the next group."""
+    uniq, rank = np.unique(values, return_inverse=True)
+    dense = np.r_[0, np.cumsum(group[1:] != group[:-1])] * len(uniq)
+    out: Int = uniq[np.maximum.accumulate(dense + rank.ravel()) - dense]
     return out
 
 
@@ -111,7 +111,7 @@ def _own_reads_lo(at: Int, q: Int, k: Int, ls: Int) -> Int:
     return out
 
 
-def _read_into(ev: Events, reads: Int, known: Bool, safe: Int, q: Int,
+def _read_into(ev: Events, w_kid: Int, reads: Int, known: Bool, safe: Int, q: Int,
                k: Int) -> tuple[Int, Int]:
     """(F, F≠k): per read and process p (columns), the furthest position of p's program the
     read's process had read from before it, through any key / through another key than the
@@ -126,7 +126,8 @@ def _read_into(ev: Events, reads: Int, known: Bool, safe: Int, q: Int,
         return none, none
     # The furthest point and the furthest through another key than the furthest's, per
     # (reader, writer), after each read (the pure-Python pass's srcs entries).
-    best, best_key, second = _furthest(q[rows] * n_procs + sp[rows], k[rows], spos[rows])
+    best, best_key, second = _furthest(ev, w_kid, q[rows] * n_procs + sp[rows], sp[rows],
+                                       k[rows], spos[rows])
     last = np.full((n, n_procs), -1, dtype=np.int64)
     last[rows, sp[rows]] = np.arange(len(rows), dtype=np.int64)
     f_any = np.full((n, n_procs), -1, dtype=np.int64)
@@ -144,27 +145,25 @@ def _read_into(ev: Events, reads: Int, known: Bool, safe: Int, q: Int,
     return f_any, np.where(last >= 0, f_other, -1)
 
 
-def _furthest(group: Int, key: Int, pos: Int) -> tuple[Int, Int, Int]:
-    """After each read (in order), its (reader, writer) group's furthest position read, that
-    position's key, and the furthest position read through another key (-1: none)."""
-    state: dict[int, list[int]] = {}
-    n = len(group)
-    best, best_key, second = [0] * n, [0] * n, [0] * n
-    for i, (g, kk, p) in enumerate(zip(group.tolist(), key.tolist(), pos.tolist(),
-                                       strict=True)):
-        st = state.get(g)
-        if st is None:
-            st = state[g] = [p, kk, -1]
-        elif kk == st[1]:
-            if p > st[0]:
-                st[0] = p
-        elif p > st[0]:
-            st[0], st[1], st[2] = p, kk, st[0]
-        elif p > st[2]:
-            st[2] = p
-        best[i], best_key[i], second[i] = st
-    return (np.array(best, dtype=np.int64), np.array(best_key, dtype=np.int64),
-            np.array(second, dtype=np.int64))
+def _furthest(ev: Events, w_kid: Int, group: Int, sp: Int, key: Int,
+              pos: Int) -> tuple[Int, Int, Int]:
+    """After each read (in order; ``sp`` its source's process, ``pos`` that write's position),
+    its (reader, writer) ``group``'s furthest position read, that position's key, and the
+    furthest position read through another key (-1: none). The latter is, since the furthest
+    point's key last changed, the greater of the furthest point before that change and the
+    reads of other keys since."""
+    order = np.argsort(group, kind="stable")
+    g, kk, p = group[order], key[order], pos[order]
+    best = _group_max(g, p)
+    best_key = w_kid[ev.ids[ev.starts[sp[order]] + best]]  # the key of the write read there
+    start = np.r_[True, g[1:] != g[:-1]]
+    change = start | np.r_[False, best_key[1:] != best_key[:-1]]
+    seg = np.cumsum(change) - 1
+    before = np.where(start, -1, np.r_[-1, best[:-1]])[change][seg]
+    second = np.maximum(before, _group_max(seg, np.where(kk != best_key, p, -1)))
+    out = np.empty((3, len(order)), dtype=np.int64)
+    out[:, order] = best, best_key, second
+    return out[0], out[1], out[2]
 
 
 def _floor(kid: Int, proc: Int, pos: Int, lo: Int, k: Int, upto: Int, n_procs: int,
