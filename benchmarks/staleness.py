@@ -4,7 +4,8 @@ The history imitates the register workload on an eventually consistent store: ``
 clients run read/write/cas ops one at a time on independent keys (``--keys`` in play,
 ``--ops-per-key`` each) with exponential latencies; a read returns the newest value its key had
 ``lag`` ms before the read took effect (``lag`` exponential, mean ``--lag-ms``), so reads are
-stale, monotonic reads break, and the checkers have work to do. Prints figures; asserts nothing.
+stale, monotonic reads break, and the checkers have work to do. Prints each checker's time,
+both together's (one decoding shared), and the CPU time of each step; asserts nothing.
 
     python benchmarks/staleness.py [--ops 1000000] [--processes 10] [--seed 1] [--modes strong]
 """
@@ -17,13 +18,19 @@ import random
 import sys
 import time
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Appended, not first: under side_by_side.py the tree in PYTHONPATH is the one measured.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from isolde.checkers import CheckConfig, run_checkers
-from isolde.checkers._registers import _CACHE
+from isolde.checkers._causal_model import Findings, from_registers
+from isolde.checkers._causal_patterns import check_patterns
+from isolde.checkers._registers import _CACHE, decode, paused_gc
+from isolde.checkers._sessions import check_sessions
+from isolde.checkers._staleness import measure
 from isolde.histories import History, Op
 from isolde.histories._op import EMPTY
 
@@ -82,6 +89,27 @@ def synthetic_history(ops: int, processes: int = 10, keys: int = 5, ops_per_key:
                    for i, (t, _s, typ, p, f, v, x) in enumerate(events))
 
 
+def phases(h: History) -> str:
+    """CPU seconds of each step of staleness + causal (with the cyclic GC paused, as the
+    checkers run): decoding, measuring staleness, the causal model, sessions, patterns."""
+    _CACHE.clear()
+    spent: list[str] = []
+
+    def timed(name: str, step: Callable[[], Any]) -> Any:
+        c = time.process_time()
+        got = step()
+        spent.append(f"{name} {time.process_time() - c:.2f}")
+        return got
+
+    with paused_gc():
+        view = timed("decode", lambda: decode(h))
+        timed("staleness", lambda: measure(view))
+        model = timed("model", lambda: from_registers(view))
+        timed("sessions", lambda: check_sessions(model, Findings()))
+        timed("patterns", lambda: check_patterns(model, Findings()))
+    return "phases (CPU s): " + ", ".join(spent)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ops", type=int, default=1_000_000)
@@ -107,6 +135,7 @@ def main() -> None:
                ", ".join(f"{k}={v}" for k, v in r.data["counts"].items() if v))
             for n, r in res.items())
         print(f"{'+'.join(names):18s} {dt:6.2f} s wall {dc:6.2f} s cpu   {summary}")
+    print(phases(h))
 
 
 if __name__ == "__main__":

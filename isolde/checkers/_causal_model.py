@@ -52,6 +52,11 @@ class Findings:
         if n <= self.cap:
             self.listed.append(build(*args))
 
+    def count(self, type: str, n: int) -> None:
+        """``n`` more of ``type`` found beyond those already listed (counted, not built)."""
+        if n:
+            self.counts[type] = self.counts.get(type, 0) + n
+
 
 @dataclass
 class CausalModel:

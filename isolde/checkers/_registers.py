@@ -16,6 +16,8 @@ import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from .._errors import BadInput
@@ -86,14 +88,20 @@ def is_register_history(history: History) -> bool:
     return any(f in REGISTER_FS for f in set(history.fs))
 
 
-def _is_keyed(history: History) -> bool:
+def _register_invocations(history: History) -> list[int]:
+    """The indices of the client invocations of register ops, in order (the C-speed
+    ``compress`` skips the completions without a Python step each)."""
+    fs, procs = history.fs, history.processes
+    return [i for i in compress(range(len(history)), map(not_, history.types))
+            if fs[i] in REGISTER_FS and procs[i] != NEMESIS]
+
+
+def _is_keyed(history: History, invocations: list[int]) -> bool:
     """Independent-key tuples iff every register invocation's value is a ``[k, x]`` pair (and a
     cas's ``x`` is itself ``[old, new]``)."""
     seen = False
-    for i in history.invocations():
+    for i in invocations:
         f = history.fs[i]
-        if f not in REGISTER_FS:
-            continue
         v = history.values[i]
         if not (isinstance(v, (list, tuple)) and len(v) == 2):
             return False
@@ -131,7 +139,8 @@ def _weak_cite(history: History) -> Callable[[int], str]:
 def _decode(history: History, where: str) -> RegisterView:
     """The register view of ``history``: its writes and reads (a CAS is both), per process in
     program order, and the write each read read from."""
-    view = RegisterView(keyed=_is_keyed(history), cite=_weak_cite(history))
+    invocations = _register_invocations(history)
+    view = RegisterView(keyed=_is_keyed(history, invocations), cite=_weak_cite(history))
     keyed = view.keyed
     values, fs, times, types, procs = (history.values, history.fs, history.times,
                                        history.types, history.processes)
@@ -139,9 +148,7 @@ def _decode(history: History, where: str) -> RegisterView:
     add_write, add_read = _appenders(view, history, by_value)
     events = view.events
     pair = history.pair
-    for i in range(len(history)):
-        if types[i] or fs[i] not in REGISTER_FS or procs[i] == NEMESIS:
-            continue  # types[i] == INVOKE is 0
+    for i in invocations:
         f, p = fs[i], procs[i]
         j = pair(i)
         code = types[j] if j >= 0 else INFO

@@ -19,11 +19,15 @@ check is a binary search: O(events · P · log n) for P processes.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from ._causal_model import INIT, NEG, READ, CausalModel, Findings
+from ._causal_vc import MAX_CELLS, MIN_EVENTS, Events, KeyIds, flatten, key_ids
 from ._result import Anomaly
+from ._sessions_np import session_flags
 from ._values import show_value
 
 SESSION_TYPES = ("read-your-writes", "monotonic-reads", "monotonic-writes",
@@ -33,89 +37,199 @@ SESSION_TYPES = ("read-your-writes", "monotonic-reads", "monotonic-writes",
 #               ids giving it], [read positions], [prefix-max lo of the values p read of k],
 #               [the read ids giving it])
 _Dep = tuple[int, list[int], list[int], list[int], list[int], list[int], list[int]]
-_Deps = dict[Any, dict[Hashable, _Dep]]
+_Deps = Mapping[Any, Mapping[Hashable, _Dep]]
 
 
-def _dep_indexes(m: CausalModel) -> _Deps:
-    deps: _Deps = {}
-    r_src, r_key, w_key, w_lo = m.r_src, m.r_key, m.w_key, m.w_lo
+def _dep(m: CausalModel, items: Iterable[tuple[int, int, int]]) -> _Dep:
+    """One process's dependency columns on one key from its events of that key, ``(position,
+    kind, id)`` in program order (reads of thin air or unplaced left out)."""
+    r_src, w_lo = m.r_src, m.w_lo
+    d: list[list[int]] = [[], [], [], [], [], []]
+    for pos, kind, x in items:
+        if kind == READ:
+            s = r_src[x]
+            lo, base = (w_lo[s] if s >= 0 else NEG), 3
+        else:
+            lo, base = w_lo[x], 0
+        positions, los, ids = d[base], d[base + 1], d[base + 2]
+        positions.append(pos)
+        if los and los[-1] >= lo:
+            los.append(los[-1])
+            ids.append(ids[-1])
+        else:
+            los.append(lo)
+            ids.append(x)
+    return (max(d[1][-1] if d[1] else NEG, d[4][-1] if d[4] else NEG),
+            d[0], d[1], d[2], d[3], d[4], d[5])
+
+
+def _dep_indexes(m: CausalModel) -> dict[Any, dict[Hashable, _Dep]]:
+    deps: dict[Any, dict[Hashable, _Dep]] = {}
+    r_src, r_key, w_key = m.r_src, m.r_key, m.w_key
     for p, evs in m.events.items():
-        cols: dict[Hashable, list[list[int]]] = {}
+        by_key: dict[Hashable, list[tuple[int, int, int]]] = {}
         for pos, (kind, x) in enumerate(evs):
             if kind == READ:
-                s = r_src[x]
-                if s < INIT:
+                if r_src[x] < INIT:
                     continue
-                k, lo, base = r_key[x], (w_lo[s] if s >= 0 else NEG), 3
+                k = r_key[x]
             else:
-                k, lo, base = w_key[x], w_lo[x], 0
-            d = cols.get(k)
-            if d is None:
-                d = cols[k] = [[], [], [], [], [], []]
-            positions, los, ids = d[base], d[base + 1], d[base + 2]
-            positions.append(pos)
-            if los and los[-1] >= lo:
-                los.append(los[-1])
-                ids.append(ids[-1])
-            else:
-                los.append(lo)
-                ids.append(x)
-        deps[p] = {
-            k: (max(d[1][-1] if d[1] else NEG, d[4][-1] if d[4] else NEG),
-                d[0], d[1], d[2], d[3], d[4], d[5])
-            for k, d in cols.items()
-        }
+                k = w_key[x]
+            items = by_key.get(k)
+            if items is None:
+                items = by_key[k] = []
+            items.append((pos, kind, x))
+        deps[p] = {k: _dep(m, items) for k, items in by_key.items()}
     return deps
 
 
 def check_sessions(m: CausalModel, out: Findings,
-                   judged: Callable[[int], bool] | None = None) -> None:
+                   judged: Callable[[int], bool] | None = None,
+                   vectorised: bool | None = None) -> None:
     """All session-guarantee violations, at most one per type per read. With ``judged``, only
     reads it accepts (model read ids) are judged; the others still count as what their process
     saw (a session's guarantees cover everything it read, whatever mode the earlier reads
-    asked for)."""
+    asked for). ``vectorised`` picks numpy's decisions (:mod:`._sessions_np`) with this pass
+    run only where the anomalies listed are, or this pass throughout (the same findings); by
+    default numpy's for large histories."""
+    if vectorised is None:
+        n = len(m.w_key) + len(m.r_key)
+        vectorised = n >= MIN_EVENTS and n * len(m.events) <= MAX_CELLS
+    if vectorised and m.r_key and m.w_key:
+        _replay_listed(m, out, judged)
+        return
     deps = _dep_indexes(m)
-    r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
-                                                      m.w_key, m.w_pos, m.w_proc)
     for q, evs in m.events.items():
         out.tick()
-        ryw: dict[Hashable, int] = {}  # key -> q's write with the greatest lo
-        mr: dict[Hashable, int] = {}  # key -> q's read whose value has the greatest lo
-        # writer -> [pos, key, read, pos2, read2]: the furthest point of the writer's program q
-        # read from (via read ``read`` of ``key``), and the furthest via any other key.
-        srcs: dict[Any, list[Any]] = {}
-        changes: list[Any] = []  # writers whose entry in srcs advanced, in order
-        floors: dict[Hashable, list[int]] = {}  # key -> dependency floors (see _dependencies)
-        for kind, x in evs:
-            if kind != READ:
-                k = w_key[x]
-                w = ryw.get(k)
-                if w is None or w_lo[x] > w_lo[w]:
-                    ryw[k] = x
-                continue
-            s = r_src[x]
-            if s < INIT:
-                continue  # thin air or unplaced: judged elsewhere
-            k = r_key[x]
-            hs, ls = (w_hi[s], w_lo[s]) if s >= 0 else (NEG, NEG)
-            report = judged is None or judged(x)
+        _session(m, deps, q, evs, len(evs), out, judged)
+
+
+def _replay_listed(m: CausalModel, out: Findings, judged: Callable[[int], bool] | None) -> None:
+    """Every read judged by numpy; this pass replayed only for the processes (up to the read)
+    holding the anomalies that will be listed, and the rest counted."""
+    ev = flatten(m)
+    kids = key_ids(m, every=True)
+    found = session_flags(m, ev, kids, judged)
+    need = np.zeros(len(found.reads), dtype=bool)
+    for t, flags in found.flags.items():
+        need[np.flatnonzero(flags)[:max(0, out.cap - out.counts.get(t, 0))]] = True
+    at = ev.r_ev[found.reads[need]]
+    stop = dict(zip(ev.proc[at].tolist(), (ev.pos[at] + 1).tolist(), strict=True))
+    before = dict(out.counts)
+    deps = _LazyDeps(m, ev, kids)
+    for c, (q, evs) in enumerate(m.events.items()):
+        if c in stop:
+            out.tick()
+            _session(m, deps, q, evs, stop[c], out, judged)
+    for t, flags in found.flags.items():
+        out.count(t, int(flags.sum()) - (out.counts.get(t, 0) - before.get(t, 0)))
+
+
+class _LazyDeps(Mapping[Any, Mapping[Hashable, _Dep]]):
+    """:func:`_dep_indexes` built only for the (process, key) pairs asked for."""
+
+    def __init__(self, m: CausalModel, ev: Events, kids: KeyIds) -> None:
+        self.m = m
+        self.col = {p: c for c, p in enumerate(m.events)}
+        self.ids, w_kid, r_kid = kids
+        src = np.asarray(m.r_src, dtype=np.int64)
+        reads = np.flatnonzero(src >= INIT)
+        event = np.concatenate((ev.w_ev, ev.r_ev[reads]))
+        key = np.concatenate((w_kid, r_kid[reads]))
+        self.n_keys = len(self.ids)
+        group = ev.proc[event] * self.n_keys + key
+        order = np.lexsort((event, group))
+        self.group = group[order]
+        event = event[order]
+        self.pos, self.kind, self.x = ev.pos[event], ev.kind[event], ev.ids[event]
+        self.cache: dict[Any, _ProcDeps] = {}
+
+    def __getitem__(self, p: Any) -> Mapping[Hashable, _Dep]:
+        d = self.cache.get(p)
+        if d is None:
+            d = self.cache[p] = _ProcDeps(self, self.col[p])
+        return d
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.col)
+
+    def __len__(self) -> int:
+        return len(self.col)
+
+    def build(self, c: int, k: Hashable) -> _Dep:
+        kid = self.ids.get(k)
+        if kid is None:
+            raise KeyError(k)
+        g = c * self.n_keys + kid
+        a, b = np.searchsorted(self.group, [g, g + 1]).tolist()
+        if a == b:
+            raise KeyError(k)
+        return _dep(self.m, zip(self.pos[a:b].tolist(), self.kind[a:b].tolist(),
+                                self.x[a:b].tolist(), strict=True))
+
+
+class _ProcDeps(Mapping[Hashable, _Dep]):
+    """One process's dependency columns, per key, built when first asked for."""
+
+    def __init__(self, owner: _LazyDeps, c: int) -> None:
+        self.owner, self.c = owner, c
+        self.cache: dict[Hashable, _Dep] = {}
+
+    def __getitem__(self, k: Hashable) -> _Dep:
+        d = self.cache.get(k)
+        if d is None:
+            d = self.cache[k] = self.owner.build(self.c, k)
+        return d
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self.cache)
+
+    def __len__(self) -> int:
+        return len(self.cache)
+
+
+def _session(m: CausalModel, deps: _Deps, q: Any, evs: list[tuple[int, int]], stop: int,
+             out: Findings, judged: Callable[[int], bool] | None) -> None:
+    """Process ``q``'s session guarantees over its first ``stop`` events."""
+    r_src, r_key, w_lo, w_hi, w_key, w_pos, w_proc = (m.r_src, m.r_key, m.w_lo, m.w_hi,
+                                                      m.w_key, m.w_pos, m.w_proc)
+    ryw: dict[Hashable, int] = {}  # key -> q's write with the greatest lo
+    mr: dict[Hashable, int] = {}  # key -> q's read whose value has the greatest lo
+    # writer -> [pos, key, read, pos2, read2]: the furthest point of the writer's program q
+    # read from (via read ``read`` of ``key``), and the furthest via any other key.
+    srcs: dict[Any, list[Any]] = {}
+    changes: list[Any] = []  # writers whose entry in srcs advanced, in order
+    floors: dict[Hashable, list[int]] = {}  # key -> dependency floors (see _dependencies)
+    for kind, x in evs[:stop]:
+        if kind != READ:
+            k = w_key[x]
             w = ryw.get(k)
-            if report and w is not None and hs < w_lo[w]:
-                out.add("read-your-writes", _ryw, m, q, w, x)
-            r0 = mr.get(k)
-            if r0 is not None:
-                s0 = r_src[r0]
-                l0 = w_lo[s0] if s0 >= 0 else NEG
-                if report and hs < l0:
-                    out.add("monotonic-reads", _mr, m, q, r0, x)
-                if ls > l0:
-                    mr[k] = x
-            else:
+            if w is None or w_lo[x] > w_lo[w]:
+                ryw[k] = x
+            continue
+        s = r_src[x]
+        if s < INIT:
+            continue  # thin air or unplaced: judged elsewhere
+        k = r_key[x]
+        hs, ls = (w_hi[s], w_lo[s]) if s >= 0 else (NEG, NEG)
+        report = judged is None or judged(x)
+        w = ryw.get(k)
+        if report and w is not None and hs < w_lo[w]:
+            out.add("read-your-writes", _ryw, m, q, w, x)
+        r0 = mr.get(k)
+        if r0 is not None:
+            s0 = r_src[r0]
+            l0 = w_lo[s0] if s0 >= 0 else NEG
+            if report and hs < l0:
+                out.add("monotonic-reads", _mr, m, q, r0, x)
+            if ls > l0:
                 mr[k] = x
-            if srcs:
-                _dependencies(m, deps, srcs, changes, floors, k, hs, x, out if report else None)
-            if s >= 0 and _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x):
-                changes.append(w_proc[s])
+        else:
+            mr[k] = x
+        if srcs:
+            _dependencies(m, deps, srcs, changes, floors, k, hs, x, out if report else None)
+        if s >= 0 and _note_source(srcs, w_proc[s], w_pos[s], w_key[s], x):
+            changes.append(w_proc[s])
 
 
 def _dependencies(m: CausalModel, deps: _Deps, srcs: dict[Any, list[Any]], changes: list[Any],

@@ -24,7 +24,9 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+from numpy.typing import NDArray
 
 from ..histories import History
 from ._base import CheckConfig
@@ -116,24 +118,38 @@ def measure(view: RegisterView) -> ReadStaleness:
     return out
 
 
-def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
+class _Columns:
+    """:class:`ReadStaleness` as numpy columns, for figures over hundreds of thousands of
+    reads (every figure comes out as the Python int or float it was)."""
+
+    def __init__(self, st: ReadStaleness) -> None:
+        self.missed = np.asarray(st.missed, dtype=np.int64)
+        self.time_ns = np.asarray(st.time_ns, dtype=np.int64)
+        self.has_age = np.fromiter((a is not None for a in st.age_ns), dtype=bool,
+                                   count=len(st.age_ns))
+        self.age_ns = np.fromiter((a or 0 for a in st.age_ns), dtype=np.int64,
+                                  count=len(st.age_ns))
+
+
+def _summary(reads: NDArray[np.int64], st: _Columns) -> dict[str, Any]:
     n = len(reads)
-    stale = [r for r in reads if st.missed[r]]
-    times = sorted(st.time_ns[r] / 1e6 for r in reads)
-    versions = [st.missed[r] for r in reads]
-    stale_ms = [t for t in times if t > 0]
+    versions = st.missed[reads]
+    ordered = np.sort(st.time_ns[reads]) / 1e6
+    times: list[float] = ordered.tolist()
+    stale_ms: list[float] = ordered[ordered > 0].tolist()
+    stale = int(np.count_nonzero(versions))
     return {
         "reads": n,
-        "stale_reads": len(stale),
-        "stale_fraction": len(stale) / n if n else 0.0,
+        "stale_reads": stale,
+        "stale_fraction": stale / n if n else 0.0,
         "time_staleness_ms": {
             "p50": nearest_rank(times, 0.5), "p95": nearest_rank(times, 0.95),
             "p99": nearest_rank(times, 0.99), "p999": nearest_rank(times, 0.999),
             "max": times[-1] if times else 0.0,
         },
         "version_staleness": {
-            "mean": sum(versions) / n if n else 0.0,
-            "max": max(versions) if versions else 0,
+            "mean": int(versions.sum()) / n if n else 0.0,
+            "max": int(versions.max()) if n else 0,
         },
         # The distribution of stale reads' time staleness in 101 points (q = 0, 0.01 ... 1), so
         # a report can draw its CDF without the per-read details.
@@ -145,10 +161,15 @@ def _summary(reads: Sequence[int], st: ReadStaleness) -> dict[str, Any]:
 def t_visibility(reads: Sequence[int], st: ReadStaleness,
                  grid: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """PBS t-visibility points ``{t_ms, reads, visible, p}`` (see the module docstring)."""
-    ages = sorted(a for r in reads if (a := st.age_ns[r]) is not None)
-    stale_t = sorted(st.time_ns[r] for r in reads if st.missed[r])
+    return _t_visibility(np.asarray(reads, dtype=np.int64), _Columns(st), grid)
+
+
+def _t_visibility(reads: NDArray[np.int64], st: _Columns,
+                  grid: Sequence[int] | None) -> list[dict[str, Any]]:
+    ages = np.sort(st.age_ns[reads][st.has_age[reads]])
+    stale_t = np.sort(st.time_ns[reads][st.missed[reads] != 0])
     if grid is None:
-        top = stale_t[-1] / 1e6 if stale_t else 0.0
+        top = int(stale_t[-1]) / 1e6 if len(stale_t) else 0.0
         grid = [g for g in GRID_MS if g <= 100]
         for g in GRID_MS:
             if g > 100 and (not grid or grid[-1] < top):
@@ -156,8 +177,9 @@ def t_visibility(reads: Sequence[int], st: ReadStaleness,
     points = []
     for t_ms in grid:
         t = int(t_ms * 1_000_000)
-        eligible = len(ages) - bisect_left(ages, t)
-        invisible = len(stale_t) - (bisect_left(stale_t, t) if t > 0 else 0)
+        eligible = len(ages) - int(np.searchsorted(ages, t, side="left"))
+        invisible = len(stale_t) - (int(np.searchsorted(stale_t, t, side="left"))
+                                    if t > 0 else 0)
         visible = eligible - invisible
         points.append({"t_ms": t_ms, "reads": eligible, "visible": visible,
                        "p": visible / eligible if eligible else None})
@@ -184,18 +206,15 @@ class StalenessChecker:
             return Result(UNKNOWN, [], {"reason": "no read/write/cas ops to measure"})
         view = decode(history)
         st = measure(view)
-        reads = [r for r in range(len(view.r_key))
-                 if view.r_src[r] != THIN and view.r_key[r] not in view.ambiguous_keys
-                 and not view.r_cas[r]]
-        data = _summary(reads, st)
-        modes: dict[str, list[int]] = {}
-        for r in reads:
-            modes.setdefault(view.r_mode[r], []).append(r)
-        data["by_mode"] = {m: _summary(rs, st) for m, rs in sorted(modes.items())}
-        data["t_visibility"] = t_visibility(reads, st)
-        data["by_mode_t_visibility"] = {m: t_visibility(rs, st, [p["t_ms"]
-                                                                  for p in data["t_visibility"]])
-                                        for m, rs in sorted(modes.items())}
+        cols = _Columns(st)
+        reads = _measured(view)
+        data = _summary(reads, cols)
+        modes = _by_mode(view, reads)
+        data["by_mode"] = {m: _summary(rs, cols) for m, rs in modes.items()}
+        data["t_visibility"] = _t_visibility(reads, cols, None)
+        grid = [p["t_ms"] for p in data["t_visibility"]]
+        data["by_mode_t_visibility"] = {m: _t_visibility(rs, cols, grid)
+                                        for m, rs in modes.items()}
         anomalies, valid = self._verdict(view, data)
         if self.config.details and self.config.out_dir is not None:
             path = Path(self.config.out_dir) / DETAILS_FILE
@@ -240,6 +259,27 @@ class StalenessChecker:
             if valid is True:
                 valid = UNKNOWN  # keys whose written values repeat cannot be measured
         return anomalies, valid
+
+
+def _measured(view: RegisterView) -> NDArray[np.int64]:
+    """The reads the figures cover: a known source, a key whose values are unique, not a
+    cas's read half."""
+    keep = (np.asarray(view.r_src, dtype=np.int64) != THIN) & ~np.asarray(view.r_cas,
+                                                                           dtype=bool)
+    if view.ambiguous_keys:
+        keep &= np.fromiter((k not in view.ambiguous_keys for k in view.r_key), dtype=bool,
+                            count=len(view.r_key))
+    return np.flatnonzero(keep)
+
+
+def _by_mode(view: RegisterView, reads: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
+    """The reads of each read mode, modes in name order."""
+    names = sorted(set(view.r_mode))
+    code = dict(zip(names, range(len(names)), strict=True))
+    codes = np.fromiter(map(code.__getitem__, view.r_mode), dtype=np.int64,
+                        count=len(view.r_mode))[reads]
+    out = {name: reads[codes == c] for name, c in code.items()}
+    return {name: rs for name, rs in out.items() if len(rs)}
 
 
 def thin_air_anomaly(view: RegisterView, r: int) -> Anomaly:
