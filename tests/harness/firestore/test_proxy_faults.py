@@ -7,11 +7,9 @@ seen acting in the history."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
-from collections.abc import Awaitable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -22,38 +20,32 @@ from isolde.harness.stores.firestore import (
     FirestoreOptions,
     FirestoreStore,
 )
-from isolde.harness.stores.firestore._client import FirestoreClient
 from isolde.histories import NEMESIS, History, Op
 from isolde.nemesis._proxy import FaultProxy
 
-T = TypeVar("T")
-_ids = itertools.count()
+from . import _rig
+
 TIMEOUT_S = 0.5  # the store's request deadline here: a partition outlasts it
 
 
-class Rig:
-    """One emulator, its store with the workers' client through a fault proxy, one loop."""
+class Rig(_rig.Rig):
+    """The workers' client through a fault proxy in front of the emulator."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.store = FirestoreEmulatorStore(FirestoreOptions(timeout=TIMEOUT_S), seed=5)
-        self.run(self.store.setup())
+        super().__init__(FirestoreEmulatorStore(FirestoreOptions(timeout=TIMEOUT_S), seed=5))
+
+    def before_clients(self) -> None:
         assert self.store.endpoint is not None
         self.proxy = FaultProxy(self.store.endpoint, seed=5)
         self.store.set_client_endpoint(*self.run(self.proxy.start()))
-        self.client: FirestoreClient = self.run(self.store.open_client(0))
 
-    def run(self, aw: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(aw)
-
-    def op(self, f: str, value: Any) -> Op:
-        invoke = Op(index=next(_ids), time=0, type="invoke", process=0, f=f, value=value)
-        return self.run(self.client.invoke(invoke))
+    def heal(self) -> None:
+        self.proxy.clear()
 
     def value(self, k: Any) -> Any:
         """What the emulator holds now, read through the healed proxy (a fresh connection
         may need a try or two after a reset)."""
-        self.proxy.clear()
+        self.heal()
         for _ in range(20):
             done = self.op("read", [k, None])
             if done.type == "ok":
@@ -61,27 +53,8 @@ class Rig:
             self.run(asyncio.sleep(0.2))
         pytest.fail(f"no read of {k!r} succeeded after the heal: {done}")
 
-    def close(self) -> None:
-        self.proxy.clear()
-        self.run(self.store.teardown())
+    def after_teardown(self) -> None:
         self.run(self.proxy.stop())
-        self.loop.close()
-
-
-@pytest.fixture(scope="module")
-def rig(firestore_jar: None) -> Iterator[Rig]:
-    r = Rig()
-    try:
-        yield r
-    finally:
-        r.close()
-
-
-@pytest.fixture(autouse=True)
-def _heal(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "rig" in request.fixturenames:
-        request.getfixturevalue("rig").proxy.clear()
 
 
 def test_the_workers_go_through_the_proxy_the_store_does_not(rig: Rig) -> None:
