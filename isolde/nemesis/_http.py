@@ -11,7 +11,12 @@ import asyncio
 
 
 class FramingError(Exception):
-    """The bytes are not an HTTP/1.1 message this reader can frame."""
+    """The bytes are not an HTTP/1.1 message this reader can frame. ``consumed``: what was read
+    off the stream before that showed (a proxy forwarding the stream raw sends them first)."""
+
+    def __init__(self, message: str, consumed: bytes = b"") -> None:
+        super().__init__(message)
+        self.consumed = consumed
 
 
 def _headers(head: bytes) -> dict[bytes, bytes]:
@@ -23,15 +28,15 @@ def _headers(head: bytes) -> dict[bytes, bytes]:
     return out
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+async def _read_chunked(reader: asyncio.StreamReader, head: bytes) -> bytes:
+    parts = [head]
     while True:
         line = await reader.readuntil(b"\r\n")
         parts.append(line)
         try:
             size = int(line.split(b";", 1)[0].strip(), 16)
         except ValueError:
-            raise FramingError(f"bad chunk size line {line[:40]!r}") from None
+            raise FramingError(f"bad chunk size line {line[:40]!r}", b"".join(parts)) from None
         if size == 0:
             while True:  # trailer fields, then the empty line
                 trailer = await reader.readuntil(b"\r\n")
@@ -58,21 +63,22 @@ async def read_message(reader: asyncio.StreamReader, response: bool = False,
         raise FramingError("header section too long") from None
     first = head.split(b"\r\n", 1)[0]
     if response and not first.startswith(b"HTTP/1."):
-        raise FramingError(f"not an HTTP/1.x status line: {first[:40]!r}")
+        raise FramingError(f"not an HTTP/1.x status line: {first[:40]!r}", head)
     if not response and not first.rstrip().endswith((b"HTTP/1.1", b"HTTP/1.0")):
-        raise FramingError(f"not an HTTP/1.x request line: {first[:40]!r}")
+        # e.g. HTTP/2's connection preface (gRPC), which opens with "PRI * HTTP/2.0\r\n\r\n"
+        raise FramingError(f"not an HTTP/1.x request line: {first[:40]!r}", head)
     h = _headers(head)
     if response:
         status = int(first.split(b" ", 2)[1])
         if head_request or 100 <= status < 200 or status in (204, 304):
             return head
     if b"chunked" in h.get(b"transfer-encoding", b"").lower():
-        return head + await _read_chunked(reader)
+        return await _read_chunked(reader, head)
     if b"content-length" in h:
         try:
             n = int(h[b"content-length"])
         except ValueError:
-            raise FramingError("bad Content-Length") from None
+            raise FramingError("bad Content-Length", head) from None
         return head + await reader.readexactly(n)
     if response:
         return head + await reader.read()  # delimited by the end of the connection

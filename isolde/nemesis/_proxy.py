@@ -13,8 +13,10 @@ under the faults switched on through its control methods:
 - **duplicate**: the request is also sent again, a little later, on a fresh connection to the
   store (its reply discarded), as a retry storm would deliver it.
 
-A stream that is not HTTP/1.1 is forwarded as raw bytes (latency, partition and reset still
-apply). Decisions come from a seeded random source.
+A stream that is not HTTP/1.1 -- HTTP/2, which gRPC clients (Firestore's) speak -- is forwarded
+as raw bytes, chunk by chunk as they arrive: latency (per chunk, without holding back the chunks
+behind it), partition and reset apply; lost response and duplicate need whole requests, so they
+do not. Decisions come from a seeded random source.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 from ._http import FramingError, is_head_request, read_message
 
 log = logging.getLogger("isolde.nemesis.proxy")
+# Chunks of a raw stream waiting out their latency, at most (then the client's reads wait too).
+RAW_QUEUE_CHUNKS = 64
 
 
 @dataclass
@@ -166,47 +170,89 @@ class FaultProxy:
 
     async def _pump_up(self, conn: _Conn, c_r: asyncio.StreamReader,
                        u_w: asyncio.StreamWriter) -> None:
-        raw = False
         while True:
-            if raw:
-                data = await c_r.read(65536)
+            try:
+                msg = await read_message(c_r)
+            except FramingError as e:  # not HTTP/1.1 (HTTP/2: gRPC): the rest goes as bytes
+                await self._pump_raw(conn, c_r, u_w, e.consumed)
+                return
+            if msg is None:
+                return
+            ms = self._draw_latency()
+            if ms > 0:
+                await asyncio.sleep(ms / 1000.0)
+            if not await self._forward(conn, u_w, msg, framed=True):
+                return
+
+    async def _pump_raw(self, conn: _Conn, c_r: asyncio.StreamReader,
+                        u_w: asyncio.StreamWriter, first: bytes) -> None:
+        """Forward a stream the proxy does not frame, chunk by chunk as it arrives. Latency
+        delays each chunk from its arrival without holding back the ones behind it: an HTTP/2
+        connection multiplexes every request of a client, and delaying its chunks one after
+        another would throttle it rather than add latency. Chunks keep their order."""
+        line: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue(RAW_QUEUE_CHUNKS)
+        reader = asyncio.create_task(self._read_raw(c_r, line, first))
+        conn.tasks.append(reader)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                due, data = await line.get()
                 if not data:
                     return
-            else:
-                try:
-                    msg = await read_message(c_r)
-                except FramingError:
-                    raw = True  # not HTTP: forward the rest as bytes
-                    data = await c_r.read(65536)
-                    if not data:
-                        return
-                else:
-                    if msg is None:
-                        return
-                    data = msg
-            self.stats.requests += 1
-            await self._delay()
-            await self._open.wait()
-            # Every decision is drawn before anything moves, so replies cannot race them.
-            rng = self.rng
-            reset = bool(self.reset_p) and rng.random() < self.reset_p
-            reset_first = reset and rng.random() < 0.5
-            dup = not raw and bool(self.duplicate_p) and rng.random() < self.duplicate_p
-            dup_delay = rng.uniform(0, self.duplicate_delay_ms) if dup else 0.0
-            lose = bool(self.lost_response_p) and rng.random() < self.lost_response_p
-            if reset_first:  # reset before delivery: the request never reached the store
-                self._reset(conn)
+                wait = due - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if not await self._forward(conn, u_w, data, framed=False):
+                    return
+        finally:
+            reader.cancel()
+
+    async def _read_raw(self, c_r: asyncio.StreamReader,
+                        line: asyncio.Queue[tuple[float, bytes]], first: bytes) -> None:
+        """Feed the delay line: each chunk with the time it is due upstream; b"" at the end."""
+        loop = asyncio.get_running_loop()
+        due = 0.0
+        data = first
+        while True:
+            if data:
+                due = max(due, loop.time() + self._draw_latency() / 1000.0)
+                await line.put((due, data))
+            try:
+                data = await c_r.read(65536)
+            except OSError:
+                data = b""
+            if not data:
+                await line.put((due, b""))
                 return
-            if lose:
-                conn.mute = True
-                self.stats.lost_responses += 1
-            u_w.write(data)
-            await u_w.drain()
-            if dup:
-                self._spawn(self._duplicate(data, dup_delay))
-            if reset:  # reset after delivery: it happened, the client cannot know
-                self._reset(conn)
-                return
+
+    async def _forward(self, conn: _Conn, u_w: asyncio.StreamWriter, data: bytes,
+                       framed: bool) -> bool:
+        """Deliver one request (``framed``: a whole HTTP/1.1 request) or chunk of a raw stream
+        under the faults switched on; False when the connection was reset."""
+        self.stats.requests += 1
+        await self._open.wait()
+        # Every decision is drawn before anything moves, so replies cannot race them.
+        rng = self.rng
+        reset = bool(self.reset_p) and rng.random() < self.reset_p
+        reset_first = reset and rng.random() < 0.5
+        # Only a whole request can be sent twice or have its reply told apart.
+        dup = framed and bool(self.duplicate_p) and rng.random() < self.duplicate_p
+        dup_delay = rng.uniform(0, self.duplicate_delay_ms) if dup else 0.0
+        lose = framed and bool(self.lost_response_p) and rng.random() < self.lost_response_p
+        if reset_first:  # reset before delivery: the request never reached the store
+            self._reset(conn)
+            return False
+        if lose:
+            conn.mute = True
+            self.stats.lost_responses += 1
+        u_w.write(data)
+        await u_w.drain()
+        if dup:
+            self._spawn(self._duplicate(data, dup_delay))
+        if reset:  # reset after delivery: it happened, the client cannot know
+            self._reset(conn)
+            return False
+        return True
 
     async def _pump_down(self, conn: _Conn, u_r: asyncio.StreamReader) -> None:
         c_w = conn.client
@@ -222,12 +268,15 @@ class FaultProxy:
             c_w.write(data)
             await c_w.drain()
 
-    async def _delay(self) -> None:
-        if self.latency_ms > 0:
-            ms = self.latency_ms + self.rng.uniform(-self.jitter_ms, self.jitter_ms)
-            if ms > 0:
-                self.stats.delayed += 1
-                await asyncio.sleep(ms / 1000.0)
+    def _draw_latency(self) -> float:
+        """The latency of the next request or chunk, in ms (0: none)."""
+        if self.latency_ms <= 0:
+            return 0.0
+        ms = self.latency_ms + self.rng.uniform(-self.jitter_ms, self.jitter_ms)
+        if ms <= 0:
+            return 0.0
+        self.stats.delayed += 1
+        return ms
 
     def _reset(self, conn: _Conn) -> None:
         self.stats.resets += 1

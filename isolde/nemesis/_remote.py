@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..harness import Redirectable, Store
+from ..harness import Store
 from ._base import Fault, NemesisOptions, Unsupported
 from ._client import CLIENT_FAULTS, CLIENT_WIRE_FAULTS, wire_faults
 from ._network import PROXY_FAULTS, NftablesPartition
@@ -28,10 +28,6 @@ def remote_fault(name: str, store: Store, options: NemesisOptions,
         return NftablesPartition(store, options)
     if name in CLIENT_WIRE_FAULTS and wire_faults(store):
         return CLIENT_WIRE_FAULTS[name](store, options)
-    if name in PROXY_FAULTS and wire_faults(store) and not isinstance(store, Redirectable):
-        raise Unsupported(f"store {store.name!r} is not reached through the fault proxy (it frames "
-                          "HTTP/1.1; this store's client speaks gRPC over HTTP/2): its client "
-                          "hook injects lost-response and duplicate instead")
     if name in PROXY_FAULTS:
         return PROXY_FAULTS[name](store, options, shared)
     if name in CLIENT_FAULTS:

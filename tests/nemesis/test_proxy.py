@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -153,3 +154,95 @@ def test_framing_rejects_garbage_and_reads_through_eof_delimited_replies() -> No
         assert await read_message(r) is None
 
     asyncio.run(go())
+
+
+# HTTP/2's connection preface (RFC 9113 §3.4), with which every gRPC client opens.
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+async def _echo(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError):  # the proxy resets it
+        while data := await r.read(65536):
+            w.write(data)
+            await w.drain()
+    w.close()
+
+
+def _with_echo(body: Callable[[FaultProxy, int], Awaitable[None]]) -> None:
+    async def go() -> None:
+        server = await asyncio.start_server(_echo, "127.0.0.1", 0)
+        proxy = FaultProxy(server.sockets[0].getsockname()[:2], seed=3)
+        _host, port = await proxy.start()
+        try:
+            await body(proxy, port)
+        finally:
+            await proxy.stop()
+            server.close()
+
+    asyncio.run(asyncio.wait_for(go(), 60))
+
+
+async def _echoed(r: asyncio.StreamReader, n: int) -> bytes:
+    return await r.readexactly(n)
+
+
+def test_a_stream_that_is_not_http1_is_forwarded_byte_for_byte() -> None:
+    """The bytes read while telling HTTP/1.1 apart (HTTP/2's preface) are forwarded too."""
+    async def body(proxy: FaultProxy, port: int) -> None:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(PREFACE)
+        assert await _echoed(r, len(PREFACE)) == PREFACE
+        w.write(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # a SETTINGS frame
+        assert await _echoed(r, 9) == b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+        w.close()
+
+    _with_echo(body)
+
+
+def test_latency_on_a_raw_stream_delays_each_chunk_without_queueing_them() -> None:
+    """Ten chunks sent 100 ms apart under 2 s of latency: each arrives at least 2 s after it was
+    sent, in order, and they travel together -- one after another, N chunks would take 2N s."""
+    async def body(proxy: FaultProxy, port: int) -> None:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(PREFACE)
+        await _echoed(r, len(PREFACE))
+        proxy.set_latency(2000.0)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        chunks = [b"chunk-%02d" % i for i in range(10)]
+        for c in chunks:
+            w.write(c)
+            await w.drain()
+            await asyncio.sleep(0.1)
+        first = await _echoed(r, len(chunks[0]))
+        assert loop.time() - t0 >= 2.0 and first == chunks[0]
+        rest = await _echoed(r, sum(map(len, chunks[1:])))
+        took = loop.time() - t0
+        assert first + rest == b"".join(chunks)
+        delayed = proxy.stats.delayed  # chunks as the proxy read them (a stall may merge two)
+        assert delayed >= 5
+        assert took < 2.0 * delayed - 2.0  # queued one behind another: >= 2.0 * delayed
+        w.close()
+
+    _with_echo(body)
+
+
+def test_partition_and_reset_on_a_raw_stream() -> None:
+    async def body(proxy: FaultProxy, port: int) -> None:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(PREFACE)
+        await _echoed(r, len(PREFACE))
+        proxy.partition()
+        w.write(b"held")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(_echoed(r, 4), 0.3)
+        proxy.heal_partition()
+        assert await _echoed(r, 4) == b"held"  # held, then delivered
+        proxy.set_reset(1.0)
+        w.write(b"gone")
+        with pytest.raises((ConnectionError, asyncio.IncompleteReadError)):
+            await asyncio.wait_for(_echoed(r, 4), 10)
+        assert proxy.stats.resets == 1
+        w.close()
+
+    _with_echo(body)

@@ -40,7 +40,8 @@ def test_declared_faults_are_the_ones_the_nemesis_takes(name: str) -> None:
     spec = STORES[name]
     # Some faults need an option: clock skew needs several writers, the proxy a local endpoint.
     variants: list[dict[str, str]] = [{}, *{"memory": [{"writers": "lww"}], "dynamodb": [
-        {"endpoint_url": "http://127.0.0.1:9"}]}.get(name, [])]
+        {"endpoint_url": "http://127.0.0.1:9"}], "firestore": [
+        {"emulator_host": "127.0.0.1:9"}]}.get(name, [])]
     taken: set[str] = set()
     for options in variants:
         store = make_store(name, options, StoreContext(seed=1))

@@ -13,6 +13,8 @@ import pytest
 
 from isolde.harness.stores.firestore import FIRESTORE_EMULATOR
 
+from ._rig import Rig
+
 pytest.importorskip("google.cloud.firestore", reason="pip install 'isolde[firestore]'")
 
 
@@ -76,3 +78,20 @@ def _env(name: str, value: str) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
+
+
+@pytest.fixture(scope="module")
+def rig(firestore_jar: None, request: pytest.FixtureRequest) -> Iterator[Rig]:
+    """The module's ``Rig`` class, made once for its tests."""
+    r: Rig = request.module.Rig()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+@pytest.fixture(autouse=True)
+def _heal(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "rig" in request.fixturenames:
+        request.getfixturevalue("rig").heal()

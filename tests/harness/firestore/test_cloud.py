@@ -91,6 +91,28 @@ def test_a_collection_isolde_did_not_create_is_refused_and_left_alone(
     assert p.returncode == 254 and "must start with 'isolde-'" in p.stderr
 
 
+def test_proxy_faults_against_an_emulator_host_and_deletes_through_the_direct_line(
+        firestore_host: str, tmp_path: Path) -> None:
+    """The workers go through the fault proxy; the deletes at the end, after the proxy is gone,
+    go straight to the emulator."""
+    # The first fault 50 ms in: long before 200 ops, even on an idle machine (~550 ops/s).
+    p = isolde(*cloud(firestore_host, tmp_path, "--max-ops", "200", "--yes", "--nemesis",
+                      "latency,reset", "--nemesis-interval", "0.05", "--collection",
+                      "isolde-proxied"))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "faults: " in p.stdout and "Traceback" not in p.stderr
+    assert documents(firestore_host, "isolde-proxied") == []
+
+
+def test_the_service_refuses_proxy_faults_before_its_plan(tmp_path: Path) -> None:
+    p = isolde("run", "--store", "firestore", "--project", "isolde", "--nemesis", "partition",
+               "--no-progress", "--store-dir", str(tmp_path))
+    assert p.returncode == 254
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no local endpoint" in lines[0], p.stderr
+    assert "cloud audit" not in p.stdout  # refused before the plan, nothing sent
+
+
 def test_ctrl_c_deletes_its_documents(firestore_host: str, tmp_path: Path) -> None:
     args = cloud(firestore_host, tmp_path, "--yes", "--collection", "isolde-interrupted")
     args[args.index("--time-limit") + 1] = "60"

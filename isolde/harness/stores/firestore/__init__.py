@@ -18,21 +18,24 @@ from ._store import CAPABILITIES, FirestoreEmulatorStore
 READ_MODES = ("strong", "bounded")
 SDK = ("google.cloud.firestore",)
 SDK_HINT = "pip install 'isolde[firestore]'"
-# Client-path faults, by gRPC interceptors (lost-response and duplicate too: the fault proxy frames
-# HTTP/1.1, and Firestore speaks gRPC over HTTP/2).
+# Through the fault proxy, at the TCP level (gRPC's HTTP/2 goes through it as raw bytes): needs a
+# local endpoint, the emulator's.
+_PROXY = ("partition", "latency", "reset")
+# Client-path faults, by gRPC interceptors (lost-response and duplicate too: they need whole
+# requests and replies, which the proxy frames for HTTP/1.1 only).
 _CLIENT = ("throttle", "client-timeout", "cancel", "unavailable", "lost-response", "duplicate")
 
 
 FIRESTORE_EMULATOR_SPEC = StoreSpec(
     name="firestore-emulator", summary="Google's Cloud Firestore emulator, started by isolde "
     "(in memory)", options=FirestoreOptions, build=builder(FirestoreEmulatorStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause", *_CLIENT), sdk=SDK,
-    sdk_hint=SDK_HINT, emulator=FIRESTORE_EMULATOR)
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=("kill", "pause", *_PROXY, *_CLIENT),
+    sdk=SDK, sdk_hint=SDK_HINT, emulator=FIRESTORE_EMULATOR)
 FIRESTORE = StoreSpec(
     name="firestore", summary="Google Cloud Firestore (or --emulator-host): the cloud audit, "
     "with a plan and a cost bound", options=CloudOptions, build=builder(FirestoreStore),
-    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=_CLIENT, sdk=SDK, sdk_hint=SDK_HINT,
-    audited=True)
+    capabilities=CAPABILITIES, read_modes=READ_MODES, faults=(*_PROXY, *_CLIENT), sdk=SDK,
+    sdk_hint=SDK_HINT, audited=True)
 
 __all__ = [
     "CAPABILITIES",

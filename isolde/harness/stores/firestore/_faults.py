@@ -31,6 +31,11 @@ from grpc.aio import AioRpcError, ClientCallDetails, Metadata
 from ..._client_faults import ClientFaults
 
 THROTTLE_STATUS = "RESOURCE_EXHAUSTED"
+# gRPC's reconnect backoff on an emulator's channel: from 200 ms, at most 1 s. Its default grows
+# to 120 s over failed connects, so after a fault window that reset connections (or a restart)
+# the client would stay away long after the heal, failing every call at once meanwhile.
+RECONNECT_OPTIONS = (("grpc.initial_reconnect_backoff_ms", 200),
+                     ("grpc.max_reconnect_backoff_ms", 1000))
 
 
 def new_client_faults(seed: int) -> ClientFaults:
@@ -178,7 +183,8 @@ def faultable_client(faults: ClientFaults, **kw: Any) -> Any:
 
     class Client(AsyncClient):
         def _emulator_channel(self, transport: Any) -> Any:
-            options = [("Authorization", "Bearer owner"), *_GRPC_MSG_SIZE_OPTIONS]
+            options = [("Authorization", "Bearer owner"), *_GRPC_MSG_SIZE_OPTIONS,
+                       *RECONNECT_OPTIONS]
             return grpc.aio.insecure_channel(self._emulator_host, options=options,
                                              interceptors=chain)
 

@@ -4,6 +4,11 @@ stopped in ``teardown``) and ``firestore`` (the real service: the cloud audit).
 Everything a run writes lives under its own root collection ``isolde-<run id>``; teardown
 deletes the documents the run wrote there (unless ``keep``), also after a failed setup, an error
 or Ctrl-C. One ``AsyncClient`` serves every worker (one gRPC channel, multiplexed).
+
+A store with a local endpoint (the emulator isolde starts, or ``--emulator-host``) is
+:class:`isolde.harness.Redirectable`: the workers' client then goes to the fault proxy given with
+``set_client_endpoint`` (the SDK's emulator host is the proxy: gRPC's HTTP/2 passes it as raw
+bytes), while setup's warm-up read and teardown's deletes keep their direct line.
 """
 
 from __future__ import annotations
@@ -86,21 +91,25 @@ class FirestoreStoreBase:
         self.options = options or FirestoreOptions()
         self.seed = seed
         self.collection = _collection(self.options.collection)
-        self.conn: Conn | None = None  # the AsyncClient, shared by every worker
+        self.admin: Any = None  # the AsyncClient with the direct line (setup, teardown)
+        # The workers' AsyncClient, shared by them all: the admin's, or one of its own through
+        # the fault proxy. Made when the first worker opens.
+        self.conn: Conn | None = None
+        self._client_endpoint: tuple[str, int] | None = None
         self.run_dir: Path | None = None
         self.written: set[str] = set()  # document ids the run may have written
         self.usage = Usage()
         self.client_faults = new_client_faults(seed)  # switched by the nemesis
 
     @property
-    def client(self) -> Any:
-        return self.conn.client if self.conn is not None else None
-
-    # Not Redirectable: the fault proxy frames HTTP/1.1, and Firestore speaks gRPC over HTTP/2.
-
-    @property
     def endpoint(self) -> tuple[str, int] | None:
         return None  # the service; the emulator store has one
+
+    def set_client_endpoint(self, host: str, port: int) -> None:
+        """Send the workers' requests to host:port (a fault proxy); before clients are opened."""
+        if self.conn is not None:
+            raise RuntimeError("set_client_endpoint must be called before clients are opened")
+        self._client_endpoint = (host, port)
 
     def attach_run_dir(self, run_dir: Path) -> None:
         self.run_dir = run_dir
@@ -115,8 +124,7 @@ class FirestoreStoreBase:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def _emulator_host(self) -> str | None:
-        ep = self.endpoint
+    def _emulator_host(self, ep: tuple[str, int] | None) -> str | None:
         return f"{ep[0]}:{ep[1]}" if ep is not None else None
 
     async def _start_backend(self) -> None:
@@ -130,13 +138,14 @@ class FirestoreStoreBase:
         nor delete from, what it did not create. The first request, with a patient deadline:
         a just started emulator answers HTTP long before its gRPC service is warm (seconds of
         class loading on a busy machine), and the run's first ops must not pay for that."""
-        found = [d async for d in self.client.collection(self.collection).limit(1).stream(
+        found = [d async for d in self.admin.collection(self.collection).limit(1).stream(
             timeout=60.0)]
         if found:
             raise StoreError(f"{self.name}: collection {self.collection} already holds "
                              "documents: isolde only writes under a collection of its own")
 
-    def _new_client(self) -> Any:
+    def _new_client(self, ep: tuple[str, int] | None) -> Any:
+        """An AsyncClient to the emulator at ``ep`` (None: Google's service)."""
         # isolde forks only to exec an emulator at once, never to use gRPC in the child: gRPC's
         # fork handlers have nothing to do there, and their log line would land on stderr.
         os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
@@ -145,7 +154,7 @@ class FirestoreStoreBase:
         except ImportError:
             raise UsageError("the Firestore stores need google-cloud-firestore: "
                              "pip install 'isolde[firestore]'") from None
-        with _emulator_env(self._emulator_host()):
+        with _emulator_env(self._emulator_host(ep)):
             kw = {"database": self.database} if self.database else {}
             return faultable_client(self.client_faults, project=self.project, **kw)
 
@@ -153,7 +162,7 @@ class FirestoreStoreBase:
         async with undo_failed_setup(self.name, self._teardown, lambda e: classify(e).kind,
                                      StoreError):
             await self._start_backend()
-            self.conn = Conn(self._new_client(), self.collection)
+            self.admin = self._new_client(self.endpoint)
             await self._ready()
             log.info("%s: writing under collection %s", self.name, self.collection)
 
@@ -162,24 +171,25 @@ class FirestoreStoreBase:
 
     async def _teardown(self) -> None:
         try:
-            if self.client is not None and not self.options.keep:
+            if self.admin is not None and not self.options.keep:
                 await self._delete_written()
-            elif self.client is not None and self.written:
+            elif self.admin is not None and self.written:
                 log.warning("keeping collection %s (--keep): delete it yourself when done",
                             self.collection)
         finally:
-            if self.conn is not None:
-                await _close(self.conn.client)
-                self.conn = None
+            old = self._clients()
+            self.conn = self.admin = None
+            for client in old:
+                await _close(client)
             await self._stop_backend()
 
     async def _delete_written(self) -> None:
         """Delete every document of the run's collection that this run wrote (only those: a
         collection given with --collection may hold documents the run did not create)."""
-        root = self.client.collection(self.collection)
+        root = self.admin.collection(self.collection)
         ids = sorted(self.written)
         for i in range(0, len(ids), 400):  # a batch takes at most 500 writes
-            batch = self.client.batch()
+            batch = self.admin.batch()
             for d in ids[i:i + 400]:
                 batch.delete(root.document(d))
             self.usage.deletes += len(ids[i:i + 400])
@@ -188,9 +198,24 @@ class FirestoreStoreBase:
             log.info("%s: deleted %d documents of %s", self.name, len(ids), self.collection)
         self.written.clear()
 
+    def _clients(self) -> list[Any]:
+        """The AsyncClients open: the admin's, and the workers' when it is another."""
+        out = [] if self.admin is None else [self.admin]
+        if self.conn is not None and self.conn.client is not self.admin:
+            out.append(self.conn.client)
+        return out
+
+    def _workers_client(self) -> Any:
+        """The admin's client, unless the workers go through a fault proxy."""
+        if self._client_endpoint is None:
+            return self.admin
+        return self._new_client(self._client_endpoint)
+
     async def open_client(self, worker: int) -> FirestoreClient:
-        if self.conn is None:
+        if self.admin is None:
             raise RuntimeError("open_client before setup")
+        if self.conn is None:
+            self.conn = Conn(self._workers_client(), self.collection)
         o = self.options
         ops = Ops(self.conn, o, self.written,
                   random.Random(f"{self.seed}/firestore/{worker}"), self.usage)
@@ -226,10 +251,14 @@ class FirestoreEmulatorStore(FirestoreStoreBase):
         off for many seconds before it connects again (every op would fail meanwhile). Then the
         warm-up read of ``setup``. Nothing else to recreate: the emulator lost every document,
         and a collection exists as soon as a document is written to it."""
-        if self.conn is None:
+        if self.admin is None:
             return
-        old, self.conn.client = self.conn.client, self._new_client()
-        await _close(old)
+        old = self._clients()
+        self.admin = self._new_client(self.endpoint)
+        if self.conn is not None:
+            self.conn.client = self._workers_client()
+        for client in old:
+            await _close(client)
         await self._ready()
 
     async def _start_backend(self) -> None:
