@@ -1,0 +1,95 @@
+"""The stream workload on Firestore: a snapshot listener on the run's collection, judged as the
+stream of states it promises to be (two quick writes may arrive as one snapshot). Valid with no
+faults on the emulator and on the cloud path (``--store firestore --emulator-host``, its
+documents deleted after); a kill of the in-memory emulator shows as what it lost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from isolde.harness import Outcome, Scenario, run_scenario
+from isolde.nemesis import fault_windows
+
+from ...conftest import ROOT
+from .conftest import documents
+
+pytestmark = [pytest.mark.usefixtures("firestore_jar"), pytest.mark.emulator]
+PROMISES = {"exactly_once": False, "ordered_per_key": True, "every_write": False}
+OPS = 120
+
+
+def run(tmp: Path, seed: int, **kw: Any) -> Outcome:
+    # Capped by ops, not seconds: a busy machine runs the same load, only slower. The emulator
+    # locks pessimistically (two appends to one key: one waits, up to 2 s, then aborts): few
+    # workers, keys spread and retired early, or most appends time out.
+    base: dict[str, Any] = dict(
+        store="firestore-emulator", workload="stream", time_limit=240.0, max_ops=OPS,
+        concurrency=2, seed=seed, store_dir=tmp,
+        workload_options={"keys": 10, "settle": 5.0, "max_writes_per_key": 8})
+    base.update(kw)
+    return run_scenario(Scenario(**base))
+
+
+def assert_every_ok_append_delivered(r: dict[str, Any], ops: int) -> None:
+    assert r["valid"] is True, r["anomalies"][:3]
+    assert r["promises"] == PROMISES
+    ok, info = r["writes"]["ok"], r["info_writes"]
+    assert ok > ops * 2 // 3 and sum(r["writes"].values()) == ops
+    # A snapshot may carry several appends: at most one record per append, at least one per key.
+    assert 0 < r["events"] <= ok + info["seen"]
+    lag = r["lag_ms"]
+    assert lag["events"] == ok and 0 <= lag["p50"] <= lag["p99"] <= lag["max"]
+    assert r["audit"]["mismatched"] == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_faults_every_write_reaches_the_listener(tmp_path: Path, seed: int) -> None:
+    out = run(tmp_path, seed)
+    assert_every_ok_append_delivered(out.results["checkers"]["change-stream"], OPS)
+    events = [op for op in out.history if op.f == "event" and op.type == "ok"]
+    assert all(op.extra["seq"].endswith("Z") for op in events)  # the update time, RFC 3339
+
+
+def test_kill_of_the_in_memory_emulator_is_reported_lost(tmp_path: Path) -> None:
+    # Keys retire after 3 appends, so a key written before the kill is never written again:
+    # its acknowledged appends are gone from the emulator, and either a snapshot holding them
+    # arrived (the replayed stream then disagrees with the final read) or none did (lost).
+    out = run(tmp_path, 1, nemesis=("kill",), nemesis_interval=3.0, time_limit=10.0,
+              max_ops=None, op_timeout=2.0,
+              workload_options={"keys": 2, "max_writes_per_key": 3, "settle": 5.0})
+    kill = next(w for w in fault_windows(out.history) if w.fault == "kill")
+    assert kill.value == {"killed": ["firestore-emulator"], "persistent": False}
+    before = [op for op in out.history
+              if op.f == "txn" and op.type == "ok" and op.time < kill.start
+              and not op.extra.get("final")]
+    assert len(before) >= 3, "a key retired before the kill (the premise of this test)"
+    r = out.results["checkers"]["change-stream"]
+    assert r["valid"] is False
+    assert set(r["anomaly_counts"]) & {"lost-event", "audit-mismatch"}
+    assert set(r["anomaly_counts"]) <= {"lost-event", "audit-mismatch"}, r["anomaly_counts"]
+
+
+def test_cloud_path_listens_and_deletes_its_documents(firestore_host: str,
+                                                      tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    p = subprocess.run(
+        [sys.executable, "-m", "isolde", "run", "--store", "firestore", "--emulator-host",
+         firestore_host, "--project", "isolde", "--workload", "stream", "--max-ops", "100",
+         "--time-limit", "240", "--concurrency", "2", "--keys", "10", "--max-writes-per-key",
+         "8", "--settle", "3", "--yes", "--no-progress",
+         "--collection", "isolde-stream", "--store-dir", str(store)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "a snapshot listener on the collection" in p.stdout
+    assert "Traceback" not in p.stderr
+    results = json.loads(next(store.rglob("results.json")).read_text())
+    # The cloud run keeps a tenth of its ops for the final reads: ~90 appends.
+    r = results["checkers"]["change-stream"]
+    assert_every_ok_append_delivered(r, sum(r["writes"].values()))
+    assert documents(firestore_host, "isolde-stream") == []
