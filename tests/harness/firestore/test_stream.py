@@ -5,15 +5,21 @@ documents deleted after); a kill of the in-memory emulator shows as what it lost
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from isolde.harness import Outcome, Scenario, run_scenario
+from isolde.harness import Outcome, Scenario, StreamEvent, run_scenario
+from isolde.harness.stores.firestore import FirestoreEmulatorStore
+from isolde.harness.stores.firestore._stream import FirestoreStream
+from isolde.histories import Op
 
 from ...conftest import ROOT
 from ..verdicts import assert_kill_shows_as_lost
@@ -81,3 +87,54 @@ def test_cloud_path_listens_and_deletes_its_documents(firestore_host: str,
     r = results["checkers"]["change-stream"]
     assert_every_ok_append_delivered(r, sum(r["writes"].values()))
     assert documents(firestore_host, "isolde-stream") == []
+
+
+def test_ctrl_c_closes_the_listener_and_deletes_the_documents(firestore_host: str,
+                                                              tmp_path: Path) -> None:
+    # The listener's threads are the SDK's: left open, they would keep the process alive.
+    args = ["run", "--store", "firestore", "--emulator-host", firestore_host, "--project",
+            "isolde", "--workload", "stream", "--max-ops", "2000", "--time-limit", "240",
+            "--concurrency", "2", "--keys", "10", "--yes", "--no-progress",
+            "--collection", "isolde-stream-interrupted", "--store-dir", str(tmp_path)]
+    proc = subprocess.Popen([sys.executable, "-m", "isolde", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while (time.monotonic() < deadline
+           and documents(firestore_host, "isolde-stream-interrupted") == []):
+        time.sleep(0.5)
+    assert documents(firestore_host, "isolde-stream-interrupted") != [], "the run never wrote"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err and "Exception in thread" not in err, err
+    assert "interrupted by SIGINT" in out
+    assert documents(firestore_host, "isolde-stream-interrupted") == []
+
+
+def test_teardown_closes_a_listener_left_open(tmp_path: Path) -> None:
+    """The consumer closes its stream; the store's teardown closes any it did not (an error,
+    Ctrl-C between the two), and the listener's threads end."""
+    store = FirestoreEmulatorStore(seed=1)
+    store.attach_run_dir(tmp_path)
+    append = Op(0, 0, "invoke", 0, "txn", [["append", 7, 1]])
+
+    async def go() -> tuple[FirestoreStream, Any, list[StreamEvent]]:
+        await store.setup()
+        try:
+            stream = await store.open_stream()
+            assert (await (await store.open_client(0)).invoke(append)).type == "ok"
+            got: list[StreamEvent] = []
+            for _ in range(600):  # a minute, on a busy machine
+                got += await stream.poll()
+                if got:
+                    break
+                await asyncio.sleep(0.1)
+            watch = stream.watch
+            assert watch is not None and watch.is_active
+            return stream, watch, got
+        finally:
+            await store.teardown()
+
+    stream, watch, got = asyncio.run(go())
+    assert [(e.key, e.value) for e in got] == [(7, [1])]
+    assert stream.closed and not watch.is_active and stream.client is None
