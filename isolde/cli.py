@@ -27,6 +27,7 @@ from ._errors import BadInput, IsoldeError, OutOfBudget, UsageError
 from ._stdout import SafeStdout
 from .checkers import (
     CHECKERS,
+    STREAM_STATES,
     UNKNOWN,
     CheckConfig,
     default_checkers,
@@ -298,6 +299,9 @@ def build_parser(store: str | None = None,
                    help="the bound bounded reads promised: versions behind (default 10)")
     c.add_argument("--bounded-ms", type=positive_float, default=100.0,
                    help="the bound bounded reads promised: ms behind (default 100)")
+    c.add_argument("--stream-states", action="store_true",
+                   help="judge change-stream records as a stream of states, as a run on "
+                        "Firestore does (a snapshot may carry several writes; no exactly-once)")
     _add_check_options(c)
 
     from .soak import add_soak_options
@@ -655,8 +659,10 @@ def _judge(path: Path, a: argparse.Namespace, names: list[str] | None) -> dict[s
     history = load_history(path, a.format, limits=limits)
     # the bound bounded reads promised, for the read-promises checker (a run takes it from the
     # store: Promising)
-    config = _check_config(a, _details_dir(a, path),
-                           {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms})
+    options = {"bounded_versions": a.bounded_versions, "bounded_ms": a.bounded_ms}
+    if a.stream_states:  # what a Firestore listener promises (a run takes it from the store)
+        options.update(STREAM_STATES)
+    config = _check_config(a, _details_dir(a, path), options)
     if deadline is not None:
         config = replace(config, time_limit=max(deadline - time.monotonic(), 0.001))
     names = names or _default_checkers(history, a.model)

@@ -81,7 +81,8 @@ SUBPACKAGES = {
         "check_transactions", "leftovers", "run_check",
     ],
     "isolde.checkers": [
-        "CHECKERS", "KINDS", "UNKNOWN", "Anomaly", "CausalChecker", "ChangeStreamChecker",
+        "CHECKERS", "KINDS", "STREAM_STATES", "UNKNOWN", "Anomaly", "CausalChecker",
+        "ChangeStreamChecker",
         "CheckConfig", "Checker",
         "Result", "StalenessChecker", "StatsChecker", "Validity", "compose", "default_checkers",
         "exit_code", "make_checker", "merge_validity", "nearest_rank", "op_kinds",

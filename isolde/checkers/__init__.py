@@ -16,12 +16,13 @@ from ._result import (
 from ._sla import parse_sla
 from ._staleness import StalenessChecker
 from ._stats import StatsChecker, nearest_rank
-from ._stream import ChangeStreamChecker, parse_lag_sla
+from ._stream import STREAM_STATES, ChangeStreamChecker, parse_lag_sla
 from ._values import show_value
 
 __all__ = [
     "CHECKERS",
     "KINDS",
+    "STREAM_STATES",
     "UNKNOWN",
     "Anomaly",
     "CausalChecker",

@@ -20,6 +20,12 @@ reads (``txn`` ops with ``final`` set). Full text in docs/change-streams.md.
 Duplicates and reorders are anomalies only where the stream promises otherwise (options
 ``stream_exactly_once``, ``stream_ordered_per_key``; both default true, as DynamoDB Streams
 promise); where it does not they are counted and allowed.
+
+A stream of *states* (option ``stream_every_write`` false: Firestore's snapshot listeners) may
+fold two quick writes into one record, so a record delivers every append its image holds, not
+only its last: an ok append is lost only when no image of its key ever contains it (a skipped
+intermediate state is no loss), each value of an image is checked for a phantom once, and lag
+runs to the first image that contains the append.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ from ._values import show_value
 MAX_LISTED = 100  # anomalies listed per type; anomaly_counts has the totals
 LAG_SLA_FLAG = "--stream-lag-sla"
 ALWAYS = ("lost-event", "phantom-event", "audit-mismatch")
+# The options of a stream of states (a Firestore listener): a record may carry several writes,
+# and a state may come again (a listener opened anew starts with every document as it is).
+STREAM_STATES = {"stream_every_write": False, "stream_exactly_once": False}
 
 
 def parse_lag_sla(spec: str) -> tuple[Limit, ...]:
@@ -105,17 +114,19 @@ class ChangeStreamChecker:
         opts = self.config.options
         self.exactly_once = bool(opts.get("stream_exactly_once", True))
         self.ordered = bool(opts.get("stream_ordered_per_key", True))
+        self.every_write = bool(opts.get("stream_every_write", True))
 
     def check(self, history: History) -> Result:
         p = parse(history)
         if not p.writes:
             return Result(UNKNOWN, [], {"reason": "no appends to follow on a stream"})
-        judge = _Judge(history, p, self.exactly_once)
+        judge = _Judge(history, p, self.exactly_once, self.every_write)
         judge.events()
         judge.lost()
         judge.audit()
         data = judge.figures()
-        data["promises"] = {"exactly_once": self.exactly_once, "ordered_per_key": self.ordered}
+        data["promises"] = {"exactly_once": self.exactly_once, "ordered_per_key": self.ordered,
+                            "every_write": self.every_write}
         allowed = [t for t, ok in (("duplicate-event", not self.exactly_once),
                                    ("reordered-event", not self.ordered)) if ok]
         if allowed:
@@ -147,13 +158,18 @@ class ChangeStreamChecker:
 class _Judge:
     """One pass over the records, then over the appends and the final reads."""
 
-    def __init__(self, history: History, parsed: Parsed, exactly_once: bool) -> None:
+    def __init__(self, history: History, parsed: Parsed, exactly_once: bool,
+                 every_write: bool) -> None:
         self.h = history
         self.p = parsed
         self.exactly_once = exactly_once
+        self.every_write = every_write
         self.anomalies: list[Anomaly] = []
         self.counts: dict[str, int] = {}
-        self.seen: dict[tuple[Hashable, Any], int] = {}  # append -> its first record's op
+        self.seen: dict[tuple[Hashable, Any], int] = {}  # append -> the first record naming it
+        # append -> the first record delivering it: the one naming it, or (a stream of states)
+        # the first whose image contains it
+        self.delivered: dict[tuple[Hashable, Any], int] = {}
         self.lags: list[float] = []
         self.info_seen = 0
 
@@ -175,7 +191,7 @@ class _Judge:
                 self._duplicate(e, self.seen[w])
                 continue
             self.seen[w] = e.index
-            self._match(e, w)
+            self._deliver(e, img)
             top = newest.get(e.key)
             if top is not None and len(img) < len(top) and top[:len(img)] == img:
                 self.add(Anomaly(
@@ -185,6 +201,15 @@ class _Judge:
                     {"key": e.key, "version": len(img), "after_version": len(top)}))
             else:
                 newest[e.key] = img
+
+    def _deliver(self, e: Event, img: list[Any]) -> None:
+        """The appends ``e`` delivers first: the one its image names, or (a stream of states)
+        every one its image holds."""
+        for v in (img[-1:] if self.every_write else img):
+            d = (e.key, hashable(v))
+            if d not in self.delivered:
+                self.delivered[d] = e.index
+                self._match(e, d)
 
     def _match(self, e: Event, w: tuple[Hashable, Any]) -> None:
         write = self.p.writes.get(w)
@@ -211,13 +236,16 @@ class _Judge:
                          {"key": e.key, "exactly_once": self.exactly_once}))
 
     def lost(self) -> None:
+        missing = ("no record of it arrived" if self.every_write else
+                   "no record's image of the key contains it (a stream of states: any later "
+                   "state would carry it)")
         for (k, v), w in self.p.writes.items():
-            if w.type == "ok" and (k, v) not in self.seen:
+            if w.type == "ok" and (k, v) not in self.delivered:
                 self.add(Anomaly(
                     "lost-event", (w.index,),
                     f"{self.h.cite(w.index)} appended {show_value(v)} to key {show_value(k)} "
-                    "and was acknowledged, but no record of it arrived before the stream "
-                    "settled", {"key": k, "value": v}))
+                    f"and was acknowledged, but {missing} before the stream settled",
+                    {"key": k, "value": v}))
 
     def audit(self) -> None:
         projection: dict[Hashable, Any] = {}

@@ -35,7 +35,9 @@ def render_stream(results: dict[str, Any], console: Console) -> None:
     if not s or "lag_ms" not in s:
         return
     lag, info = s["lag_ms"], s["info_writes"]
-    console.print(f"change stream: {s['events']} records for {s['writes']['ok']} ok appends; "
+    states = s.get("promises", {}).get("every_write") is False
+    kind = "snapshots (states: one may carry several appends)" if states else "records"
+    console.print(f"change stream: {s['events']} {kind} for {s['writes']['ok']} ok appends; "
                   f"lag p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, max {lag['max']:.1f} "
                   f"ms; info appends seen {info['seen']}, unseen {info['unseen']}",
                   highlight=False)

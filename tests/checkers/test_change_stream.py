@@ -165,3 +165,53 @@ def test_each_dropped_record_is_one_lost_event(case: tuple[list, list], data: st
     r = check(history(writes, kept))
     assert r.data["anomaly_counts"].get("lost-event", 0) == len(drop)
     assert set(r.data["anomaly_counts"]) <= {"lost-event"}
+
+
+# --- a stream of states (Firestore's listeners): coalesced records are delivery, not loss --------
+STATES = {"stream_every_write": False, "stream_exactly_once": False}
+OK3 = [("ok", 0, 1), ("ok", 0, 2), ("ok", 0, 3)]
+# (name, records, final read, exact anomaly counts as a stream of states)
+STATE_CASES = [
+    ("coalesced", [(0, [1, 2, 3])], {0: [1, 2, 3]}, {}),
+    ("intermediate-skipped", [(0, [1]), (0, [1, 2, 3])], {0: [1, 2, 3]}, {}),
+    ("final-state-never-arrives", [(0, [1])], {0: [1, 2, 3]},
+     {"lost-event": 2, "audit-mismatch": 1}),
+    ("nothing-arrives", [], {0: [1, 2, 3]}, {"lost-event": 3, "audit-mismatch": 1}),
+    ("phantom-inside-an-image", [(0, [1, 9, 2, 3])], {0: [1, 2, 3]},
+     {"phantom-event": 1, "audit-mismatch": 1}),
+    ("older-state-after-newer", [(0, [1, 2, 3]), (0, [1])], {0: [1, 2, 3]},
+     {"reordered-event": 1, "audit-mismatch": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "events", "final", "counts"), STATE_CASES,
+                         ids=[c[0] for c in STATE_CASES])
+def test_a_stream_of_states(name: str, events: list[tuple[int, list[int]]],
+                            final: dict[int, list[int]], counts: dict[str, int]) -> None:
+    r = check(history(OK3, events, final), **STATES)
+    assert r.data["anomaly_counts"] == counts
+    assert r.valid is (not counts)
+    assert r.data["promises"] == {"exactly_once": False, "ordered_per_key": True,
+                                  "every_write": False}
+
+
+def test_coalesced_records_are_lost_events_only_where_every_write_is_promised() -> None:
+    h = history(OK3, [(0, [1]), (0, [1, 2, 3])], {0: [1, 2, 3]})
+    assert check(h).data["anomaly_counts"] == {"lost-event": 1}  # the skipped append of 2
+    assert check(h, **STATES).valid is True
+
+
+def test_a_failed_append_inside_a_state_is_a_phantom_once() -> None:
+    writes = [("ok", 0, 1), ("fail", 0, 2), ("ok", 0, 3)]
+    r = check(history(writes, [(0, [1, 2]), (0, [1, 2, 3])], {0: [1, 2, 3]}), **STATES)
+    assert r.data["anomaly_counts"] == {"phantom-event": 1}
+    (a,) = r.anomalies
+    assert a.ops == (7,) and "failed" in a.explanation
+
+
+def test_a_state_delivers_info_appends_and_lag_runs_to_the_first_state_holding_it() -> None:
+    writes = [("ok", 0, 1), ("info", 0, 2), ("ok", 0, 3)]
+    r = check(history(writes, [(0, [1, 2, 3])], event_gap_ms=10), **STATES)
+    assert r.valid is True
+    assert r.data["info_writes"] == {"seen": 1, "unseen": 0}
+    assert r.data["lag_ms"]["events"] == 2  # both ok appends, from one record

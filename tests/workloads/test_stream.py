@@ -3,6 +3,7 @@ anomaly, exactly as many times as the store injected it (the store counts what i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,30 @@ def test_refusals_are_one_line_before_any_load(tmp_path: Path, args: tuple[str, 
     assert p.returncode == 254, p.stderr
     assert says in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert not list(tmp_path.glob("*/*/history.jsonl"))
+
+
+def test_check_judges_a_history_as_states_when_told(tmp_path: Path) -> None:
+    """``isolde check --stream-states``: a re-check judges a Firestore listener's history as
+    its run did -- a snapshot holding two appends delivers both."""
+    lines = [
+        {"index": 0, "time": 0, "type": "invoke", "process": 0, "f": "txn",
+         "value": [["append", 1, 1]]},
+        {"index": 1, "time": 1, "type": "ok", "process": 0, "f": "txn",
+         "value": [["append", 1, 1]]},
+        {"index": 2, "time": 2, "type": "invoke", "process": 0, "f": "txn",
+         "value": [["append", 1, 2]]},
+        {"index": 3, "time": 3, "type": "ok", "process": 0, "f": "txn",
+         "value": [["append", 1, 2]]},
+        {"index": 4, "time": 4, "type": "invoke", "process": "stream", "f": "event",
+         "value": None},
+        {"index": 5, "time": 5, "type": "ok", "process": "stream", "f": "event",
+         "value": [1, [1, 2]]},
+    ]
+    path = tmp_path / "history.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    every = run_cli("check", "--checker", "change-stream", str(path), cwd=tmp_path)
+    assert every.returncode == 1, every.stdout + every.stderr
+    assert "lost-event" in every.stdout
+    states = run_cli("check", "--checker", "change-stream", "--stream-states", str(path),
+                     cwd=tmp_path)
+    assert states.returncode == 0, states.stdout + states.stderr

@@ -11,7 +11,7 @@ from botocore import exceptions as bx
 from isolde._errors import UsageError
 from isolde.harness.stores.dynamodb import DynamoOptions, Secrets, Usage, check_table_name
 from isolde.harness.stores.dynamodb._api import Api
-from isolde.harness.stores.dynamodb._cost import estimate, price, units
+from isolde.harness.stores.dynamodb._cost import estimate, price, stream_estimate, units
 from isolde.harness.stores.dynamodb._errors import AfterMaybeApplied, Verdict, classify
 from isolde.harness.stores.dynamodb._ops import Ops
 from isolde.harness.stores.dynamodb._table import delete_table, new_table_name
@@ -166,3 +166,16 @@ def test_units_and_cost() -> None:
     requests, cost = estimate("register", 1000, 3, "us-east-1")
     assert requests >= 3000 and cost > 0
     assert estimate("register", 2000, 3, "us-east-1")[1] == pytest.approx(2 * cost)
+
+
+def test_a_streams_reads_are_priced_per_getrecords() -> None:
+    u = Usage()
+    for _ in range(100_000):
+        u.add("get_records")  # no request units: the stream bills per call
+    u.add("describe_stream")  # free
+    assert u.cost("us-east-1") == pytest.approx(0.02)
+    assert u.cost("xx-unknown-1") > u.cost("us-east-1")  # unknown regions err high
+    per_min, usd_min, busy = stream_estimate(300, "us-east-1", 50.0)
+    assert per_min == 3000
+    assert usd_min == pytest.approx(3000 * 0.02 / 1e5)
+    assert busy == pytest.approx(300 * 0.02 / 1e5)

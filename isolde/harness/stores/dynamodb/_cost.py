@@ -19,6 +19,11 @@ PRICES: dict[str, tuple[float, float]] = {  # region -> (per million WRU, per mi
     "us-west-2": (0.625, 0.125),
 }
 _FALLBACK = (1.25, 0.25)
+# USD per GetRecords call on a table's stream (a streams read request unit, $0.02 per 100,000
+# in these regions, before the monthly free tier), and twice that elsewhere, erring high.
+STREAM_PRICES: dict[str, float] = {r: 0.02 / 1e5 for r in PRICES}
+_STREAM_FALLBACK = 0.04 / 1e5
+STREAM_READS = "get_records"  # the only billed call of a stream reader (Describe* are free)
 
 
 def price(region: str | None) -> tuple[float, float]:
@@ -44,7 +49,23 @@ class Usage:
 
     def cost(self, region: str | None) -> float:
         w, r = price(region)
-        return (self.wru * w + self.rru * r) / 1e6
+        stream = self.requests.get(STREAM_READS, 0) * stream_price(region)
+        return (self.wru * w + self.rru * r) / 1e6 + stream
+
+
+def stream_price(region: str | None) -> float:
+    return STREAM_PRICES.get(region or "", _STREAM_FALLBACK)
+
+
+def stream_estimate(max_ops: int, region: str | None, idle_polls_per_s: float
+                    ) -> tuple[int, float, float]:
+    """The stream consumer's GetRecords, which time bounds, not ops: while a shard is idle it is
+    polled ``idle_polls_per_s`` times a second; a poll that finds records is followed at once by
+    another, at most one per write. Returns (requests per minute per idle shard, USD per
+    minute per idle shard, USD for the busy polls of ``max_ops`` writes)."""
+    per_min = round(60 * idle_polls_per_s)
+    p = stream_price(region)
+    return per_min, per_min * p, max_ops * p
 
 
 def units(api: str, params: dict[str, object]) -> tuple[float, float]:

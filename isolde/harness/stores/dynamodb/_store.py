@@ -21,11 +21,12 @@ from ...._redact import redact_url, url_secrets
 from ....histories import Op
 from ..._plugin import Emulator, EmulatorRecipe
 from ..._store import AuditPlan, ProcessControl
+from ..._stream import POLL_INTERVAL
 from ...emulators import HOST
 from ._api import Api, DynamoOptions, Secrets
 from ._audit import region_with_credentials
 from ._client import DynamoClient
-from ._cost import Usage, estimate
+from ._cost import Usage, estimate, stream_estimate
 from ._emulators import DYNALITE, DYNAMODB_LOCAL, MOTO
 from ._errors import classify
 from ._faults import new_client_faults
@@ -40,7 +41,7 @@ class StoreError(IsoldeError):
 
 
 CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
-                          "outbox"})
+                          "outbox", "change-stream"})
 NO_TRANSACTIONS = frozenset({"register", "cas", "read-modes"})
 
 
@@ -86,6 +87,26 @@ class DynamoStoreBase:
     def attach_run_dir(self, run_dir: Path) -> None:
         """Where the run's files go (emulator logs)."""
         self.run_dir = run_dir
+
+    # -- the change stream (:class:`isolde.harness.Streaming`) ----------------------------------
+
+    def enable_stream(self) -> None:
+        """The run's table -- only the table this run creates -- gets a stream (NEW_IMAGE)."""
+        self.stream = True
+
+    async def open_stream(self) -> DynamoStream:
+        if self.admin is None:
+            raise RuntimeError("open_stream before setup")
+        url = self._endpoint_url()  # straight to the store, never through a fault proxy
+        api = Api(self.options, url, self.usage, self.secrets, self.seed,
+                  service="dynamodbstreams")
+        await api.open()
+        return DynamoStream(self.admin, api, self.table)
+
+    def stream_promises(self) -> dict[str, Any]:
+        """DynamoDB Streams: each record exactly once, in order per item
+        (docs/change-streams.md)."""
+        return {"stream_exactly_once": True, "stream_ordered_per_key": True}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -188,7 +209,7 @@ class DynamoDBStore(DynamoStoreBase):
         region = region_with_credentials(o)  # refused here, before any plan, without them
         requests, cost = estimate(workload, max_ops, 1 + max(0, o.retries), region)
         where = redact_url(o.endpoint_url) if o.endpoint_url else f"AWS region {region}"
-        lines = (
+        lines: tuple[str, ...] = (
             f"cloud audit: table {self.table} (on-demand) at {where}"
             + (f", profile {o.profile}" if o.profile else ""),
             f"  at most {max_ops} ops of {workload}: <= {requests} requests, "
@@ -196,7 +217,18 @@ class DynamoDBStore(DynamoStoreBase):
             "  the table is deleted at the end" + (": no, --keep keeps it" if o.keep else
                                                    " -- except with --keep, which keeps it"),
         )
+        if self.stream:
+            lines += self._stream_plan(max_ops, region)
         return AuditPlan(lines, accepted=o.yes)
+
+    def _stream_plan(self, max_ops: int, region: str) -> tuple[str, ...]:
+        per_min, usd_min, busy = stream_estimate(max_ops, region, 1 / POLL_INTERVAL)
+        return (
+            f"  the table gets a stream (NEW_IMAGE), read as the run goes: <= {per_min} "
+            f"GetRecords a minute per idle shard (<= ${usd_min:.4f} a minute) and <= {max_ops} "
+            f"more for the records (<= ${busy:.4f}); time, not ops, bounds it: not in the "
+            "bound above",
+        )
 
     def audit_report(self) -> str:
         u = self.usage
@@ -262,25 +294,6 @@ class EmulatedStore(DynamoStoreBase):
 class DynamoDBLocalStore(EmulatedStore):
     name = "dynamodb-local"
     recipe = DYNAMODB_LOCAL
-    capabilities = CAPABILITIES | {"change-stream"}
-
-    def enable_stream(self) -> None:
-        """The run's table gets a stream (NEW_IMAGE): :class:`isolde.harness.Streaming`."""
-        self.stream = True
-
-    async def open_stream(self) -> DynamoStream:
-        if self.admin is None:
-            raise RuntimeError("open_stream before setup")
-        url = self._endpoint_url()  # straight to the emulator, never through a fault proxy
-        api = Api(self.options, url, self.usage, self.secrets, self.seed,
-                  service="dynamodbstreams")
-        await api.open()
-        return DynamoStream(self.admin, api, self.table)
-
-    def stream_promises(self) -> dict[str, Any]:
-        """DynamoDB Streams: each record exactly once, in order per item
-        (docs/change-streams.md)."""
-        return {"stream_exactly_once": True, "stream_ordered_per_key": True}
 
 
 class MotoStore(EmulatedStore):

@@ -38,7 +38,7 @@ class FirestoreStore(FirestoreStoreBase):
         where = (f"the emulator at {o.emulator_host}" if o.emulator_host else
                  f"project {o.project or '(from your credentials)'}, database "
                  f"{o.database or '(default)'}")
-        lines = (
+        lines: tuple[str, ...] = (
             f"cloud audit: Firestore, {where}, root collection {self.collection}",
             f"  at most {max_ops} ops of {workload}: <= {bound.reads} document reads, "
             f"<= {bound.writes} writes, <= {bound.deletes} deletes, "
@@ -46,6 +46,9 @@ class FirestoreStore(FirestoreStoreBase):
             "  the documents the run writes are deleted at the end" + (
                 ": no, --keep keeps them" if o.keep else " -- except with --keep"),
         )
+        if self.listening:
+            lines += ("  a snapshot listener on the collection reads each document it delivers "
+                      "(one read per change, in the bound above)",)
         return AuditPlan(lines, accepted=o.yes)
 
     def audit_report(self) -> str:

@@ -33,6 +33,7 @@ from ._errors import classify
 from ._faults import faultable_client, new_client_faults
 from ._ops import Conn, Ops
 from ._options import FirestoreOptions
+from ._stream import PROMISES, FirestoreStream
 
 log = logging.getLogger("isolde.firestore")
 PREFIX = "isolde-"
@@ -40,7 +41,7 @@ EMULATOR_HOST = "FIRESTORE_EMULATOR_HOST"
 # Skew allowed between isolde's clock (read_time is computed here) and the server's.
 CLOCK_SLACK_MS = 50.0
 CAPABILITIES = frozenset({"register", "cas", "txn", "read-modes", "multi-key-read", "bank",
-                          "outbox"})
+                          "outbox", "change-stream"})
 
 
 class StoreError(IsoldeError):
@@ -100,6 +101,8 @@ class FirestoreStoreBase:
         self.written: set[str] = set()  # document ids the run may have written
         self.usage = Usage()
         self.client_faults = new_client_faults(seed)  # switched by the nemesis
+        self.listening = False  # a run that reads the change stream (a listener)
+        self.streams: list[FirestoreStream] = []  # listeners opened (teardown closes them)
 
     @property
     def endpoint(self) -> tuple[str, int] | None:
@@ -121,6 +124,32 @@ class FirestoreStoreBase:
         bound: any number of versions may fall in that window."""
         return {"bounded_ms": self.options.stale_ms + CLOCK_SLACK_MS,
                 "bounded_versions": sys.maxsize}
+
+    # -- the change stream: a snapshot listener (:class:`isolde.harness.Streaming`) ------------
+
+    def enable_stream(self) -> None:
+        """Nothing to create beforehand: a listener is opened on the run's collection."""
+        self.listening = True
+
+    async def open_stream(self) -> FirestoreStream:
+        if self.conn is None:
+            raise RuntimeError("open_stream before setup")
+        stream = FirestoreStream(self._listen_client, self.collection, self.usage)
+        self.streams.append(stream)
+        await stream.open()
+        return stream
+
+    def stream_promises(self) -> dict[str, Any]:
+        """States in order, not every write, not once each (docs/change-streams.md)."""
+        return dict(PROMISES)
+
+    def _listen_client(self) -> Any:
+        """A synchronous client for a listener (the AsyncClient has none), without faults."""
+        from google.cloud.firestore import Client
+
+        with _emulator_env(self._emulator_host(self.endpoint)):  # the direct line
+            kw = {"database": self.database} if self.database else {}
+            return Client(project=self.project, **kw)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -171,6 +200,9 @@ class FirestoreStoreBase:
 
     async def _teardown(self) -> None:
         try:
+            for stream in self.streams:  # before the emulator stops under them
+                await stream.close()
+            self.streams.clear()
             if self.admin is not None and not self.options.keep:
                 await self._delete_written()
             elif self.admin is not None and self.written:
