@@ -11,13 +11,17 @@ internal, nonrepeatable-read, future-read, lost-update.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, OK
+from ...histories import FAIL, INFO, OK, TxnColumns
 from ._anomaly import Found
 from ._txns import Txns
+
+APPEND, R_INT, R_LIST, R_NIL = TxnColumns.APPEND, TxnColumns.R_INT, TxnColumns.R_LIST, \
+    TxnColumns.R_NIL
 
 
 @dataclass
@@ -51,7 +55,7 @@ class AppendFacts:
 def _as_list(v: Any, t: int, txns: Txns) -> Any:
     if v is None:
         return ()
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, (list, tuple, array)):
         return v
     raise BadInput(f"list-append read value must be a list, got {v!r}",
                    txns.cite(txns.op_index(t)))
@@ -60,14 +64,17 @@ def _as_list(v: Any, t: int, txns: Txns) -> Any:
 def collect(txns: Txns) -> AppendFacts:
     """Pass 1: appends, failed appends, reads; internal, future-read and lost-update per txn."""
     facts = AppendFacts()
-    writer, failed, found = facts.writer, facts.failed, facts.found
+    failed, found = facts.failed, facts.found
     rt, rk, rv, rext = facts.read_t, facts.read_k, facts.read_v, facts.read_ext
     status, mops = txns.status, txns.mops
-    lost: dict[tuple[Any, tuple[Any, ...]], list[int]] = {}
+    lost = _Lost()
     dupes = 0
+    single = _SingleKeyed(facts, txns, lost)
     for t in range(len(status)):
         st = status[t]
-        ms = mops[t]
+        if st != FAIL and single.took(t, st == OK):
+            continue
+        ms = mops.raw(t)
         if st == FAIL:
             for f, k, v in ms:
                 if f == "append":
@@ -80,26 +87,132 @@ def collect(txns: Txns) -> AppendFacts:
         # Each key once: every read is external, every append final.
         for f, k, v in ms:
             if f == "append":
-                wk = writer.get(k)
-                if wk is None:
-                    writer[k] = wk = {}
-                if v in wk:
-                    dupes += 1
-                wk[v] = t
+                dupes += _append(facts.writer, k, v, t)
             elif f == "r" and st == OK:
                 rt.append(t)
                 rk.append(k)
                 rv.append(v if type(v) is list else _as_list(v, t, txns))
                 rext.append(1)
-    facts.non_unique_appends = dupes
-    for (k, prefix), ts in lost.items():
-        if len(ts) > 1:
-            found.append(Found("lost-update", tuple(ts), {"key": k, "value": list(prefix)}))
+    facts.non_unique_appends = dupes + single.dupes
+    found.extend(lost.found())
     return facts
 
 
-def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
-               lost: dict[tuple[Any, tuple[Any, ...]], list[int]], txns: Txns) -> int:
+def _append(writer: dict[Any, dict[Any, int]], k: Any, v: Any, t: int) -> int:
+    """Record t's append of v to k; 1 if another append of v to k came first."""
+    wk = writer.get(k)
+    if wk is None:
+        writer[k] = wk = {}
+    seen = v in wk
+    wk[v] = t
+    return seen
+
+
+class _SingleKeyed:
+    """Pass 1 for a committed transaction held in the history's columns whose reads each touch
+    a key nothing else in it touches (most of them: what is left is appending the same key more
+    than once), read from the columns with no object per micro-op; reads are kept as arrays of
+    their elements. Every read is then external, and every append but the last to its key an
+    intermediate state."""
+
+    def __init__(self, facts: AppendFacts, txns: Txns, lost: _Lost) -> None:
+        self.facts, self.txns, self.lost, self.dupes = facts, txns, lost, 0
+        self.ids = txns.mops.ids
+        cols = txns.mops.cols
+        self.cols = cols if cols is not None else TxnColumns()
+
+    def took(self, t: int, ok: bool) -> bool:
+        """Whether t was taken here (else the caller reads its micro-ops as objects)."""
+        c = self.ids[t]
+        if c < 0:
+            return False
+        cols = self.cols
+        m0, m1 = cols.start[c], cols.start[c + 1]
+        keys, kinds = cols.keys, cols.kinds
+        ks = keys[m0:m1]
+        last: dict[int, int] | None = None  # key id -> the last append so far, when keys repeat
+        pending: dict[int, Any] = {}  # key id -> a read of it that appends to it follow
+        if m1 - m0 > 1 and len(set(ks)) < m1 - m0:
+            got = self._reads_first(ks, kinds[m0:m1], cols.vals[m0:m1]) if ok else {}
+            if got is None:
+                return False
+            last, pending = {}, got
+        facts, vals, table = self.facts, cols.vals, cols.key_table
+        for m in range(m0, m1):
+            kind = kinds[m]
+            if kind == APPEND:
+                k, v = table[keys[m]], vals[m]
+                self.dupes += _append(facts.writer, k, v, t)
+                if last is not None:
+                    if keys[m] in last:
+                        facts.intermediate.setdefault(k, set()).add(last[keys[m]])
+                    last[keys[m]] = v
+                    if keys[m] in pending:
+                        self.lost.add(k, pending.pop(keys[m]), t)
+            elif kind <= R_INT and ok:
+                facts.read_t.append(t)
+                facts.read_k.append(table[keys[m]])
+                facts.read_v.append(cols.read(vals[m]) if kind == R_LIST else
+                                    _as_list(None if kind == R_NIL else vals[m], t, self.txns))
+                facts.read_ext.append(1)
+        return True
+
+    def _reads_first(self, ks: array[int], kinds: bytearray, vals: array[int]
+                     ) -> dict[int, Any] | None:
+        """For a transaction whose keys repeat: key id -> its read (elements) for each read of
+        a key that only appends follow, none of them of an element read; None when some read
+        is not so (the general pass then checks the transaction against itself)."""
+        out: dict[int, Any] = {}
+        for i, kind in enumerate(kinds):
+            kid = ks[i]
+            if kind > R_INT or ks.count(kid) == 1:
+                continue
+            if kind == R_INT or ks.index(kid) != i:
+                return None
+            later = [vals[j] for j in range(i + 1, len(ks)) if ks[j] == kid]
+            if len(later) != ks.count(kid) - 1 or any(kinds[j] != APPEND for j in range(
+                    i + 1, len(ks)) if ks[j] == kid):
+                return None
+            read = self.cols.read(vals[i]) if kind == R_LIST else ()
+            if not set(later).isdisjoint(read):
+                return None  # a future read: the general pass reports it
+            out[kid] = read
+        return out
+
+
+class _Lost:
+    """Transactions that read a key and then appended to it, by the version they read: more
+    than one from one version is a lost update. A version is keyed by its elements' bytes when
+    they are 64-bit integers (a read's array: no object per element)."""
+
+    def __init__(self) -> None:
+        self.by: dict[tuple[Any, Any], list[Any]] = {}  # (key, version) -> [read, txns...]
+
+    def add(self, k: Any, read: Any, t: int) -> None:
+        at = (k, _version(read))
+        got = self.by.get(at)
+        if got is None:
+            self.by[at] = [read, t]
+        else:
+            got.append(t)
+
+    def found(self) -> Iterator[Found]:
+        for (k, _), (read, *ts) in self.by.items():
+            if len(ts) > 1:
+                yield Found("lost-update", tuple(ts), {"key": k, "value": list(read)})
+
+
+def _version(read: Any) -> Any:
+    if type(read) is array:
+        return read.tobytes()
+    try:
+        return array("q", read).tobytes()
+    except (TypeError, OverflowError):
+        return tuple(read)
+
+
+def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts, lost: _Lost,
+               txns: Txns) -> int:
     """A transaction touching some key twice: check it against itself as it goes."""
     dupes = 0
     writer = facts.writer
@@ -108,15 +221,10 @@ def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
     # key -> [state last read (None: not read yet), own appends since]
     state: dict[Any, list[Any]] = {}
     prev: dict[Any, Any] = {}  # key -> the txn's latest append so far
-    ext_read: dict[Any, tuple[Any, ...]] = {}  # external reads of keys appended later
+    ext_read: dict[Any, Any] = {}  # external reads of keys appended later
     for idx, (f, k, v) in enumerate(ms):
         if f == "append":
-            wk = writer.get(k)
-            if wk is None:
-                writer[k] = wk = {}
-            if v in wk:
-                dupes += 1
-            wk[v] = t
+            dupes += _append(writer, k, v, t)
             if k in prev:  # an earlier append of this txn is not its final state
                 facts.intermediate.setdefault(k, set()).add(prev[k])
             prev[k] = v
@@ -126,7 +234,7 @@ def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
             else:
                 st[1].append(v)
             if k in ext_read:
-                lost.setdefault((k, ext_read.pop(k)), []).append(t)
+                lost.add(k, ext_read.pop(k), t)
             continue
         if f != "r" or not ok:
             continue
@@ -143,7 +251,7 @@ def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts,
                     "key": k, "value": list(r), "mop": idx,
                     "elements": sorted(later.intersection(r), key=repr)}))
             if st is None:
-                ext_read[k] = tuple(r)
+                ext_read[k] = r
         if st is not None:
             _self_check(t, k, idx, list(r), st[0], st[1], facts)
         state[k] = [r, []]

@@ -1,0 +1,167 @@
+"""Transaction values held as columns: one byte, one key id and one integer per micro-op.
+
+A list-append history's values are lists of micro-ops (``[["append", 3, 17], ["r", 4, [1 2]]]``);
+as the Python objects a JSON decoder builds, that is about twenty objects and 1.1 KB per event.
+:class:`TxnColumns` keeps them as arrays instead (about 13 bytes a micro-op, 8 per element read),
+and :class:`CompactValues` is the history's ``values`` column that rebuilds a value, exactly as
+it was decoded, only when someone asks for it. The isolation checkers read the columns directly.
+
+A block of values is encoded only when every value in it has the shapes below; otherwise the
+whole block stays as decoded objects (the checkers then judge and refuse them as before):
+a list of 3-element lists ``[f, key, value]``, ``key`` an int or a string, and the value an
+int for ``append`` and ``w``, and ``nil``, an int, or a list of ints for ``r``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import is_, itemgetter
+from typing import Any, overload
+
+# Micro-op kinds: what the byte column holds. A read's kind says what its value column holds.
+R_NIL, R_LIST, R_INT, APPEND, W = 0, 1, 2, 3, 4
+F_OF_KIND = ("r", "r", "r", "append", "w")
+_KIND = {("r", type(None)): R_NIL, ("r", list): R_LIST, ("r", int): R_INT,
+         ("append", int): APPEND, ("w", int): W}
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
+class TxnColumns:
+    """Micro-ops of encoded transaction values, as columns.
+
+    Value ``c``'s micro-ops are ``start[c]:start[c + 1]``; micro-op ``m`` has kind ``kinds[m]``,
+    key ``key_table[keys[m]]`` and, by kind, ``vals[m]`` the appended / written / read integer,
+    or for ``R_LIST`` a read id ``r`` whose elements are ``elems[read_start[r]:read_start[r + 1]]``.
+    """
+
+    __slots__ = ("_key_ids", "elems", "key_table", "keys", "kinds", "read_start", "start", "vals")
+
+    R_NIL, R_LIST, R_INT, APPEND, W = R_NIL, R_LIST, R_INT, APPEND, W
+
+    def __init__(self) -> None:
+        self.start = array("q", [0])
+        self.kinds = bytearray()
+        self.keys = array("q")
+        self.vals = array("q")
+        self.read_start = array("q", [0])
+        self.elems = array("q")
+        self.key_table: list[int | str] = []
+        self._key_ids: dict[int | str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def encode(self, values: list[Any]) -> int:
+        """Append ``values`` (transaction values, as decoded); the id of the first, or -1 with
+        nothing appended when some value is not of the encoded shapes."""
+        try:
+            cols = _columns(values, self._key_ids)
+        except (TypeError, KeyError, ValueError, OverflowError):
+            return -1
+        if cols is None:
+            return -1
+        lens, kinds, keys, vals, read_lens, elems = cols
+        first = len(self)
+        self._add_keys(keys)
+        base = len(self.read_start) - 1
+        # A read's id replaces its list in the value column (ids count up in micro-op order).
+        ids = iter(range(base, base + len(read_lens)))
+        self.vals.extend([next(ids) if k == R_LIST else v if k != R_NIL else 0
+                          for k, v in zip(kinds, vals, strict=True)])
+        self.keys.extend(map(self._key_ids.__getitem__, keys))
+        self.kinds += kinds
+        _extend_offsets(self.start, lens)
+        _extend_offsets(self.read_start, read_lens)
+        self.elems.extend(elems)
+        return first
+
+    def _add_keys(self, keys: Sequence[Any]) -> None:
+        ids = self._key_ids
+        for k in set(keys).difference(ids):
+            ids[k] = len(self.key_table)
+            self.key_table.append(k)
+
+    def read(self, r: int) -> array[int]:
+        """Read ``r``'s elements (an array: no object per element)."""
+        rs = self.read_start
+        return self.elems[rs[r]:rs[r + 1]]
+
+    def value(self, c: int) -> list[list[Any]]:
+        """Value ``c`` as it was decoded: ``[[f, key, value], ...]`` with reads as lists."""
+        return [[f, k, v.tolist() if type(v) is array else v] for f, k, v in self.mops(c)]
+
+    def mops(self, c: int) -> list[tuple[str, Any, Any]]:
+        """Value ``c``'s micro-ops as ``(f, key, value)``, a read's list as an array."""
+        kinds, keys, vals, table = self.kinds, self.keys, self.vals, self.key_table
+        return [(F_OF_KIND[kind], table[keys[m]], None if kind == R_NIL else
+                 self.read(vals[m]) if kind == R_LIST else vals[m])
+                for m, kind in enumerate(kinds[self.start[c]:self.start[c + 1]], self.start[c])]
+
+    def has_reads(self, c: int) -> bool:
+        """Whether value ``c`` holds a read with a value (not ``nil``)."""
+        kinds = self.kinds
+        return any(R_NIL < kinds[m] <= R_INT for m in range(self.start[c], self.start[c + 1]))
+
+    def fs(self) -> set[str]:
+        """The micro-op fs present."""
+        return {F_OF_KIND[k] for k in set(self.kinds)}
+
+
+Columns = tuple[list[int], bytes, tuple[Any, ...], tuple[Any, ...], list[int], list[int]]
+
+
+def _columns(values: list[Any], key_ids: dict[int | str, int]) -> Columns | None:
+    """The columns of ``values`` in C-speed passes, or None when a shape is not encodable
+    (a wrong type raises TypeError / KeyError on the way, which the caller takes the same)."""
+    if set(map(type, values)) != {list}:
+        return None
+    mops = list(chain.from_iterable(values))
+    if not mops:
+        return list(map(len, values)), b"", (), (), [], []
+    if set(map(type, mops)) != {list} or set(map(len, mops)) != {3}:
+        return None
+    fs, keys, vals = zip(*mops, strict=True)
+    vtypes = list(map(type, vals))
+    kinds = bytes(map(_KIND.__getitem__, zip(fs, vtypes, strict=True)))
+    if not set(map(type, keys)) <= {int, str}:
+        return None
+    reads = list(compress(vals, map(is_, vtypes, repeat(list))))
+    elems = list(chain.from_iterable(reads))
+    if elems and set(map(type, elems)) != {int}:
+        return None
+    array("q", elems)  # OverflowError here, before anything is kept, for an integer past 64 bits
+    array("q", compress(vals, map(is_, vtypes, repeat(int))))
+    return list(map(len, values)), kinds, keys, vals, list(map(len, reads)), elems
+
+
+def _extend_offsets(offsets: array[int], lens: list[int]) -> None:
+    offsets.extend(islice(accumulate(lens, initial=offsets[-1]), 1, None))
+
+
+class CompactValues(Sequence[Any]):
+    """A history's values: as decoded, except transaction values kept in :class:`TxnColumns`
+    (``ids[i] >= 0``), rebuilt on access."""
+
+    __slots__ = ("cols", "ids", "plain")
+
+    def __init__(self, plain: list[Any], ids: array[int], cols: TxnColumns) -> None:
+        self.plain, self.ids, self.cols = plain, ids, cols
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        c = self.ids[i]
+        return self.plain[i] if c < 0 else self.cols.value(c)
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]
