@@ -279,20 +279,27 @@ class HistoryBuilder:
     def _encode_txns(self, position: int, fs: list[str], values: list[Any]) -> None:
         """Transaction values of ops ``position...`` into columns, when the block's are all of
         the shapes :class:`TxnColumns` encodes (else they stay as they are)."""
-        at = [k for k, f in enumerate(fs) if f == "txn"]
-        if not at:
+        n = fs.count("txn")
+        if not n:
             return
+        every = n == len(fs)  # the common case, in C: a block of transactions only
+        at: Sequence[int] = range(n) if every else [k for k, f in enumerate(fs) if f == "txn"]
         cols = self.txn_cols
         if cols is None:
             cols = self.txn_cols = TxnColumns()
-        first = cols.encode([values[k] for k in at])
+        first = cols.encode(values if every else [values[k] for k in at])
         if first < 0:
             return
         ids, plain = self.value_ids, self.values
-        ids.extend(repeat(-1, position + len(values) - len(ids)))
+        ids.extend(repeat(-1, position - len(ids)))
+        if every:
+            ids.extend(range(first, first + n))
+            plain[position:] = repeat(None, n)  # the columns hold them
+            return
+        ids.extend(repeat(-1, len(values)))
         for c, k in enumerate(at, first):
             ids[position + k] = c
-            plain[position + k] = None  # the columns hold it
+            plain[position + k] = None
 
     def _own_index(self, upto: int) -> array[int]:
         # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its

@@ -17,14 +17,18 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import is_, itemgetter
+from operator import is_, itemgetter, or_
 from typing import Any, overload
 
 # Micro-op kinds: what the byte column holds. A read's kind says what its value column holds.
 R_NIL, R_LIST, R_INT, APPEND, W = 0, 1, 2, 3, 4
 F_OF_KIND = ("r", "r", "r", "append", "w")
-_KIND = {("r", type(None)): R_NIL, ("r", list): R_LIST, ("r", int): R_INT,
-         ("append", int): APPEND, ("w", int): W}
+# A micro-op's kind from its f's bits and its value's type's bits (255: not encoded).
+_F_BITS = {"r": 0, "append": 4, "w": 8}
+_TYPE_BITS = {type(None): 0, list: 1, int: 2}
+_BAD = 255
+_KIND_OF_BITS = bytes(
+    {0: R_NIL, 1: R_LIST, 2: R_INT, 4 | 2: APPEND, 8 | 2: W}.get(b, _BAD) for b in range(256))
 _FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
@@ -43,10 +47,11 @@ class TxnColumns:
     def __init__(self) -> None:
         self.start = array("q", [0])
         self.kinds = bytearray()
-        self.keys = array("q")
-        self.vals = array("q")
+        # 32-bit columns until a value needs 64 (then the column is widened once).
+        self.keys = array("i")
+        self.vals = array("i")
         self.read_start = array("q", [0])
-        self.elems = array("q")
+        self.elems = array("i")
         self.key_table: list[int | str] = []
         self._key_ids: dict[int | str, int] = {}
 
@@ -57,7 +62,8 @@ class TxnColumns:
         """Append ``values`` (transaction values, as decoded); the id of the first, or -1 with
         nothing appended when some value is not of the encoded shapes."""
         try:
-            cols = _columns(values, self._key_ids)
+            cols = _columns(values, len(self.read_start) - 1, self.vals.typecode,
+                            self.elems.typecode)
         except (TypeError, KeyError, ValueError, OverflowError):
             return -1
         if cols is None:
@@ -65,16 +71,12 @@ class TxnColumns:
         lens, kinds, keys, vals, read_lens, elems = cols
         first = len(self)
         self._add_keys(keys)
-        base = len(self.read_start) - 1
-        # A read's id replaces its list in the value column (ids count up in micro-op order).
-        ids = iter(range(base, base + len(read_lens)))
-        self.vals.extend([next(ids) if k == R_LIST else v if k != R_NIL else 0
-                          for k, v in zip(kinds, vals, strict=True)])
+        self.vals = _joined(self.vals, vals)
         self.keys.extend(map(self._key_ids.__getitem__, keys))
         self.kinds += kinds
         _extend_offsets(self.start, lens)
         _extend_offsets(self.read_start, read_lens)
-        self.elems.extend(elems)
+        self.elems = _joined(self.elems, elems)
         return first
 
     def _add_keys(self, keys: Sequence[Any]) -> None:
@@ -109,31 +111,58 @@ class TxnColumns:
         return {F_OF_KIND[k] for k in set(self.kinds)}
 
 
-Columns = tuple[list[int], bytes, tuple[Any, ...], tuple[Any, ...], list[int], list[int]]
+Columns = tuple[list[int], bytes, list[Any], "array[int]", list[int], "array[int]"]
 
 
-def _columns(values: list[Any], key_ids: dict[int | str, int]) -> Columns | None:
-    """The columns of ``values`` in C-speed passes, or None when a shape is not encodable
-    (a wrong type raises TypeError / KeyError on the way, which the caller takes the same)."""
+def _columns(values: list[Any], first_read: int, vals_type: str, elems_type: str
+             ) -> Columns | None:
+    """The columns of ``values`` in C-speed passes (reads numbered from ``first_read``; integer
+    columns of the type codes given, or 64-bit), or None when a shape is not encodable (a wrong
+    type raises TypeError / KeyError / OverflowError on the way, which the caller takes the
+    same)."""
     if set(map(type, values)) != {list}:
         return None
     mops = list(chain.from_iterable(values))
-    if not mops:
-        return list(map(len, values)), b"", (), (), [], []
-    if set(map(type, mops)) != {list} or set(map(len, mops)) != {3}:
+    if set(map(type, mops)) - {list} or set(map(len, mops)) - {3}:
         return None
-    fs, keys, vals = zip(*mops, strict=True)
+    keys, vals = list(map(_SECOND, mops)), list(map(_THIRD, mops))
     vtypes = list(map(type, vals))
-    kinds = bytes(map(_KIND.__getitem__, zip(fs, vtypes, strict=True)))
-    if not set(map(type, keys)) <= {int, str}:
+    kinds = bytes(map(or_, map(_F_BITS.__getitem__, map(_FIRST, mops)),
+                      map(_TYPE_BITS.__getitem__, vtypes))).translate(_KIND_OF_BITS)
+    if _BAD in kinds or set(map(type, keys)) - {int, str}:
         return None
-    reads = list(compress(vals, map(is_, vtypes, repeat(list))))
+    is_list = list(map(is_, vtypes, repeat(list)))
+    reads = list(compress(vals, is_list))
     elems = list(chain.from_iterable(reads))
-    if elems and set(map(type, elems)) != {int}:
+    if set(map(type, elems)) - {int}:
         return None
-    array("q", elems)  # OverflowError here, before anything is kept, for an integer past 64 bits
-    array("q", compress(vals, map(is_, vtypes, repeat(int))))
-    return list(map(len, values)), kinds, keys, vals, list(map(len, reads)), elems
+    # A read's id, and 0 for a nil read, take the place of its value in the value column.
+    for r, m in enumerate(compress(range(len(vals)), is_list), first_read):
+        vals[m] = r
+    for m in compress(range(len(vals)), map(is_, vtypes, repeat(type(None)))):
+        vals[m] = 0
+    return list(map(len, values)), kinds, keys, _ints(vals, vals_type), \
+        list(map(len, reads)), _ints(elems, elems_type)
+
+
+def _ints(xs: list[int], typecode: str) -> array[int]:
+    """``xs`` as an array of ``typecode``, or of 64-bit integers when some need them
+    (OverflowError when some need more)."""
+    try:
+        return array(typecode, xs)
+    except OverflowError:
+        return array("q", xs)
+
+
+def _joined(col: array[int], block: array[int]) -> array[int]:
+    """``col`` with ``block`` after it: widened to 64 bits first when either is."""
+    if col.typecode != block.typecode:
+        if col.typecode != "q":
+            col = array("q", col)
+        else:
+            block = array("q", block)
+    col += block
+    return col
 
 
 def _extend_offsets(offsets: array[int], lens: list[int]) -> None:

@@ -203,7 +203,7 @@ class _Lost:
 
 
 def _version(read: Any) -> Any:
-    if type(read) is array:
+    if type(read) is array and read.typecode == "q":
         return read.tobytes()
     try:
         return array("q", read).tobytes()
