@@ -97,9 +97,11 @@ class TxnColumns:
     def mops(self, c: int) -> list[tuple[str, Any, Any]]:
         """Value ``c``'s micro-ops as ``(f, key, value)``, a read's list as an array."""
         kinds, keys, vals, table = self.kinds, self.keys, self.vals, self.key_table
-        return [(F_OF_KIND[kind], table[keys[m]], None if kind == R_NIL else
-                 self.read(vals[m]) if kind == R_LIST else vals[m])
-                for m, kind in enumerate(kinds[self.start[c]:self.start[c + 1]], self.start[c])]
+        rs, elems = self.read_start, self.elems
+        m0 = self.start[c]
+        return [(F_OF_KIND[kind], table[keys[m]], vals[m] if kind > R_LIST else
+                 elems[rs[vals[m]]:rs[vals[m] + 1]] if kind == R_LIST else None)
+                for m, kind in enumerate(kinds[m0:self.start[c + 1]], m0)]
 
     def has_reads(self, c: int) -> bool:
         """Whether value ``c`` holds a read with a value (not ``nil``)."""

@@ -11,7 +11,7 @@ internal, nonrepeatable-read, future-read, lost-update.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +61,17 @@ def _as_list(v: Any, t: int, txns: Txns) -> Any:
                    txns.cite(txns.op_index(t)))
 
 
-def collect(txns: Txns) -> AppendFacts:
-    """Pass 1: appends, failed appends, reads; internal, future-read and lost-update per txn."""
+def _no_budget(done: str) -> None:
+    """No budget to watch."""
+
+
+CHECK_EVERY = 1 << 20  # transactions between two looks at the memory budget in pass 1
+
+
+def collect(txns: Txns, checkpoint: Callable[[str], None] = _no_budget) -> AppendFacts:
+    """Pass 1: appends, failed appends, reads; internal, future-read and lost-update per txn.
+    ``checkpoint`` is told how far it got every CHECK_EVERY transactions (it raises when the
+    budget is spent: the pass grows with the history)."""
     facts = AppendFacts()
     failed, found = facts.failed, facts.found
     rt, rk, rv, rext = facts.read_t, facts.read_k, facts.read_v, facts.read_ext
@@ -71,6 +80,8 @@ def collect(txns: Txns) -> AppendFacts:
     dupes = 0
     single = _SingleKeyed(facts, txns, lost)
     for t in range(len(status)):
+        if not t % CHECK_EVERY and t:
+            checkpoint(f"collecting appends and reads of {t:,} transactions")
         st = status[t]
         if st != FAIL and single.took(t, st == OK):
             continue

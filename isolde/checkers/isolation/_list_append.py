@@ -206,7 +206,7 @@ class ListAppendChecker:
         txns = extract_txns(history)
         judge.checkpoint("reading the transactions")
         try:
-            facts = collect(txns)
+            facts = collect(txns, judge.checkpoint)
             judge.checkpoint("collecting appends and reads")
             infer_orders(facts, txns)
         except TypeError:  # a list or map where elements are hashed: find it for the message
