@@ -103,6 +103,12 @@ class TxnColumns:
                  elems[rs[vals[m]]:rs[vals[m] + 1]] if kind == R_LIST else None)
                 for m, kind in enumerate(kinds[m0:self.start[c + 1]], m0)]
 
+    def read_ids(self, c: int) -> list[int]:
+        """Each micro-op of value ``c``: its read id (``R_LIST``), else -1."""
+        vals, m0 = self.vals, self.start[c]
+        return [vals[m] if kind == R_LIST else -1
+                for m, kind in enumerate(self.kinds[m0:self.start[c + 1]], m0)]
+
     def has_reads(self, c: int) -> bool:
         """Whether value ``c`` holds a read with a value (not ``nil``)."""
         kinds = self.kinds

@@ -11,9 +11,9 @@ internal, nonrepeatable-read, future-read, lost-update.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from ..._errors import BadInput
 from ...histories import FAIL, INFO, OK, TxnColumns
@@ -22,6 +22,41 @@ from ._txns import Txns
 
 APPEND, R_INT, R_LIST, R_NIL = TxnColumns.APPEND, TxnColumns.R_INT, TxnColumns.R_LIST, \
     TxnColumns.R_NIL
+
+
+class Reads(Sequence[Any]):
+    """Every ok read's list, in order: an object, or a read the history's columns hold, kept
+    as its id (8 bytes, not an array of its elements) and sliced from them when asked for."""
+
+    __slots__ = ("_cols", "_ids", "_plain")
+
+    def __init__(self, cols: TxnColumns | None = None) -> None:
+        self._plain: list[Any] = []
+        self._ids = array("q")
+        self._cols = cols if cols is not None else TxnColumns()
+
+    def append(self, v: Any, rid: int = -1) -> None:
+        """Read ``v``, or (``rid >= 0``) the columns' read ``rid``."""
+        self._plain.append(None if rid >= 0 else v)
+        self._ids.append(rid)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        r = self._ids[i]
+        return self._plain[i] if r < 0 else self._cols.read(r)
+
+    def __iter__(self) -> Iterator[Any]:
+        rs, elems = self._cols.read_start, self._cols.elems
+        for v, r in zip(self._plain, self._ids, strict=True):
+            yield v if r < 0 else elems[rs[r]:rs[r + 1]]
 
 
 @dataclass
@@ -36,7 +71,7 @@ class AppendFacts:
     # Every ok read, as columns: transaction, key, the list read, external (before own append)?
     read_t: array = field(default_factory=lambda: array("q"))
     read_k: list[Any] = field(default_factory=list)
-    read_v: list[Any] = field(default_factory=list)
+    read_v: Reads = field(default_factory=Reads)
     read_ext: bytearray = field(default_factory=bytearray)
     orders: dict[Any, Any] = field(default_factory=dict)
     writers: dict[Any, list[int]] = field(default_factory=dict)
@@ -72,7 +107,7 @@ def collect(txns: Txns, checkpoint: Callable[[str], None] = _no_budget) -> Appen
     """Pass 1: appends, failed appends, reads; internal, future-read and lost-update per txn.
     ``checkpoint`` is told how far it got every CHECK_EVERY transactions (it raises when the
     budget is spent: the pass grows with the history)."""
-    facts = AppendFacts()
+    facts = AppendFacts(read_v=Reads(txns.mops.cols))
     failed, found = facts.failed, facts.found
     rt, rk, rv, rext = facts.read_t, facts.read_k, facts.read_v, facts.read_ext
     status, mops = txns.status, txns.mops
@@ -93,7 +128,7 @@ def collect(txns: Txns, checkpoint: Callable[[str], None] = _no_budget) -> Appen
             continue
         n = len(ms)
         if n > 1 and (ms[0][1] == ms[1][1] if n == 2 else len({m[1] for m in ms}) < n):
-            dupes += _mixed_txn(t, ms, st == OK, facts, lost, txns)
+            dupes += _mixed_txn(t, ms, mops.read_ids(t), st == OK, facts, lost, txns)
             continue
         # Each key once: every read is external, every append final.
         for f, k, v in ms:
@@ -163,8 +198,11 @@ class _SingleKeyed:
             elif kind <= R_INT and ok:
                 facts.read_t.append(t)
                 facts.read_k.append(table[keys[m]])
-                facts.read_v.append(cols.read(vals[m]) if kind == R_LIST else
-                                    _as_list(None if kind == R_NIL else vals[m], t, self.txns))
+                if kind == R_LIST:
+                    facts.read_v.append(None, vals[m])
+                else:
+                    facts.read_v.append(_as_list(None if kind == R_NIL else vals[m], t,
+                                                 self.txns))
                 facts.read_ext.append(1)
         return True
 
@@ -222,9 +260,10 @@ def _version(read: Any) -> Any:
         return tuple(read)
 
 
-def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts, lost: _Lost,
-               txns: Txns) -> int:
-    """A transaction touching some key twice: check it against itself as it goes."""
+def _mixed_txn(t: int, ms: list[Any], rids: list[int] | None, ok: bool, facts: AppendFacts,
+               lost: _Lost, txns: Txns) -> int:
+    """A transaction touching some key twice: check it against itself as it goes (``rids``:
+    each micro-op's read id, when the history's columns hold them)."""
     dupes = 0
     writer = facts.writer
     # key -> position of the txn's last append to it
@@ -253,7 +292,7 @@ def _mixed_txn(t: int, ms: list[Any], ok: bool, facts: AppendFacts, lost: _Lost,
         st = state.get(k)
         facts.read_t.append(t)
         facts.read_k.append(k)
-        facts.read_v.append(r)
+        facts.read_v.append(r, rids[idx] if rids is not None else -1)
         facts.read_ext.append(1 if st is None else 0)
         if last_append.get(k, -1) > idx:
             later = {m[2] for m in ms[idx + 1:] if m[0] == "append" and m[1] == k}

@@ -61,6 +61,10 @@ class TxnMops(Sequence[list[Mop]]):
         return [(f, k, v.tolist() if type(v) is array else v)
                 for f, k, v in self.cols.mops(self.ids[t])]
 
+    def read_ids(self, t: int) -> list[int] | None:
+        """Each micro-op's read id in the columns (-1: none), if the columns hold ``t``."""
+        return None if self.cols is None or self.ids[t] < 0 else self.cols.read_ids(self.ids[t])
+
     def raw(self, t: int) -> list[Mop]:
         """Transaction ``t``'s micro-ops, a read's list as an array when the history's
         columns hold it (for the checkers' own passes: no object per element)."""
