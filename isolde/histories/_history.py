@@ -1,8 +1,9 @@
 """History: a compact, column-stored sequence of ops with invoke/completion pairing.
 
 Ops are stored in columns (times in an ``array``, type codes in a ``bytearray``, the rest in
-lists with interned strings) so a history of millions of ops stays small; :class:`Op` objects are
-built only when asked for. Position ``i`` always holds the op whose ``index`` is ``i``.
+lists with interned strings, and transaction values read from JSONL in :class:`TxnColumns`) so a
+history of millions of ops stays small; :class:`Op` objects (and transaction values) are built
+only when asked for. Position ``i`` always holds the op whose ``index`` is ``i``.
 """
 
 from __future__ import annotations

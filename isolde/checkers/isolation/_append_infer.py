@@ -155,11 +155,10 @@ def _append(writer: dict[Any, dict[Any, int]], k: Any, v: Any, t: int) -> int:
 
 
 class _SingleKeyed:
-    """Pass 1 for a committed transaction held in the history's columns whose reads each touch
-    a key nothing else in it touches (most of them: what is left is appending the same key more
-    than once), read from the columns with no object per micro-op; reads are kept as arrays of
-    their elements. Every read is then external, and every append but the last to its key an
-    intermediate state."""
+    """Pass 1 for a committed transaction the history's columns hold, read from the columns
+    with no object per micro-op (reads kept as their ids), when what it does to each key is
+    one of the shapes whose self-checks are plain to see (:meth:`_plan`); the caller checks the
+    others against themselves micro-op by micro-op."""
 
     def __init__(self, facts: AppendFacts, txns: Txns, lost: _Lost) -> None:
         self.facts, self.txns, self.lost, self.dupes = facts, txns, lost, 0
@@ -178,11 +177,13 @@ class _SingleKeyed:
         ks = keys[m0:m1]
         last: dict[int, int] | None = None  # key id -> the last append so far, when keys repeat
         pending: dict[int, Any] = {}  # key id -> a read of it that appends to it follow
+        inner: list[int] = []  # the positions of reads of a key the transaction touched before
         if m1 - m0 > 1 and len(set(ks)) < m1 - m0:
-            got = self._reads_first(ks, kinds[m0:m1], cols.vals[m0:m1]) if ok else {}
-            if got is None:
+            plan = self._plan(ks, kinds[m0:m1], cols.vals[m0:m1]) if ok else ({}, [])
+            if plan is None:
                 return False
-            last, pending = {}, got
+            last = {}
+            pending, inner = plan
         facts, vals, table = self.facts, cols.vals, cols.key_table
         for m in range(m0, m1):
             kind = kinds[m]
@@ -203,30 +204,52 @@ class _SingleKeyed:
                 else:
                     facts.read_v.append(_as_list(None if kind == R_NIL else vals[m], t,
                                                  self.txns))
-                facts.read_ext.append(1)
+                facts.read_ext.append(0 if inner and m - m0 in inner else 1)
         return True
 
-    def _reads_first(self, ks: array[int], kinds: bytearray, vals: array[int]
-                     ) -> dict[int, Any] | None:
-        """For a transaction whose keys repeat: key id -> its read (elements) for each read of
-        a key that only appends follow, none of them of an element read; None when some read
-        is not so (the general pass then checks the transaction against itself)."""
-        out: dict[int, Any] = {}
-        for i, kind in enumerate(kinds):
-            kid = ks[i]
-            if kind > R_INT or ks.count(kid) == 1:
+    def _plan(self, ks: array[int], kinds: bytearray, vals: array[int]
+              ) -> tuple[dict[int, Any], list[int]] | None:
+        """For an ok transaction whose keys repeat: (key id -> its read, for each key read and
+        then only appended to; the positions of reads that are not external), or None when
+        what it does to some key is not one of these shapes, each of which passes the
+        transaction's self-checks: appends only; a read then appends of elements it did not see
+        (no future read); equal reads only; appends then a read that ends with them."""
+        at: dict[int, list[int]] = {}
+        for i, kid in enumerate(ks):
+            at.setdefault(kid, []).append(i)
+        pending: dict[int, Any] = {}
+        inner: list[int] = []
+        for kid, pos in at.items():
+            if len(pos) == 1:
                 continue
-            if kind == R_INT or ks.index(kid) != i:
-                return None
-            later = [vals[j] for j in range(i + 1, len(ks)) if ks[j] == kid]
-            if len(later) != ks.count(kid) - 1 or any(kinds[j] != APPEND for j in range(
-                    i + 1, len(ks)) if ks[j] == kid):
-                return None
-            read = self.cols.read(vals[i]) if kind == R_LIST else ()
-            if not set(later).isdisjoint(read):
-                return None  # a future read: the general pass reports it
-            out[kid] = read
-        return out
+            shape = bytes(kinds[i] for i in pos)
+            appends = shape.count(APPEND)
+            if appends == len(pos) or R_INT in shape:
+                if R_INT in shape:
+                    return None  # the general pass refuses it, naming the op
+                continue
+            if shape[0] != APPEND and appends == len(pos) - 1:  # r a a...
+                read = self._read(kinds[pos[0]], vals[pos[0]])
+                if not read or {vals[i] for i in pos[1:]}.isdisjoint(read):
+                    pending[kid] = read
+                    continue
+            elif appends == 0:  # r r...
+                first = self._read(kinds[pos[0]], vals[pos[0]])
+                if all(self._read(kinds[i], vals[i]) == first for i in pos[1:]):
+                    inner += pos[1:]
+                    continue
+            elif shape[-1] != APPEND and appends == len(pos) - 1:  # a a... r
+                read = self._read(kinds[pos[-1]], vals[pos[-1]])
+                if len(read) >= appends and read[len(read) - appends:].tolist() == [
+                        vals[i] for i in pos[:-1]]:
+                    inner.append(pos[-1])
+                    continue
+            return None
+        return pending, inner
+
+    def _read(self, kind: int, v: int) -> array[int]:
+        cols = self.cols
+        return cols.read(v) if kind == R_LIST else cols.elems[0:0]
 
 
 class _Lost:
