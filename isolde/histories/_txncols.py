@@ -2,9 +2,10 @@
 
 A list-append history's values are lists of micro-ops (``[["append", 3, 17], ["r", 4, [1 2]]]``);
 as the Python objects a JSON decoder builds, that is about twenty objects and 1.1 KB per event.
-:class:`TxnColumns` keeps them as arrays instead (about 13 bytes a micro-op, 8 per element read),
-and :class:`CompactValues` is the history's ``values`` column that rebuilds a value, exactly as
-it was decoded, only when someone asks for it. The isolation checkers read the columns directly.
+:class:`TxnColumns` keeps them as arrays instead (9 bytes a micro-op, 4 per element read while
+the integers fit in 32 bits, 8 after), and :class:`CompactValues` is the history's ``values``
+column that rebuilds a value, exactly as it was decoded, only when someone asks for it. The
+isolation checkers read the columns directly.
 
 A block of values is encoded only when every value in it has the shapes below; otherwise the
 whole block stays as decoded objects (the checkers then judge and refuse them as before):
