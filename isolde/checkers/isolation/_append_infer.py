@@ -162,6 +162,8 @@ class _SingleKeyed:
 
     def __init__(self, facts: AppendFacts, txns: Txns, lost: _Lost) -> None:
         self.facts, self.txns, self.lost, self.dupes = facts, txns, lost, 0
+        self._columns = (facts.writer, facts.read_t.append, facts.read_k.append,
+                         facts.read_ext.append)
         self.ids = txns.mops.ids
         cols = txns.mops.cols
         self.cols = cols if cols is not None else TxnColumns()
@@ -185,11 +187,17 @@ class _SingleKeyed:
             last = {}
             pending, inner = plan
         facts, vals, table = self.facts, cols.vals, cols.key_table
+        writer, read_t, read_k, read_ext = self._columns
         for m in range(m0, m1):
             kind = kinds[m]
             if kind == APPEND:
                 k, v = table[keys[m]], vals[m]
-                self.dupes += _append(facts.writer, k, v, t)
+                wk = writer.get(k)  # _append, inlined: the hot loop
+                if wk is None:
+                    writer[k] = wk = {}
+                elif v in wk:
+                    self.dupes += 1
+                wk[v] = t
                 if last is not None:
                     if keys[m] in last:
                         facts.intermediate.setdefault(k, set()).add(last[keys[m]])
@@ -197,14 +205,14 @@ class _SingleKeyed:
                     if keys[m] in pending:
                         self.lost.add(k, pending.pop(keys[m]), t)
             elif kind <= R_INT and ok:
-                facts.read_t.append(t)
-                facts.read_k.append(table[keys[m]])
+                read_t(t)
+                read_k(table[keys[m]])
                 if kind == R_LIST:
                     facts.read_v.append(None, vals[m])
                 else:
                     facts.read_v.append(_as_list(None if kind == R_NIL else vals[m], t,
                                                  self.txns))
-                facts.read_ext.append(0 if inner and m - m0 in inner else 1)
+                read_ext(0 if inner and m - m0 in inner else 1)
         return True
 
     def _plan(self, ks: array[int], kinds: bytearray, vals: array[int]
