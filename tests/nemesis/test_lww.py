@@ -105,6 +105,8 @@ def test_pruning_keeps_every_read_the_same_and_memory_small(
     pruned = LWWReplicas(3, Lag(2.0), seed=seed)
     got = _drive_lww(pruned, seed, 6_000) + _settle(pruned)
     assert all(len(writes) == 1 for writes in pruned.keys.values())  # only the winner is left
+    # ...and it keeps no arrival list of its own: a soak's retired keys each hold one such write
+    assert all(w.arrive is pruned.settled_arrivals for [w] in pruned.keys.values())
     monkeypatch.setattr(LWWReplicas, "_prune", lambda self, key, now: None)
     full = LWWReplicas(3, Lag(2.0), seed=seed)
     assert _drive_lww(full, seed, 6_000) + _settle(full) == got

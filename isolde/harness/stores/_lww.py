@@ -28,12 +28,15 @@ from ._replicated import Lag
 NEVER = 2**62  # arrival time of a write held back by a partition
 
 
-@dataclass
+@dataclass(slots=True)
 class Write:
     stamp: tuple[int, int]  # (clock time ns, replica): totally ordered, ties impossible
     value: Any
     origin: int
-    arrive: list[int] = field(default_factory=list)  # per replica, ns
+    # Per replica, ns. Once every replica holds the write it is never changed again (isolate and
+    # heal touch only arrivals still to come), so a settled write shares one zeroed sequence:
+    # a soak's retired keys each keep one settled write, and their own lists were most of it.
+    arrive: list[int] | tuple[int, ...] = field(default_factory=list)
 
 
 class LWWReplicas:
@@ -46,6 +49,7 @@ class LWWReplicas:
         self.isolated: dict[int, int] = {}  # replica -> since (ns)
         self.keys: dict[Any, list[Write]] = {}
         self.rngs = [random.Random(f"{seed}/lww/{r}") for r in range(replicas)]
+        self.settled_arrivals: tuple[int, ...] = (0,) * replicas
 
     # --- faults --------------------------------------------------------------------------------
     def set_skew(self, replica: int, skew_ms: float) -> None:
@@ -62,6 +66,8 @@ class LWWReplicas:
         self.isolated.setdefault(replica, now)
         for writes in self.keys.values():
             for w in writes:
+                if isinstance(w.arrive, tuple):  # settled: every replica has it
+                    continue
                 for j in range(self.n):
                     if w.arrive[j] > now and not self._link_up(w.origin, j):
                         w.arrive[j] = NEVER
@@ -72,6 +78,8 @@ class LWWReplicas:
             return
         for writes in self.keys.values():
             for w in writes:
+                if isinstance(w.arrive, tuple):  # settled: every replica has it
+                    continue
                 for j in range(self.n):
                     if w.arrive[j] == NEVER and self._link_up(w.origin, j):
                         w.arrive[j] = now + int(self.lag.draw(self.rngs[j]) * 1e6)
@@ -97,9 +105,10 @@ class LWWReplicas:
         (``now`` never goes back: the store's clock is monotonic). Writes still in flight stay,
         even beaten ones: a heal draws their lag."""
         writes = self.keys[key]
-        if len(writes) < 2:
-            return
         settled = [max(w.arrive) <= now for w in writes]
+        for w, s in zip(writes, settled, strict=True):
+            if s:
+                w.arrive = self.settled_arrivals
         if sum(settled) > 1:
             top = max(w.stamp for w, s in zip(writes, settled, strict=True) if s)
             self.keys[key] = [w for w, s in zip(writes, settled, strict=True)
