@@ -9,7 +9,7 @@ from ._input import DEFAULT_MAX_LINE, STDIN, HistoryInput, LoadLimits
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
-from ._txncols import TxnColumns
+from ._txncols import ColumnsView, TxnColumns
 
 __all__ = [
     "DEFAULT_MAX_LINE",
@@ -22,6 +22,7 @@ __all__ = [
     "OP_TYPES",
     "READERS",
     "STDIN",
+    "ColumnsView",
     "History",
     "HistoryInput",
     "HistoryWriter",

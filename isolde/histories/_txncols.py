@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import is_, itemgetter, or_
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 # Micro-op kinds: what the byte column holds. A read's kind says what its value column holds.
 R_NIL, R_LIST, R_INT, APPEND, W = 0, 1, 2, 3, 4
@@ -31,6 +31,7 @@ _BAD = 255
 _KIND_OF_BITS = bytes(
     {0: R_NIL, 1: R_LIST, 2: R_INT, 4 | 2: APPEND, 8 | 2: W}.get(b, _BAD) for b in range(256))
 _FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+T = TypeVar("T")
 
 
 class TxnColumns:
@@ -178,28 +179,52 @@ def _extend_offsets(offsets: array[int], lens: list[int]) -> None:
     offsets.extend(islice(accumulate(lens, initial=offsets[-1]), 1, None))
 
 
-class CompactValues(Sequence[Any]):
-    """A history's values: as decoded, except transaction values kept in :class:`TxnColumns`
-    (``ids[i] >= 0``), rebuilt on access."""
+class ColumnsView(Sequence[T]):
+    """Items held as themselves, or (``ids[i] >= 0``) as an id into columns that
+    :meth:`rebuild` turns back into the item when it is asked for."""
 
-    __slots__ = ("cols", "ids", "plain")
+    __slots__ = ("ids", "plain")
 
-    def __init__(self, plain: list[Any], ids: array[int], cols: TxnColumns) -> None:
-        self.plain, self.ids, self.cols = plain, ids, cols
+    def __init__(self, plain: list[Any] | None = None, ids: array[int] | None = None) -> None:
+        self.plain: list[Any] = plain if plain is not None else []
+        self.ids: array[int] = ids if ids is not None else array("q")
+
+    def append(self, item: Any, c: int = -1) -> None:
+        """``item``, or (``c >= 0``) the item the columns hold as ``c``."""
+        self.plain.append(None if c >= 0 else item)
+        self.ids.append(c)
+
+    def rebuild(self, c: int) -> T:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.plain)
 
     @overload
-    def __getitem__(self, i: int) -> Any: ...
+    def __getitem__(self, i: int) -> T: ...
     @overload
-    def __getitem__(self, i: slice) -> list[Any]: ...
-    def __getitem__(self, i: int | slice) -> Any:
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         c = self.ids[i]
-        return self.plain[i] if c < 0 else self.cols.value(c)
+        return self.plain[i] if c < 0 else self.rebuild(c)
 
-    def __iter__(self) -> Iterator[Any]:
-        for i in range(len(self)):
-            yield self[i]
+    def __iter__(self) -> Iterator[T]:
+        rebuild = self.rebuild
+        for item, c in zip(self.plain, self.ids, strict=True):
+            yield item if c < 0 else rebuild(c)
+
+
+class CompactValues(ColumnsView[Any]):
+    """A history's values: as decoded, except transaction values kept in :class:`TxnColumns`,
+    rebuilt as decoded."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, plain: list[Any], ids: array[int], cols: TxnColumns) -> None:
+        super().__init__(plain, ids)
+        self.cols = cols
+
+    def rebuild(self, c: int) -> Any:
+        return self.cols.value(c)

@@ -11,12 +11,12 @@ internal, nonrepeatable-read, future-read, lost-update.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, OK, TxnColumns
+from ...histories import FAIL, INFO, OK, ColumnsView, TxnColumns
 from ._anomaly import Found
 from ._txns import Txns
 
@@ -24,38 +24,23 @@ APPEND, R_INT, R_LIST, R_NIL = TxnColumns.APPEND, TxnColumns.R_INT, TxnColumns.R
     TxnColumns.R_NIL
 
 
-class Reads(Sequence[Any]):
+class Reads(ColumnsView[Any]):
     """Every ok read's list, in order: an object, or a read the history's columns hold, kept
     as its id (8 bytes, not an array of its elements) and sliced from them when asked for."""
 
-    __slots__ = ("_cols", "_ids", "_plain")
+    __slots__ = ("_cols",)
 
     def __init__(self, cols: TxnColumns | None = None) -> None:
-        self._plain: list[Any] = []
-        self._ids = array("q")
+        super().__init__()
         self._cols = cols if cols is not None else TxnColumns()
 
-    def append(self, v: Any, rid: int = -1) -> None:
-        """Read ``v``, or (``rid >= 0``) the columns' read ``rid``."""
-        self._plain.append(None if rid >= 0 else v)
-        self._ids.append(rid)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @overload
-    def __getitem__(self, i: int) -> Any: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Any]: ...
-    def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        r = self._ids[i]
-        return self._plain[i] if r < 0 else self._cols.read(r)
+    def rebuild(self, c: int) -> Any:
+        return self._cols.read(c)
 
     def __iter__(self) -> Iterator[Any]:
+        # The slicing inlined: the version-order passes iterate over every read.
         rs, elems = self._cols.read_start, self._cols.elems
-        for v, r in zip(self._plain, self._ids, strict=True):
+        for v, r in zip(self.plain, self.ids, strict=True):
             yield v if r < 0 else elems[rs[r]:rs[r + 1]]
 
 

@@ -9,9 +9,9 @@ unknown). Keys are made hashable (lists become tuples).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 from ..._errors import BadInput
 from ...histories import (
@@ -20,6 +20,7 @@ from ...histories import (
     INVOKE,
     NEMESIS,
     OK,
+    ColumnsView,
     History,
     TxnColumns,
     cite_position,
@@ -31,35 +32,19 @@ MOP_KINDS = frozenset({"r", "append", "w"})
 Mop = tuple[str, Any, Any]
 
 
-class TxnMops(Sequence[list[Mop]]):
+class TxnMops(ColumnsView[list[Mop]]):
     """Each transaction's micro-ops: a list, or (``ids[t] >= 0``) a value of the history's
     :class:`TxnColumns`, rebuilt as a list when asked for (checkers read the columns)."""
 
+    __slots__ = ("cols",)
+
     def __init__(self, cols: TxnColumns | None = None) -> None:
-        self.plain: list[list[Mop] | None] = []
-        self.ids = array("q")
+        super().__init__()
         self.cols = cols
 
-    def append(self, mops: list[Mop] | None, c: int = -1) -> None:
-        self.plain.append(mops)
-        self.ids.append(c)
-
-    def __len__(self) -> int:
-        return len(self.plain)
-
-    @overload
-    def __getitem__(self, t: int) -> list[Mop]: ...
-    @overload
-    def __getitem__(self, t: slice) -> list[list[Mop]]: ...
-    def __getitem__(self, t: int | slice) -> list[Mop] | list[list[Mop]]:
-        if isinstance(t, slice):
-            return [self[u] for u in range(*t.indices(len(self)))]
-        ms = self.plain[t]
-        if ms is not None:
-            return ms
+    def rebuild(self, c: int) -> list[Mop]:
         assert self.cols is not None
-        return [(f, k, v.tolist() if type(v) is array else v)
-                for f, k, v in self.cols.mops(self.ids[t])]
+        return [(f, k, v.tolist() if type(v) is array else v) for f, k, v in self.cols.mops(c)]
 
     def read_ids(self, t: int) -> list[int] | None:
         """Each micro-op's read id in the columns (-1: none), if the columns hold ``t``."""
@@ -68,15 +53,12 @@ class TxnMops(Sequence[list[Mop]]):
     def raw(self, t: int) -> list[Mop]:
         """Transaction ``t``'s micro-ops, a read's list as an array when the history's
         columns hold it (for the checkers' own passes: no object per element)."""
-        ms = self.plain[t]
-        if ms is not None:
-            return ms
+        c = self.ids[t]
+        if c < 0:
+            plain: list[Mop] = self.plain[t]
+            return plain
         assert self.cols is not None
-        return self.cols.mops(self.ids[t])
-
-    def __iter__(self) -> Iterator[list[Mop]]:
-        for t in range(len(self)):
-            yield self[t]
+        return self.cols.mops(c)
 
 
 @dataclass
