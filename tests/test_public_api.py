@@ -23,8 +23,9 @@ def test_all_is_pinned_and_sorted() -> None:
 SUBPACKAGES = {
     "isolde.histories": [
         "DEFAULT_MAX_LINE", "DETECTORS", "FAIL", "INFO", "INVOKE", "NEMESIS", "OK", "OP_TYPES",
-        "READERS", "STDIN", "History", "HistoryInput", "HistoryWriter", "LoadLimits", "Op",
-        "Process", "cite_position", "convert", "detect_edn", "detect_format", "detect_porcupine",
+        "READERS", "STDIN", "ColumnsView", "History", "HistoryInput", "HistoryWriter",
+        "LoadLimits", "Op", "Process", "TxnColumns", "cite_position", "convert", "detect_edn",
+        "detect_format", "detect_porcupine",
         "dumps_edn", "hashable", "iter_edn", "load_history", "op_from_dict", "parse_txn",
         "read_edn", "read_jsonl", "read_porcupine_etcd", "read_porcupine_kv", "txn_history",
         "write_edn", "write_jsonl",

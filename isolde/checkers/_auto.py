@@ -90,7 +90,12 @@ def _txn_kinds(history: History) -> set[str]:
     """list-append when a transaction appends, rw-register when one writes; read-only
     transactions could be either."""
     writes: set[str] = set()
+    cols, ids = history.txn_columns, history.txn_value_ids
+    if cols is not None:  # the micro-op fs of all values the history holds as columns
+        writes = cols.fs()
     for i in history.invocations():
+        if ids is not None and ids[i] >= 0:
+            continue
         if history.fs[i] == "txn" and isinstance(history.values[i], list):
             writes |= {m[0] for m in history.values[i]
                        if isinstance(m, list) and m and m[0] in ("append", "w")}

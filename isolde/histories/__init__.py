@@ -9,6 +9,7 @@ from ._input import DEFAULT_MAX_LINE, STDIN, HistoryInput, LoadLimits
 from ._jsonl import HistoryWriter, op_from_dict, read_jsonl, write_jsonl
 from ._op import NEMESIS, OP_TYPES, Op, Process
 from ._porcupine import detect_porcupine, read_porcupine_etcd, read_porcupine_kv
+from ._txncols import ColumnsView, TxnColumns
 
 __all__ = [
     "DEFAULT_MAX_LINE",
@@ -21,12 +22,14 @@ __all__ = [
     "OP_TYPES",
     "READERS",
     "STDIN",
+    "ColumnsView",
     "History",
     "HistoryInput",
     "HistoryWriter",
     "LoadLimits",
     "Op",
     "Process",
+    "TxnColumns",
     "cite_position",
     "convert",
     "detect_edn",

@@ -1,8 +1,9 @@
 """History: a compact, column-stored sequence of ops with invoke/completion pairing.
 
 Ops are stored in columns (times in an ``array``, type codes in a ``bytearray``, the rest in
-lists with interned strings) so a history of millions of ops stays small; :class:`Op` objects are
-built only when asked for. Position ``i`` always holds the op whose ``index`` is ``i``.
+lists with interned strings, and transaction values read from JSONL in :class:`TxnColumns`) so a
+history of millions of ops stays small; :class:`Op` objects (and transaction values) are built
+only when asked for. Position ``i`` always holds the op whose ``index`` is ``i``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import compress
+from itertools import compress, repeat
 from operator import is_not
 from typing import Any, overload
 
 from .._errors import BadInput
 from ._op import EMPTY, NEMESIS, OP_TYPES, Op, Process
+from ._txncols import CompactValues, TxnColumns
 
 INVOKE, OK, FAIL, INFO = 0, 1, 2, 3
 _MAX_SHARED = 4096  # distinct extras kept for sharing; beyond, each op keeps its own
@@ -41,7 +43,7 @@ class History(Sequence[Op]):
     types: bytearray
     processes: list[Process]
     fs: list[str]
-    values: list[Any]
+    values: Sequence[Any]  # a list, or CompactValues when transaction values are columns
     _errors: dict[int, Any]
     _extras: dict[int, Any]
     _pairs: array[int]
@@ -108,6 +110,19 @@ class History(Sequence[Op]):
     def where(self, i: int) -> str:
         """Op ``i`` for an error message: the file, then :meth:`cite`."""
         return f"{self.source}: {self.cite(i)}"
+
+    # --- transaction values held as columns -------------------------------------------------
+    @property
+    def txn_columns(self) -> TxnColumns | None:
+        """The columns holding transaction values (:mod:`._txncols`), if any are held so."""
+        v = self.values
+        return v.cols if isinstance(v, CompactValues) else None
+
+    @property
+    def txn_value_ids(self) -> array[int] | None:
+        """Each op's value's id in :attr:`txn_columns` (-1: held as an object), if any."""
+        v = self.values
+        return v.ids if isinstance(v, CompactValues) else None
 
     # --- pairing and views -------------------------------------------------------------------
     def first_f_mismatch(self) -> int:
@@ -213,6 +228,9 @@ class HistoryBuilder:
         self.errors: dict[int, Any] = {}
         self.extras: dict[int, Any] = {}
         self.file_index: array[int] | None = None
+        # Transaction values encoded as columns (value_ids[i] >= 0), once a block had some.
+        self.txn_cols: TxnColumns | None = None
+        self.value_ids = array("q")
         # One object per distinct f and process: millions of ops share a handful of them.
         self._fs: dict[str, str] = {}
         self._procs: dict[Process, Process] = {}
@@ -257,8 +275,35 @@ class HistoryBuilder:
         self.times.extend(times)
         self.types += types
         self.processes.extend(map(_canonical(self._procs, processes), processes))
+        position = len(self.values)
         self.fs.extend(map(_canonical(self._fs, fs), fs))
         self.values.extend(values)
+        self._encode_txns(position, fs, values)
+
+    def _encode_txns(self, position: int, fs: list[str], values: list[Any]) -> None:
+        """Transaction values of ops ``position...`` into columns, when the block's are all of
+        the shapes :class:`TxnColumns` encodes (else they stay as they are)."""
+        n = fs.count("txn")
+        if not n:
+            return
+        every = n == len(fs)  # the common case, in C: a block of transactions only
+        at: Sequence[int] = range(n) if every else [k for k, f in enumerate(fs) if f == "txn"]
+        cols = self.txn_cols
+        if cols is None:
+            cols = self.txn_cols = TxnColumns()
+        first = cols.encode(values if every else [values[k] for k in at])
+        if first < 0:
+            return
+        ids, plain = self.value_ids, self.values
+        ids.extend(repeat(-1, position - len(ids)))
+        if every:
+            ids.extend(range(first, first + n))
+            plain[position:] = repeat(None, n)  # the columns hold them
+            return
+        ids.extend(repeat(-1, len(values)))
+        for c, k in enumerate(at, first):
+            ids[position + k] = c
+            plain[position + k] = None
 
     def _own_index(self, upto: int) -> array[int]:
         # An op's ``index`` as given (a file's own ``:index``) is kept when it is not its
@@ -278,8 +323,12 @@ class HistoryBuilder:
     def fill(self, h: History) -> None:
         """Give ``h`` these columns, paired."""
         h.source, h.timed = self.source, True
-        h.times, h.types, h.processes, h.fs, h.values = (
-            self.times, self.types, self.processes, self.fs, self.values)
+        h.times, h.types, h.processes, h.fs = self.times, self.types, self.processes, self.fs
+        h.values = self.values
+        if self.txn_cols is not None and len(self.txn_cols):
+            ids = self.value_ids
+            ids.extend(repeat(-1, len(self.values) - len(ids)))
+            h.values = CompactValues(self.values, ids, self.txn_cols)
         h._errors, h._extras, h._file_index, h._lines = self.errors, self.extras, \
             self.file_index, None
         h._pairs = self._pair()

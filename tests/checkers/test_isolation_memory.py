@@ -67,3 +67,18 @@ def test_check_cli_says_unknown_and_why(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 2 and out["valid"] == "unknown"
     assert "memory limit of 67,108,864 bytes ran out" in \
         out["checkers"]["list-append"]["reason"]
+
+
+def test_the_limit_is_watched_within_the_collecting_pass(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Pass 1 grows with the history: it looks at the budget every CHECK_EVERY transactions
+    (here 2), so a limit spent inside it is caught there (the fourth look: the two Judges'
+    starts and the first checkpoint come first)."""
+    from isolde.checkers.isolation import _append_infer
+    monkeypatch.setattr(_append_infer, "CHECK_EVERY", 2)
+    looks = itertools.count()
+    monkeypatch.setattr(_judge, "rss_bytes", lambda: 0 if next(looks) < 3 else GIB)
+    r = make_checker("list-append", CheckConfig(memory_limit=100 << 20)).check(_txns("append"))
+    assert r.valid == "unknown"
+    assert r.data["reason"] == ("the memory limit of 104,857,600 bytes ran out after collecting "
+                                "appends and reads of 2 transactions")

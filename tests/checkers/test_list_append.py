@@ -10,13 +10,14 @@ from isolde.checkers import CheckConfig, Result, make_checker
 from isolde.histories import txn_history
 
 from ..conftest import run_cli
+from .txnpaths import check_both
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def check(txns: list, models: tuple[str, ...] = (), concurrent: bool = True) -> Result:
     h = txn_history(txns, concurrent=concurrent)
-    return make_checker("list-append", CheckConfig(consistency_models=models)).check(h)
+    return check_both(make_checker("list-append", CheckConfig(consistency_models=models)), h)
 
 
 # (name, history with the anomaly, a near-identical history without it)

@@ -10,12 +10,13 @@ from isolde.checkers import CheckConfig, Result, make_checker
 from isolde.histories import txn_history
 
 from ..harness.test_txn_isolation import run
+from .txnpaths import check_both
 
 
 def check(txns: list, models: tuple[str, ...] = ("serializable",), concurrent: bool = True,
           processes: list | None = None) -> Result:
     h = txn_history(txns, concurrent=concurrent, register=True, processes=processes)
-    return make_checker("rw-register", CheckConfig(consistency_models=models)).check(h)
+    return check_both(make_checker("rw-register", CheckConfig(consistency_models=models)), h)
 
 
 CASES = [

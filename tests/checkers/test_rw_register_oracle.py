@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from isolde.checkers import CheckConfig, make_checker
 from isolde.histories import History, Op
 
+from .txnpaths import check_both
+
 Txn = list[list[Any]]
 
 
@@ -78,7 +80,7 @@ def test_rejections_are_sound(ex: tuple[list[Txn], list[tuple[int, int]]]) -> No
     txns, slots = ex
     h = history(txns, slots)
     for models, realtime in ((("serializable",), False), (("strict-serializable",), True)):
-        r = make_checker("rw-register", CheckConfig(consistency_models=models)).check(h)
+        r = check_both(make_checker("rw-register", CheckConfig(consistency_models=models)), h)
         for a in r.anomalies:  # every cycle edge's reason was reconstructed
             assert not any(e.get("unexplained") for e in a.data.get("cycle", ())), a
         if r.valid is False:

@@ -131,7 +131,8 @@ class AppendExplainer:
                 if last == a and later:
                     order = facts.orders[k]
                     return (f"{name(b)}'s append of {fmt(later[0])} to key {fmt(k)} is in no "
-                            f"read, so it follows {fmt(order)}, which {name(a)} appended last to",
+                            f"read, so it follows {fmt(list(order))}, which {name(a)} appended "
+                            f"last to",
                             {"key": k, "value": later[0], "after": order[-1]})
         return None  # process and realtime edges explain themselves
 
@@ -205,7 +206,7 @@ class ListAppendChecker:
         txns = extract_txns(history)
         judge.checkpoint("reading the transactions")
         try:
-            facts = collect(txns)
+            facts = collect(txns, judge.checkpoint)
             judge.checkpoint("collecting appends and reads")
             infer_orders(facts, txns)
         except TypeError:  # a list or map where elements are hashed: find it for the message

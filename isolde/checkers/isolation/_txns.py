@@ -14,11 +14,51 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import BadInput
-from ...histories import FAIL, INFO, INVOKE, NEMESIS, OK, History, cite_position, hashable
+from ...histories import (
+    FAIL,
+    INFO,
+    INVOKE,
+    NEMESIS,
+    OK,
+    ColumnsView,
+    History,
+    TxnColumns,
+    cite_position,
+    hashable,
+)
 
 MOP_KINDS = frozenset({"r", "append", "w"})
 
 Mop = tuple[str, Any, Any]
+
+
+class TxnMops(ColumnsView[list[Mop]]):
+    """Each transaction's micro-ops: a list, or (``ids[t] >= 0``) a value of the history's
+    :class:`TxnColumns`, rebuilt as a list when asked for (checkers read the columns)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols: TxnColumns | None = None) -> None:
+        super().__init__()
+        self.cols = cols
+
+    def rebuild(self, c: int) -> list[Mop]:
+        assert self.cols is not None
+        return [(f, k, v.tolist() if type(v) is array else v) for f, k, v in self.cols.mops(c)]
+
+    def read_ids(self, t: int) -> list[int] | None:
+        """Each micro-op's read id in the columns (-1: none), if the columns hold ``t``."""
+        return None if self.cols is None or self.ids[t] < 0 else self.cols.read_ids(self.ids[t])
+
+    def raw(self, t: int) -> list[Mop]:
+        """Transaction ``t``'s micro-ops, a read's list as an array when the history's
+        columns hold it (for the checkers' own passes: no object per element)."""
+        c = self.ids[t]
+        if c < 0:
+            plain: list[Mop] = self.plain[t]
+            return plain
+        assert self.cols is not None
+        return self.cols.mops(c)
 
 
 @dataclass
@@ -30,7 +70,7 @@ class Txns:
     complete: array = field(default_factory=lambda: array("q"))
     status: bytearray = field(default_factory=bytearray)
     process: list[Any] = field(default_factory=list)
-    mops: list[list[Mop]] = field(default_factory=list)
+    mops: TxnMops = field(default_factory=TxnMops)
     # How reports name a history index: the file's own index and line (History.cite).
     cite: Callable[[int], str] = field(default=cite_position)
 
@@ -71,9 +111,15 @@ def _mops(value: Any, at: int, reads_known: bool, history: History) -> list[Mop]
 
 
 def extract_txns(history: History, f: str = "txn") -> Txns:
-    """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values."""
-    out = Txns(cite=history.cite)
+    """The transactions of ``history`` (client ops named ``f``); BadInput on malformed values.
+
+    A transaction whose micro-ops the history holds as columns keeps them there: the ok
+    completion's, or the invocation's when its reads are all nil (an invocation's reads say
+    nothing, so one with read values is copied with them made nil)."""
+    cols = history.txn_columns
+    out = Txns(cite=history.cite, mops=TxnMops(cols))
     types, procs, fs, values = history.types, history.processes, history.fs, history.values
+    ids = history.txn_value_ids or _NO_IDS
     pair = history.pair
     i = types.find(INVOKE)  # bytearray.find scans in C: visit invocations only
     while i >= 0:
@@ -82,18 +128,23 @@ def extract_txns(history: History, f: str = "txn") -> Txns:
             continue
         j = pair(i)
         code = types[j] if j >= 0 else INFO
-        if code == OK:
-            v = values[j]
-            mops = _mops(v if v is not None else values[i], j, v is not None, history)
+        if code == OK and ids and ids[j] >= 0:
+            out.mops.append(None, ids[j])
+        elif code == OK and values[j] is not None:
+            out.mops.append(_mops(values[j], j, True, history))
+        elif ids and ids[i] >= 0 and not cols.has_reads(ids[i]):  # type: ignore[union-attr]
+            out.mops.append(None, ids[i])
         else:
-            mops = _mops(values[i], i, False, history)
+            out.mops.append(_mops(values[i], j if code == OK else i, False, history))
         out.invoke.append(i)
         out.complete.append(j)
         out.status.append(code if code in (OK, FAIL) else INFO)
         out.process.append(procs[i])
-        out.mops.append(mops)
         i = types.find(INVOKE, i + 1)
     return out
+
+
+_NO_IDS: array[int] = array("q")
 
 
 def txn_checker(history: History, sample: int = 1000) -> str:
