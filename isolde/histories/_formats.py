@@ -86,7 +86,13 @@ def gc_paused() -> Iterator[None]:
     containers and no cycles, and each collection would scan all of them again (it made
     loading a list-append history three times slower). They are then frozen (still freed by
     reference counting, never scanned), or the first collection after would scan them all, and
-    so would every full one while the checkers run."""
+    so would every full one while the checkers run.
+
+    Cyclic garbage left from before is collected first: frozen, it could never be freed. A
+    long-lived process that loads one history after another (a soak's check worker) otherwise
+    kept every history it had drawn a report of (the drawing's caught exceptions hold frames
+    that refer to it) -- 0.8 GB more per 5-minute segment."""
+    gc.collect()
     was = gc.isenabled()
     gc.disable()
     try:
