@@ -35,6 +35,7 @@ SUBPACKAGES = {
         "CancelledAfterSend", "ChangeStream", "Client", "ClientFaultable", "ClientFaults",
         "ClientTimeout",
         "Context", "Counters", "DiskFull", "EachWorker", "Emulator", "EmulatorRecipe", "FnGen",
+        "Forgetting",
         "Generator", "Independent", "Lazy", "Limit", "Limited", "Managed", "Mix", "Once",
         "OpSpec", "Ops",
         "Outcome", "Phases", "Prepared", "ProcessControl", "Promising", "Recorder", "Redirectable",
@@ -95,7 +96,8 @@ SUBPACKAGES = {
         "check_names", "forbidden", "ruled_out", "strongest_allowed", "txn_checker",
     ],
     "isolde.workloads": [
-        "WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+        "WORKLOADS", "Consuming", "KeyScoped", "TxnSized", "Workload", "WorkloadOptions",
+        "WorkloadSpec",
         "make_workload",
     ],
     "isolde.nemesis": [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -92,6 +92,16 @@ def require_txn_size(store: Store, items: int, workload: str) -> None:
     if isinstance(store, TxnBounded) and items > store.max_txn_items:
         raise UsageError(f"store {store.name!r} takes at most {store.max_txn_items} items in a "
                          f"transaction; workload {workload!r} would put {items} in one")
+
+
+@runtime_checkable
+class Forgetting(Protocol):
+    """A store held in isolde's own memory (the embedded store) that can drop what it keeps for
+    ``keys`` and every session begun so far, once no op will name them again: a soak's finished
+    segment. Without it a soak's memory grows with every key it ever wrote; a real store keeps
+    its data, which is not isolde's memory."""
+
+    def forget(self, keys: Container[Any]) -> None: ...
 
 
 @runtime_checkable

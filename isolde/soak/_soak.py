@@ -16,6 +16,7 @@ from typing import Any
 from .._errors import UsageError
 from ..checkers import CheckConfig, refuse_unjudgeable
 from ..harness import (
+    Forgetting,
     RunDirAware,
     RunLimits,
     Runner,
@@ -28,7 +29,7 @@ from ..harness import (
     write_json,
 )
 from ..nemesis import Nemesis
-from ..workloads import Consuming, Workload
+from ..workloads import Consuming, KeyScoped, Workload
 from ._check import check_segment, init_worker, write_trend_page
 from ._plan import KEY_STRIDE
 from ._state import SoakState
@@ -139,6 +140,10 @@ class Soak:
             background=[nemesis.run] if nemesis else [],
         )
         await runner.record()
+        if isinstance(self.store, Forgetting) and isinstance(workload, KeyScoped):
+            # No later segment names these keys (each has its own range): the embedded store
+            # drops them, or a soak's memory grows with every key it ever wrote.
+            self.store.forget(workload.keys_named())
         write_json(seg_dir / "segment.json", {"index": index, "seconds": s.time_limit,
                                               "checkers": self.names})
         self.state.entry(index)["status"] = "recorded"

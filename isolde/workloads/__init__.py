@@ -3,6 +3,7 @@
 from ._base import (
     WORKLOADS,
     Consuming,
+    KeyScoped,
     TxnSized,
     Workload,
     WorkloadOptions,
@@ -10,5 +11,6 @@ from ._base import (
     make_workload,
 )
 
-__all__ = ["WORKLOADS", "Consuming", "TxnSized", "Workload", "WorkloadOptions", "WorkloadSpec",
+__all__ = ["WORKLOADS", "Consuming", "KeyScoped", "TxnSized", "Workload", "WorkloadOptions",
+           "WorkloadSpec",
            "make_workload"]

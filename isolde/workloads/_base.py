@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -56,6 +56,16 @@ class Consuming(Protocol):
     ``settle`` seconds pass with nothing new after the load."""
 
     settle: float
+
+
+@runtime_checkable
+class KeyScoped(Protocol):
+    """A workload whose ops name only keys of its own range (from ``first_key``), so a soak can
+    have the store forget them when the segment ends (:class:`isolde.harness.Forgetting`).
+    ``keys_named()``: a container holding every key its ops named (and perhaps more of its
+    range); valid once its generators are done."""
+
+    def keys_named(self) -> Container[Any]: ...
 
 
 @runtime_checkable

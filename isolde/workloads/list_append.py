@@ -94,6 +94,10 @@ class ListAppendWorkload:
         ]
         return Ops(specs)
 
+    def keys_named(self) -> range:
+        """Every key its transactions named, from ``first_key`` (:class:`KeyScoped`)."""
+        return range(self.options.first_key, self.next_key)
+
     def final_generator(self) -> Generator | None:
         return Lazy(self._final)
 

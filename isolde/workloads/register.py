@@ -124,6 +124,12 @@ class RegisterWorkload:
                                        self.options.first_key)
         return self.independent
 
+    def keys_named(self) -> range:
+        """Every key its ops named: its generator's, from ``first_key`` (:class:`KeyScoped`)."""
+        ind = self.independent
+        first = self.options.first_key
+        return range(first, ind.next_key if ind is not None else first)
+
     def final_generator(self) -> Generator | None:
         if self.independent is None:
             return None

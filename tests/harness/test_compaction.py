@@ -73,3 +73,26 @@ def test_open_snapshots_keep_their_versions(monkeypatch: pytest.MonkeyPatch) -> 
     assert log.base > snap + 1
     assert log.latest("x") == (log.head(), 215)
     assert log.value_at("x", log.head() - 1) == 214
+
+
+def test_forgotten_keys_leave_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A soak's finished segment: its keys go, those still in the log when compaction reaches
+    them; every other key reads as before."""
+    monkeypatch.setattr(_replicated, "COMPACT_EVERY", 64)
+    log = ReplicatedLog(followers=2, lag=Lag(0.0), seed=1)
+    now = 0
+    for i in range(1_000):  # segment 0: keys 0..99; segment 1's first keys 1000..1009
+        now += 1_000
+        log.append(i % 100, i, now)
+        log.append(1_000 + i % 10, i, now)
+    assert log.versions.keys() & set(range(100))  # the tail of the log still holds some
+    log.forget(range(100))
+    assert not log.floor.keys() & set(range(100))
+    before = {k: log.latest(k) for k in range(1_000, 1_010)}
+    for i in range(200):  # segment 1 goes on: compaction reaches segment 0's last versions
+        now += 1_000
+        log.append(1_000 + i % 10, -i, now)
+    assert not log.written_keys() & set(range(100))
+    assert not log.forgotten
+    assert all(log.latest(k)[1] <= 0 for k in before)  # segment 1's keys kept their writes
+    assert len(log.floor) == 10

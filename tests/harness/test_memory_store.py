@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 import pytest
 
+from isolde.harness import Forgetting, Limit, RunLimits, Runner
 from isolde.harness.stores._replicated import Lag, ReplicatedLog
 from isolde.harness.stores.memory import MemoryOptions, MemoryStore
 from isolde.histories import Op
+from isolde.workloads import KeyScoped, WorkloadOptions, make_workload
 
 MS = 1_000_000
 
@@ -84,3 +88,28 @@ def test_every_mode_reads(mode: str) -> None:
     log.append("k", 1, 0)
     pos, val = log.read("k", mode, 10**12)
     assert (pos, val) == (0, 1)
+
+
+@pytest.mark.parametrize("writers", ["primary", "lww"])
+def test_a_forgotten_segment_leaves_no_keys_and_no_sessions(tmp_path: Path, writers: str) -> None:
+    """What a soak asks at a segment's end (Forgetting): the store then holds nothing of it."""
+    store = MemoryStore(MemoryOptions(writers=writers, lag_ms=0.5))
+    workload = make_workload("register", WorkloadOptions(
+        seed=1, concurrency=4, read_consistency="eventual", ops_per_key=20))
+    runner = Runner(store=store, generator=Limit(3_000, workload.generator()),
+                    final=workload.final_generator(), limits=RunLimits(concurrency=4),
+                    history_path=tmp_path / "h.jsonl")
+    asyncio.run(runner.run())
+    assert isinstance(store, Forgetting) and isinstance(workload, KeyScoped)
+    named = workload.keys_named()
+    held = store.lww.keys if store.lww is not None else store.data.written_keys()
+    assert len(named) > 100 and set(held) <= set(named)
+    time.sleep(0.05)  # every replica has every write (lag 0.5 ms)
+    store.forget(named)
+    if store.lww is None:
+        for _ in range(5_000):  # the next segment's writes: compaction reaches the old tail
+            store.data.append("next", 0, store.now())
+        store.data.compact(store.now())
+    held = store.lww.keys if store.lww is not None else store.data.written_keys()
+    assert not set(held) & set(named)
+    assert not store.sessions

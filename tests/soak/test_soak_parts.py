@@ -9,6 +9,7 @@ import pytest
 
 from isolde.harness import Context, OpSpec, Scenario
 from isolde.soak import KEY_STRIDE, compare_baseline, parse_duration, segment_workload
+from isolde.workloads import KeyScoped, WorkloadOptions, make_workload
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
@@ -39,7 +40,8 @@ def test_segments_use_disjoint_keys(workload: str) -> None:
     s = Scenario(workload=workload, concurrency=4)
     seen: list[set[Any]] = []
     for index in range(3):
-        gen = segment_workload(s, index).generator()
+        w = segment_workload(s, index)
+        gen = w.generator()
         rng = random.Random(index)
         keys: set[Any] = set()
         for n in range(3000):
@@ -47,6 +49,8 @@ def test_segments_use_disjoint_keys(workload: str) -> None:
             assert isinstance(ans, OpSpec)
             keys |= _keys(ans.value, ans.f)
         seen.append(keys)
+        if isinstance(w, KeyScoped):  # what the store may forget once the segment is over
+            assert all(k in w.keys_named() for k in keys)
     for i in range(3):
         for j in range(i + 1, 3):
             assert not seen[i] & seen[j], (workload, i, j)
@@ -75,3 +79,8 @@ def test_baseline_regressions() -> None:
     assert compare_baseline(worse, base, 0.5, "b")["regressions"] == [
         {"metric": "staleness_ms.p99", "baseline": 55.0, "now": 100, "change": 100 / 55 - 1},
         {"metric": "anomaly-type", "new": "G1c"}]
+
+
+def test_a_bank_keeps_its_accounts_from_segment_to_segment() -> None:
+    """The bank's accounts live on across segments: the store must not forget them."""
+    assert not isinstance(make_workload("bank", WorkloadOptions()), KeyScoped)

@@ -19,6 +19,7 @@ the newest, keeping it and the writes still in flight.
 from __future__ import annotations
 
 import random
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,13 @@ class LWWReplicas:
             top = max(w.stamp for w, s in zip(writes, settled, strict=True) if s)
             self.keys[key] = [w for w, s in zip(writes, settled, strict=True)
                               if not s or w.stamp >= top]
+
+    def forget(self, keys: Container[Any], now: int) -> None:
+        """Drop ``keys`` whose every write every replica holds at ``now`` (no op names them
+        again; a write still in flight could yet change what a replica shows, so its key stays)."""
+        for key in [k for k, ws in self.keys.items()
+                    if k in keys and all(max(w.arrive) <= now for w in ws)]:
+            del self.keys[key]
 
     def merged(self, key: Any) -> Any:
         """The value every replica converges to: the highest stamp among all writes."""

@@ -21,7 +21,7 @@ import random
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,8 @@ class ReplicatedLog:
         self.log_commit = array("q")
         self.versions: dict[Any, list[int]] = {}  # key -> its positions from base on
         self.floor: dict[Any, tuple[int, Any]] = {}  # key -> its newest version below base
+        # Keys to forget, still in the log: compaction drops them instead of keeping a floor.
+        self.forgotten: set[Any] = set()
         self.pins: Counter[int] = Counter()  # open snapshots (positions) that compaction keeps
         self.followers = [Follower(random.Random(f"{seed}/follower/{r}")) for r in range(followers)]
         self.bounded_versions = bounded_versions
@@ -129,15 +131,26 @@ class ReplicatedLog:
             while n < len(vs) and vs[n] < upto:
                 n += 1
             newest = vs[n - 1]
-            self.floor[key] = (newest, self.log_value[newest - self.base])
             if n == len(vs):
                 del self.versions[key]
+                if key in self.forgotten:
+                    self.forgotten.discard(key)
+                    self.floor.pop(key, None)
+                    continue
             else:
                 del vs[:n]
+            self.floor[key] = (newest, self.log_value[newest - self.base])
         for arr in (self.log_key, self.log_value, self.log_commit,
                     *(a for fl in self.followers for a in (fl.prefix_apply, fl.indep_apply))):
             del arr[:cut]
         self.base = upto
+
+    def forget(self, keys: Container[Any]) -> None:
+        """Drop every version of ``keys`` no longer in the log, and the rest when compaction
+        reaches them: no op names these keys again (a soak's finished segment)."""
+        for key in [k for k in self.floor if k in keys]:
+            del self.floor[key]
+        self.forgotten.update(k for k in self.versions if k in keys)
 
     def isolate(self, follower: int, now: int) -> None:
         self.followers[follower].isolated_since = now

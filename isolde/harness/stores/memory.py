@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import random
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,16 @@ class MemoryStore:
         """Bounded reads stay within these (the read-promises checker holds them to it)."""
         return {"bounded_versions": self.options.bounded_versions,
                 "bounded_ms": self.options.bounded_ms}
+
+    def forget(self, keys: Container[Any]) -> None:
+        """A soak's segment is over (:class:`isolde.harness.Forgetting`): drop ``keys`` and the
+        sessions. The next segment's processes start afresh (the runner numbers them from 0
+        again), and a token from an old process would only make its reads more conservative,
+        but one entry per process that ever crashed an op is a soak's slow leak."""
+        self.data.forget(keys)
+        if self.lww is not None:
+            self.lww.forget(keys, self.now())
+        self.sessions.clear()
 
     async def setup(self) -> None:
         return None
