@@ -128,12 +128,13 @@ class Prepared:
 
 def scenario_workload(s: Scenario) -> Workload:
     """The scenario's workload, with its seed and options."""
-    wopts = WorkloadOptions(
-        seed=s.seed,
-        concurrency=s.concurrency,
-        **{k: v for k, v in s.workload_options.items()
-           if k in WorkloadOptions.__dataclass_fields__},
-    )
+    fields = WorkloadOptions.__dataclass_fields__
+    unknown = sorted(set(s.workload_options) - set(fields))
+    if unknown:  # dropped, it would run with the default and never say so
+        raise UsageError(f"workload_options {', '.join(unknown)}: not one of "
+                         f"{', '.join(sorted(fields))} (a workload's own options go under "
+                         "'options')")
+    wopts = WorkloadOptions(seed=s.seed, concurrency=s.concurrency, **s.workload_options)
     return make_workload(s.workload, wopts)
 
 

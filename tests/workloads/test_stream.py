@@ -20,7 +20,7 @@ OPS = 400
 def run(tmp_path: Path, fault: str, **store: object) -> tuple[dict, MemoryStore]:
     s = Scenario(workload="stream", time_limit=600, max_ops=OPS, concurrency=4, seed=3,
                  store_dir=tmp_path, store_options={"stream_fault": fault, **store},
-                 workload_options={"keys": 4, "settle": 1.0})
+                 workload_options={"keys": 4, "options": {"settle": 1.0}})
     st = make_store("memory", s.store_options, s.store_context())
     assert isinstance(st, MemoryStore)
     out = run_scenario(s, store=st)

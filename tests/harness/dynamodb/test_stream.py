@@ -33,7 +33,7 @@ def run(tmp: Path, seed: int, **kw: Any) -> Outcome:
     base: dict[str, Any] = dict(
         store="dynamodb-local", workload="stream", time_limit=120.0, max_ops=150,
         concurrency=4, seed=seed, store_dir=tmp,
-        workload_options={"keys": 3, "settle": 5.0})
+        workload_options={"keys": 3, "options": {"settle": 5.0}})
     base.update(kw)
     return run_scenario(Scenario(**base))
 
@@ -62,7 +62,7 @@ def test_kill_of_the_in_memory_emulator_is_reported_lost(tmp_path: Path,
                                                           ddb_local: None) -> None:
     out = run(tmp_path, 1, nemesis=("kill",), nemesis_interval=3.0, time_limit=8.0,
               max_ops=None, op_timeout=2.0,
-              workload_options={"keys": 1, "max_writes_per_key": 3, "settle": 5.0})
+              workload_options={"keys": 1, "options": {"max_writes_per_key": 3, "settle": 5.0}})
     assert_kill_shows_as_lost(out, "dynamodb-local")
 
 

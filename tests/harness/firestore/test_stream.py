@@ -37,7 +37,7 @@ def run(tmp: Path, seed: int, **kw: Any) -> Outcome:
     base: dict[str, Any] = dict(
         store="firestore-emulator", workload="stream", time_limit=240.0, max_ops=OPS,
         concurrency=2, seed=seed, store_dir=tmp,
-        workload_options={"keys": 10, "settle": 5.0, "max_writes_per_key": 8})
+        workload_options={"keys": 10, "options": {"settle": 5.0, "max_writes_per_key": 8}})
     base.update(kw)
     return run_scenario(Scenario(**base))
 
@@ -65,7 +65,7 @@ def test_no_faults_every_write_reaches_the_listener(tmp_path: Path, seed: int) -
 def test_kill_of_the_in_memory_emulator_is_reported_lost(tmp_path: Path) -> None:
     out = run(tmp_path, 1, nemesis=("kill",), nemesis_interval=3.0, time_limit=10.0,
               max_ops=None, op_timeout=2.0,
-              workload_options={"keys": 2, "max_writes_per_key": 3, "settle": 5.0})
+              workload_options={"keys": 2, "options": {"max_writes_per_key": 3, "settle": 5.0}})
     assert_kill_shows_as_lost(out, "firestore-emulator")
 
 

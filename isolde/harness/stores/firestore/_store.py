@@ -132,7 +132,7 @@ class FirestoreStoreBase:
         self.listening = True
 
     async def open_stream(self) -> FirestoreStream:
-        if self.conn is None:
+        if self.admin is None:  # the workers' connection opens later, with the first client
             raise RuntimeError("open_stream before setup")
         stream = FirestoreStream(self._listen_client, self.collection, self.usage)
         self.streams.append(stream)
