@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from isolde.harness.emulators import (
     make_emulator,
     port_open,
 )
+from isolde.harness.emulators._process import serves_port
 from isolde.harness.stores.dynamodb import DYNALITE, DYNAMODB_LOCAL
 
 
@@ -94,6 +97,42 @@ def test_fixed_port_in_use_is_refused(tmp_path: Path) -> None:
             await a.stop()
 
     asyncio.run(go())
+
+
+def test_another_server_on_the_port_is_not_taken_for_ours(tmp_path: Path) -> None:
+    """A server that takes the port between the probe and a slow starter's bind answers the
+    readiness probe first: it must not pass for ours (the run would talk to a store isolde did
+    not start). Ours fails to bind and is started again on another port."""
+    foreign: list[subprocess.Popen[bytes]] = []
+
+    def slow_binder(port: int) -> list[str]:
+        if not foreign:  # the first attempt: someone else gets there first
+            foreign.append(subprocess.Popen(http_server(port), stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL))
+            while not port_open("127.0.0.1", port):
+                time.sleep(0.05)
+        return [sys.executable, "-c", "import time, runpy, sys; time.sleep(1.0); "
+                f"sys.argv = ['http.server', '--bind', '127.0.0.1', '{port}']; "
+                "runpy.run_module('http.server', run_name='__main__')"]
+
+    async def go() -> None:
+        p = ManagedProcess("slow", slow_binder, tmp_path / "slow.log", ready_timeout=30)
+        await p.start()
+        try:
+            assert p.port is not None and p.pid is not None
+            assert p.port != foreign[0].args[-1]  # type: ignore[index]
+            assert serves_port(p.pid, p.port) is True
+            assert serves_port(foreign[0].pid, p.port) is False
+        finally:
+            await p.stop()
+
+    try:
+        asyncio.run(go())
+    finally:
+        for f in foreign:
+            f.kill()
+            f.wait()
+    assert "Address already in use" in (tmp_path / "slow.log").read_text()
 
 
 def test_free_port_is_bindable() -> None:

@@ -90,6 +90,49 @@ def port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """Inodes of the sockets listening on ``port`` (any address), from /proc/net/tcp{,6}."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as fh:
+            next(fh, None)  # the header
+            for row in fh:
+                f = row.split()
+                if len(f) > 9 and f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                    found.add(f[9])
+    return found
+
+
+def _group_sockets(pgid: int) -> set[str]:
+    """Inodes of every socket open in process group ``pgid`` (a launcher may leave the
+    listening socket to a child)."""
+    found: set[str] = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                # pgrp is the 3rd field after the parenthesised command, which may hold spaces
+                if int(fh.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    found.add(link[8:-1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone, or not ours to read
+    return found
+
+
+def serves_port(pgid: int, port: int) -> bool | None:
+    """Whether the listener on ``port`` belongs to process group ``pgid``; None where /proc
+    cannot tell (not Linux). Another server can take a port between our probe and a slow
+    starter's bind (a JVM binds seconds after it starts): its readiness answer must not pass for
+    ours, or the run's requests go to a store isolde did not start."""
+    if not os.path.isdir("/proc/net"):
+        return None
+    listening = _listening_inodes(port)
+    return bool(listening) and bool(listening & _group_sockets(pgid))
+
+
 # Strong references: a process must be killed at exit even if its owner was dropped.
 _LIVE: set[ManagedProcess] = set()
 
@@ -178,8 +221,10 @@ class ManagedProcess:
                     f"{self.name} exited with code {code} while starting "
                     f"(log {self.log_path}): {tail}"
                 )
-            if await http_ready(HOST, port):
+            if await http_ready(HOST, port) and serves_port(self.proc.pid, port) is not False:
                 return
+            # Not answering yet, or another process answers: ours then fails to bind and exits
+            # (port taken, retried on another port) or binds once the other lets go.
             await asyncio.sleep(0.05)
         self.kill()
         raise EmulatorError(
