@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -51,7 +52,13 @@ def check_segment(seg_dir: Path, index: int, names: list[str], config: CheckConf
     _segment_report(seg_dir, results, history, run_flags, log_path)
     with open(log_path, "a") as log:  # one write: a line the test counts per segment
         log.write(CHECKED_LINE.format(index=index) + f" in {time.monotonic() - started:.1f}s\n")
-    return summarize(results)
+    summary = summarize(results)
+    # Drawing the report leaves the history in reference cycles (frames of caught exceptions):
+    # collected now, not at the next segment's load, or the idle worker holds a whole segment
+    # (8.5 M blocks, 600 MB for 1 M ops) between checks.
+    del history, results
+    gc.collect()
+    return summary
 
 
 def _segment_report(seg_dir: Path, results: dict[str, Any], history: History,
