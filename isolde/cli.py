@@ -47,6 +47,7 @@ from .harness import (
     READ_MODES,
     Audited,
     Scenario,
+    Sizing,
     at_most,
     check_read_consistency,
     positive_float,
@@ -62,7 +63,9 @@ from .harness._plugin_cli import (
     describe_stores,
     option_defaults,
     plugin_flags,
+    run_sizes,
     store_options,
+    suggested_sizing,
     unrecognized,
     workload_common,
     workload_options,
@@ -228,6 +231,19 @@ def _check_config(a: argparse.Namespace, out_dir: Path | None = None,
     )
 
 
+def _size_defaults(store: str | None, workload: str | None) -> dict[str, str]:
+    """How ``--help`` states the defaults of --concurrency and --keys: isolde's own, or what the
+    chosen store suggests for the chosen workload, said to be that."""
+    own = WorkloadOptions()
+    suggested = suggested_sizing(store, workload) if store and workload else Sizing()
+    out = {}
+    for name, mine, theirs in (("concurrency", own.concurrency, suggested.concurrency),
+                               ("keys", own.keys, suggested.keys)):
+        out[name] = (f"default: {theirs}, what store {store} suggests for workload {workload}; "
+                     f"isolde's own: {mine}" if theirs else f"default: {mine}")
+    return out
+
+
 def build_parser(store: str | None = None,
                  workload: str | None = None) -> argparse.ArgumentParser:
     """The parser; ``isolde run`` gets the flags of ``store`` and ``workload`` when given."""
@@ -252,8 +268,12 @@ def build_parser(store: str | None = None,
                    help="how a managed emulator is partitioned (nftables: root, apt nftables)")
     r.add_argument("--time-limit", type=positive_float, default=10.0, metavar="SEC",
                    help="seconds of load")
-    r.add_argument("--concurrency", type=at_most(MAX_CONCURRENCY), default=10,
-                   help=f"logical client processes, at most {MAX_CONCURRENCY}")
+    sizes = _size_defaults(store, workload)
+    # None when not given: a store's suggestion for the workload (run_sizes) must not be taken
+    # for the user's choice, nor hide it.
+    r.add_argument("--concurrency", type=at_most(MAX_CONCURRENCY), default=None,
+                   help=f"logical client processes, at most {MAX_CONCURRENCY} "
+                   f"({sizes['concurrency']})")
     r.add_argument("--rate", type=positive_float, default=None, help="max ops/s overall")
     r.add_argument("--max-ops", type=positive_int, default=None,
                    help="stop after N ops (a cloud audit has a default cap)")
@@ -270,7 +290,7 @@ def build_parser(store: str | None = None,
     # so that one the workload does not read is refused rather than ignored.
     w = r.add_argument_group("workload (common options; a workload reads some of them)")
     w.add_argument("--keys", type=at_most(MAX_KEYS), default=argparse.SUPPRESS,
-                   help=f"keys in play at once, at most {MAX_KEYS} (default: 5)")
+                   help=f"keys in play at once, at most {MAX_KEYS} ({sizes['keys']})")
     w.add_argument("--ops-per-key", type=positive_int, default=argparse.SUPPRESS,
                    help="ops on a key before moving to a fresh one (default: 200)")
     w.add_argument("--read-consistency", type=check_read_consistency,
@@ -388,6 +408,7 @@ def run_defaults(store: str = "memory", workload: str = "register") -> dict[str,
     common = WorkloadOptions()
     base.update(keys=common.keys, ops_per_key=common.ops_per_key,
                 read_consistency=common.read_consistency)
+    base.update(run_sizes(store, workload))  # what the store suggests is a default too
     try:
         return {**base, **option_defaults(store, workload)}
     except UsageError:  # a store or workload not installed here: no flags of its own
@@ -419,13 +440,16 @@ def _write_page(out: Path, inp: ReportInput) -> Path | None:
 def run_scenario_from_args(a: argparse.Namespace) -> Scenario:
     """The Scenario of an ``isolde run`` command line (options checked, defaults filled in)."""
     common = workload_common(a)
-    check_applicable(a, set(common))
-    wo = dataclasses.replace(WorkloadOptions(), **common)
+    check_applicable(a, set(common))  # what was given, not what the store suggests
+    sizes = run_sizes(a.store, a.workload)
+    default_concurrency = sizes.pop("concurrency")
+    concurrency = a.concurrency if a.concurrency is not None else default_concurrency
+    wo = dataclasses.replace(WorkloadOptions(), **{**sizes, **common})
     return Scenario(
         store=a.store, workload=a.workload, nemesis=tuple(a.nemesis),
         nemesis_interval=a.nemesis_interval,
         nemesis_options={"partition_via": a.partition_via} if a.partition_via != "proxy" else {},
-        time_limit=a.time_limit, concurrency=a.concurrency, rate=a.rate, max_ops=a.max_ops,
+        time_limit=a.time_limit, concurrency=concurrency, rate=a.rate, max_ops=a.max_ops,
         seed=a.seed, op_timeout=a.op_timeout, store_dir=a.store_dir,
         store_options=store_options(a),
         workload_options={"keys": wo.keys, "ops_per_key": wo.ops_per_key,

@@ -30,7 +30,7 @@ from ._options import (
     positive_int,
     whole_number,
 )
-from ._plugin import Emulator, EmulatorRecipe, StoreContext, StoreSpec
+from ._plugin import Emulator, EmulatorRecipe, Sizing, StoreContext, StoreSpec
 from ._results import link_latest, new_run_dir, write_json
 from ._runner import Counters, Recorder, RunLimits, Runner
 from ._scenario import (
@@ -111,6 +111,7 @@ __all__ = [
     "RunLimits",
     "Runner",
     "Scenario",
+    "Sizing",
     "Stagger",
     "Store",
     "StoreContext",

@@ -22,6 +22,12 @@ faults more, decided per request with :meth:`ClientFaults.chance`:
   request is sent or after its reply came (it may have been applied: ``info``);
 - **lost-response**: a share of requests is sent and its reply dropped (``info``);
 - **duplicate**: a share of requests is also sent again, a little later, its reply discarded.
+
+A hook costs on every request even while every switch is off (a gRPC interceptor turns each call
+into an intercepted one: more tasks, more allocations). So the nemesis says, as it sets up, that
+it will flip switches (:meth:`ClientFaults.schedule`, before the store's clients open), and a
+store may open its clients without the hooks when nothing was scheduled
+(:meth:`ClientFaults.needs_hooks`).
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ class ClientFaults:
         self.unavailable = 0
         self.lost = 0
         self.duplicated = 0
+        self.scheduled = False  # the run's nemesis will flip switches (see schedule())
+        self._hookless = False  # a client was opened without the hooks (see needs_hooks())
         self._ours: set[asyncio.Task[Any]] = set()  # calls this object cancelled
         self._calls: set[asyncio.Task[Any]] = set()  # calls running under call()
 
@@ -71,6 +79,21 @@ class ClientFaults:
     def active(self) -> bool:
         return bool(self.throttle_p or self.timeout_s or self.cancel_p or self.unavailable_p
                     or self.lost_p or self.duplicate_p)
+
+    def schedule(self) -> None:
+        """Say that switches will be flipped in this run: the nemesis does, as it sets up (after
+        the store's setup, before its clients open). Refused once a client was opened without
+        the hooks: its requests would silently never see a fault."""
+        if self._hookless:
+            raise RuntimeError("client faults scheduled after a client was opened without "
+                               "their hooks")
+        self.scheduled = True
+
+    def needs_hooks(self) -> bool:
+        """Whether a client the store opens now must carry the hooks: only when faults were
+        scheduled. A store asks as it opens a client, and honours the answer."""
+        self._hookless = self._hookless or not self.scheduled
+        return self.scheduled
 
     def clear(self) -> None:
         self.throttle_p = self.cancel_p = self.unavailable_p = self.lost_p = 0.0

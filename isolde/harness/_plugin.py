@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,6 +32,23 @@ class StoreContext:
 
     seed: int = 0
     read_consistency: str = "strong"
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """A run's size a store suggests for one workload, where isolde's own defaults (10 clients,
+    5 keys) would make most of its ops fail: e.g. an emulator that locks pessimistically, where
+    contending transactions wait out a lock timeout and abort. None: isolde's own default. A
+    size given on the command line always wins; ``keys`` applies only to workloads that read
+    ``--keys``."""
+
+    concurrency: int | None = None
+    keys: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, v in (("concurrency", self.concurrency), ("keys", self.keys)):
+            if v is not None and (not isinstance(v, int) or v < 1):
+                raise TypeError(f"Sizing.{name} must be a positive int or None, not {v!r}")
 
 
 @runtime_checkable
@@ -99,6 +116,10 @@ class StoreSpec:
     - ``sdk``: modules it imports at run time, and ``sdk_hint``: how to install them.
     - ``emulator``: its emulator recipe, if it runs one.
     - ``audited``: a cloud store; its instances implement :class:`Audited`.
+    - ``sizing``: by workload name, the :class:`Sizing` it suggests in place of isolde's default
+      concurrency and keys (a workload not named: isolde's defaults). It is declared here, not
+      by the store object, because the command line's defaults and ``--help`` need it before
+      any store is built.
     """
 
     name: str
@@ -112,6 +133,7 @@ class StoreSpec:
     sdk_hint: str = ""
     emulator: EmulatorRecipe | None = None
     audited: bool = False
+    sizing: Mapping[str, Sizing] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.options):
@@ -119,6 +141,10 @@ class StoreSpec:
         bad = [m for m in self.read_modes if m not in READ_MODES]
         if bad:
             raise TypeError(f"store {self.name!r}: unknown read mode {bad[0]!r}")
+
+    def sizing_for(self, workload: str) -> Sizing:
+        """The size this store suggests for ``workload`` (all None: isolde's defaults)."""
+        return self.sizing.get(workload, Sizing())
 
     def missing_sdk(self) -> list[str]:
         """The SDK modules it needs that are not importable here."""

@@ -10,9 +10,9 @@ from typing import Any
 
 from .._errors import UsageError
 from .._plugins import PluginError
-from ..workloads._base import COMMON, WORKLOADS
+from ..workloads._base import COMMON, WORKLOADS, WorkloadOptions
 from ._options import add_flags, build, flag_name, flags, for_needs, given
-from ._plugin import StoreSpec
+from ._plugin import Sizing, StoreSpec
 from .stores import STORES, store_spec
 
 STORE_DEST = "store:"
@@ -111,6 +111,30 @@ def check_applicable(a: argparse.Namespace, common: set[str]) -> None:
                                   [n for n, s in stores.items() if s.emulator is not None]))
 
 
+def suggested_sizing(store: str, workload: str) -> Sizing:
+    """What ``store`` suggests for ``workload`` in place of isolde's default sizes; nothing for
+    a store not installed here (its flags are not offered either)."""
+    try:
+        return store_spec(store).sizing_for(workload)
+    except UsageError:
+        return Sizing()
+
+
+def run_sizes(store: str, workload: str) -> dict[str, int]:
+    """``isolde run``'s sizes when the command line gives none: ``concurrency``, and ``keys``
+    for a workload that reads it -- the store's suggestion (:class:`Sizing`), else isolde's
+    own (:class:`isolde.workloads.WorkloadOptions`)."""
+    own, suggested = WorkloadOptions(), suggested_sizing(store, workload)
+    out = {"concurrency": suggested.concurrency or own.concurrency}
+    try:
+        reads = WORKLOADS.get_or_refuse(workload).reads
+    except UsageError:  # refused where the command line is read; its sizes do not matter
+        reads = COMMON
+    if "keys" in reads:
+        out["keys"] = suggested.keys or own.keys
+    return out
+
+
 def workload_common(a: argparse.Namespace) -> dict[str, Any]:
     """The common workload options given on the command line, by field name."""
     return {k: v for k, v in vars(a).items() if k in COMMON}
@@ -131,6 +155,11 @@ def describe_stores() -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
+def _sizes(z: Sizing) -> str:
+    return ", ".join([*([f"{z.concurrency} clients"] if z.concurrency else []),
+                      *([f"{z.keys} keys"] if z.keys else [])])
+
+
 def _describe(spec: StoreSpec) -> list[str]:
     missing = spec.missing_sdk()
     sdk = ("SDK: " + (f"missing {', '.join(missing)} ({spec.sdk_hint})" if missing
@@ -140,6 +169,9 @@ def _describe(spec: StoreSpec) -> list[str]:
            f"  read modes:   {', '.join(spec.read_modes)}",
            f"  faults:       {', '.join(spec.faults) or 'none'}",
            f"  {sdk}"]
+    if spec.sizing:  # the defaults it puts in place of isolde's (a flag given still wins)
+        out.append("  default sizes: " + "; ".join(
+            f"{w}: {_sizes(z)}" for w, z in sorted(spec.sizing.items())))
     if spec.emulator is not None:
         out.append(f"  emulator {spec.emulator.name}: {spec.emulator.status()}")
     if spec.audited:

@@ -179,7 +179,9 @@ class RunDirAware(Protocol):
 class ClientFaultable(Protocol):
     """A store whose SDK client takes client-path faults: it consults ``client_faults`` (the
     nemesis's switches, :class:`ClientFaults`) on every request, through its own
-    SDK's hooks, and runs every call through ``client_faults.call``."""
+    SDK's hooks, and runs every call through ``client_faults.call``. A nemesis with client
+    faults calls ``client_faults.schedule()`` before the store's clients open; a store may leave
+    the hooks out of a client opened while ``client_faults.needs_hooks()`` says False."""
 
     @property
     def client_faults(self) -> ClientFaults: ...

@@ -4,7 +4,11 @@ store injects them through its own SDK's hooks (see :mod:`isolde.harness._client
 
 ``unavailable``, and ``lost-response`` and ``duplicate`` at the client, need a hook that sees each
 request and its reply (``ClientFaults.wire``): a store speaking gRPC over HTTP/2 (Firestore) takes
-lost-response and duplicate this way, as the fault proxy frames HTTP/1.1 requests only."""
+lost-response and duplicate this way, as the fault proxy frames HTTP/1.1 requests only.
+
+A nemesis with any of them schedules them (:class:`ClientHooks`, set up before the store's
+clients open): a store may open its clients without the hooks otherwise, as they cost on every
+request even while no fault is on."""
 
 from __future__ import annotations
 
@@ -27,11 +31,29 @@ def wire_faults(store: Store) -> bool:
     return isinstance(store, ClientFaultable) and store.client_faults.wire
 
 
+HOOKS_KEY = "client-hooks"
+
+
+class ClientHooks:
+    """The run's client faults, shared by every client fault: setting up says they will be
+    switched on (:meth:`ClientFaults.schedule`), before the store's clients open."""
+
+    def __init__(self, faults: ClientFaults) -> None:
+        self.faults = faults
+
+    async def setup(self) -> None:
+        self.faults.schedule()
+
+    async def teardown(self) -> None:
+        return None
+
+
 class _ClientFault(BaseFault):
 
-    def __init__(self, store: Store, options: NemesisOptions) -> None:
+    def __init__(self, store: Store, options: NemesisOptions, shared: dict[str, Any]) -> None:
         self.faults = client_faults(store)
         self.options = options
+        shared.setdefault(HOOKS_KEY, ClientHooks(self.faults))
 
     def stop_value(self) -> Any:
         f = self.faults
@@ -45,8 +67,8 @@ class _ClientFault(BaseFault):
 class _WireFault(_ClientFault):
     """A fault of a request's reply: only a hook that sees both can inject it."""
 
-    def __init__(self, store: Store, options: NemesisOptions) -> None:
-        super().__init__(store, options)
+    def __init__(self, store: Store, options: NemesisOptions, shared: dict[str, Any]) -> None:
+        super().__init__(store, options, shared)
         if not self.faults.wire:
             raise Unsupported(f"store {store.name!r}: its SDK hook sees requests, not replies")
 

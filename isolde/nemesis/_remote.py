@@ -27,9 +27,9 @@ def remote_fault(name: str, store: Store, options: NemesisOptions,
     if name == "partition" and options.partition_via == "nftables":
         return NftablesPartition(store, options)
     if name in CLIENT_WIRE_FAULTS and wire_faults(store):
-        return CLIENT_WIRE_FAULTS[name](store, options)
+        return CLIENT_WIRE_FAULTS[name](store, options, shared)
     if name in PROXY_FAULTS:
         return PROXY_FAULTS[name](store, options, shared)
     if name in CLIENT_FAULTS:
-        return CLIENT_FAULTS[name](store, options)
+        return CLIENT_FAULTS[name](store, options, shared)
     raise Unsupported(NOT_REMOTE.get(name, f"no such fault {name!r}"))

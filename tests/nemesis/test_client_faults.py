@@ -148,3 +148,19 @@ def test_client_fault_schedule_switches_and_heals() -> None:
         store.endpoint = None  # type: ignore[attr-defined]
         store.set_client_endpoint = lambda h, p: None  # type: ignore[attr-defined]
         make_nemesis(["partition"], store, NemesisOptions())
+
+
+def test_a_nemesis_with_client_faults_schedules_them_as_it_sets_up() -> None:
+    """Scheduled by the nemesis's setup, not by building it (building it is also how a store's
+    faults are listed); refused, loudly, once a client was opened without the hooks."""
+    store = _SdkStore()
+    nem = make_nemesis(["throttle", "cancel"], store, NemesisOptions())
+    assert not store.client_faults.scheduled
+    asyncio.run(nem.setup())
+    assert store.client_faults.scheduled and store.client_faults.needs_hooks()
+    quiet = _SdkStore()
+    nem = make_nemesis(["throttle"], quiet, NemesisOptions())
+    assert not quiet.client_faults.scheduled
+    assert quiet.client_faults.needs_hooks() is False  # a client opened now goes without
+    with pytest.raises(RuntimeError, match="without their hooks"):
+        asyncio.run(nem.setup())

@@ -21,6 +21,9 @@ class Rig(_rig.Rig):
     def __init__(self) -> None:
         super().__init__(FirestoreEmulatorStore(seed=3))
 
+    def before_clients(self) -> None:
+        self.faults.schedule()  # as a nemesis with client faults does as it sets up
+
     @property
     def faults(self) -> ClientFaults:
         return self.store.client_faults
@@ -152,6 +155,28 @@ def test_the_nemesis_injects_reply_faults_at_the_client_and_the_rest_in_the_prox
 
     store = FirestoreEmulatorStore()
     nem = make_nemesis(["lost-response", "duplicate", "unavailable"], store, NemesisOptions())
-    assert not nem.resources  # no fault proxy: the client's interceptors do it
+    # No fault proxy: the client's interceptors do it (the one resource schedules them).
+    assert [type(r).__name__ for r in nem.resources] == ["ClientHooks"]
     nem = make_nemesis(["partition", "latency", "reset"], store, NemesisOptions())
     assert len(nem.resources) == 1  # the fault proxy, shared by the three
+
+
+def test_scheduled_faults_give_the_workers_a_client_of_their_own(rig: Rig) -> None:
+    """The workers' requests pass the interceptors; the admin's (setup, teardown) never do."""
+    assert rig.store.conn is not None and rig.store.conn.client is not rig.store.admin
+    rig.faults.throttle_p = 1.0
+    assert rig.op("read", ["own", None]).error == "resource-exhausted"
+    assert rig.run(rig.store.admin.collection(rig.store.collection).document("x").get(
+        retry=None, timeout=10)).exists is False  # the admin's client is not throttled
+
+
+def test_unscheduled_faults_leave_the_interceptors_out() -> None:
+    """A run whose nemesis has no client fault: the workers share the admin's client, without
+    the interceptors (they cost on every request), and scheduling faults after that is refused
+    rather than silently never injecting them. (No emulator: the admin's client stands in.)"""
+    store = FirestoreEmulatorStore(seed=4)
+    store.admin = admin = object()  # what setup leaves: the client with the direct line
+    asyncio.run(store.open_client(0))
+    assert store.conn is not None and store.conn.client is admin
+    with pytest.raises(RuntimeError, match="without their hooks"):
+        store.client_faults.schedule()

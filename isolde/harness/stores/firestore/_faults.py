@@ -169,8 +169,9 @@ def interceptors(faults: ClientFaults) -> list[grpc.aio.ClientInterceptor]:
     return [_Unary(faults), _Stream(faults)]
 
 
-def faultable_client(faults: ClientFaults, **kw: Any) -> Any:
-    """A google-cloud-firestore AsyncClient whose gRPC channel carries the fault interceptors.
+def faultable_client(faults: ClientFaults | None, **kw: Any) -> Any:
+    """A google-cloud-firestore AsyncClient whose gRPC channel carries the fault interceptors
+    (``faults`` None: none; the channel is otherwise the same, reconnect backoff included).
 
     The SDK (2.34.1) makes its channel itself, with no parameter for interceptors (gRPC takes
     them only when a channel is made): the subclass makes the same channel with them, both the
@@ -179,7 +180,7 @@ def faultable_client(faults: ClientFaults, **kw: Any) -> Any:
     from google.cloud.firestore import AsyncClient
     from google.cloud.firestore_v1.base_client import _GRPC_MSG_SIZE_OPTIONS
 
-    chain = interceptors(faults)
+    chain = interceptors(faults) if faults is not None else None
 
     class Client(AsyncClient):
         def _emulator_channel(self, transport: Any) -> Any:
@@ -190,6 +191,11 @@ def faultable_client(faults: ClientFaults, **kw: Any) -> Any:
 
         def _firestore_api_helper(self, transport: Any, client_class: Any,
                                   client_module: Any) -> Any:
+            # The SDK asks for its API on every request: once it is made, nothing to do (a
+            # transport class made per request cost 2 % of a run's CPU).
+            if self._firestore_api_internal is not None or chain is None:
+                return super()._firestore_api_helper(transport, client_class, client_module)
+
             class Transport(transport):
                 @classmethod
                 def create_channel(cls, *args: Any, **kwargs: Any) -> Any:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...._errors import IsoldeError, UsageError
+from ..._client_faults import ClientFaults
 from ..._plugin import Emulator
 from ..._store import ProcessControl, undo_failed_setup
 from ._client import FirestoreClient
@@ -173,8 +174,9 @@ class FirestoreStoreBase:
             raise StoreError(f"{self.name}: collection {self.collection} already holds "
                              "documents: isolde only writes under a collection of its own")
 
-    def _new_client(self, ep: tuple[str, int] | None) -> Any:
-        """An AsyncClient to the emulator at ``ep`` (None: Google's service)."""
+    def _new_client(self, ep: tuple[str, int] | None, faults: ClientFaults | None = None) -> Any:
+        """An AsyncClient to the emulator at ``ep`` (None: Google's service), with the client
+        fault interceptors when ``faults`` is given."""
         # isolde forks only to exec an emulator at once, never to use gRPC in the child: gRPC's
         # fork handlers have nothing to do there, and their log line would land on stderr.
         os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
@@ -185,7 +187,7 @@ class FirestoreStoreBase:
                              "pip install 'isolde[firestore]'") from None
         with _emulator_env(self._emulator_host(ep)):
             kw = {"database": self.database} if self.database else {}
-            return faultable_client(self.client_faults, project=self.project, **kw)
+            return faultable_client(faults, project=self.project, **kw)
 
     async def setup(self) -> None:
         async with undo_failed_setup(self.name, self._teardown, lambda e: classify(e).kind,
@@ -238,10 +240,15 @@ class FirestoreStoreBase:
         return out
 
     def _workers_client(self) -> Any:
-        """The admin's client, unless the workers go through a fault proxy."""
-        if self._client_endpoint is None:
+        """The admin's client, unless the workers go through a fault proxy or take client
+        faults: then one of their own. Only then do its requests pass the fault interceptors,
+        which slow every request down even while no fault is on; the admin's never do (setup
+        and teardown are not under test)."""
+        hooks = self.client_faults.needs_hooks()
+        if self._client_endpoint is None and not hooks:
             return self.admin
-        return self._new_client(self._client_endpoint)
+        return self._new_client(self._client_endpoint or self.endpoint,
+                                self.client_faults if hooks else None)
 
     async def open_client(self, worker: int) -> FirestoreClient:
         if self.admin is None:
