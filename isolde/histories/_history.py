@@ -143,6 +143,21 @@ class History(Sequence[Op]):
         j = self._pairs[i]
         return self[j] if j >= 0 else None
 
+    @property
+    def pair_indices(self) -> array[int]:
+        """Every op's :meth:`pair`, as one array (for passes over whole columns)."""
+        return self._pairs
+
+    @property
+    def errors_by_index(self) -> Mapping[int, Any]:
+        """Index -> error of the ops that have one."""
+        return self._errors
+
+    @property
+    def extras_by_index(self) -> Mapping[int, Any]:
+        """Index -> extra fields of the ops that have any."""
+        return self._extras
+
     def extra(self, i: int) -> Any:
         return self._extras.get(i, EMPTY)
 
