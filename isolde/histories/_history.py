@@ -12,7 +12,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
-from operator import is_not
+from operator import and_, eq, is_not, ne
 from typing import Any, overload
 
 from .._errors import BadInput
@@ -143,6 +143,21 @@ class History(Sequence[Op]):
         j = self._pairs[i]
         return self[j] if j >= 0 else None
 
+    @property
+    def pair_indices(self) -> array[int]:
+        """Every op's :meth:`pair`, as one array (for passes over whole columns)."""
+        return self._pairs
+
+    @property
+    def errors_by_index(self) -> Mapping[int, Any]:
+        """Index -> error of the ops that have one."""
+        return self._errors
+
+    @property
+    def extras_by_index(self) -> Mapping[int, Any]:
+        """Index -> extra fields of the ops that have any."""
+        return self._extras
+
     def extra(self, i: int) -> Any:
         return self._extras.get(i, EMPTY)
 
@@ -150,11 +165,10 @@ class History(Sequence[Op]):
         return self._errors.get(i)
 
     def invocations(self) -> Iterator[int]:
-        """Indices of client invocations, in order."""
-        types, procs = self.types, self.processes
-        for i in range(len(self)):
-            if types[i] == INVOKE and procs[i] != NEMESIS:
-                yield i
+        """Indices of client invocations, in order (found in C: this runs over every op)."""
+        client = map(and_, map(eq, self.types, repeat(INVOKE)),
+                     map(ne, self.processes, repeat(NEMESIS)))
+        return compress(range(len(self)), client)
 
     def pairs(self) -> Iterator[tuple[Op, Op | None]]:
         """(invocation, completion or None) for each client invocation, in invocation order."""

@@ -127,14 +127,16 @@ class HistoryInput:
         buf, self._buf = self._buf, b""
         lineno = 1
         while True:
-            *complete, buf = buf.split(sep)
+            chunk = buf  # every line below is part of it: the checks look at it first, in C
+            *complete, buf = chunk.split(sep)
             tail = self._eof and buf != b""
             if tail:
                 complete.append(buf)
             if complete:
-                if any(map(bytes.endswith, complete, repeat(b"\r"))):
+                if b"\r" in chunk and any(map(bytes.endswith, complete, repeat(b"\r"))):
                     complete = [line.removesuffix(b"\r") for line in complete]
-                bad = self._first_bad(complete)
+                clean = len(chunk) <= self.limits.max_line and b"\0" not in chunk
+                bad = -1 if clean else self._first_bad(complete)
                 if bad >= 0:  # the lines before it first: a reader meets errors in file order
                     if bad:
                         yield lineno, complete[:bad], True

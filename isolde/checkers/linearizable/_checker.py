@@ -14,8 +14,10 @@ import time
 from bisect import bisect_left
 from collections.abc import Hashable, Sequence
 from itertools import repeat
-from operator import sub
+from operator import itemgetter, sub
 from typing import Any
+
+import numpy as np
 
 from ...histories import History
 from .._base import CheckConfig
@@ -40,6 +42,8 @@ _NOT_SEARCHED = "not searched"
 _UNFINISHED = ("configurations", _NOT_SEARCHED)  # the reasons of a search to resume or skip
 Part = tuple[Hashable, list[LinOp]]
 _OPEN = 1 << 62  # the completion index of an op that never completed
+_NUMPY_ABOVE = 1000  # ops in a partition beyond which _width uses numpy
+_STATUS, _INVOKE, _COMPLETE = itemgetter(3), itemgetter(4), itemgetter(5)  # LinOp's fields
 
 
 def _search_order(parts: Sequence[Sequence[LinOp]]) -> list[int]:
@@ -52,11 +56,26 @@ def _search_order(parts: Sequence[Sequence[LinOp]]) -> list[int]:
 def _width(ops: Sequence[LinOp]) -> int:
     """The most ops open at one time (an op that never completed stays open): at each op's
     invocation (ops come in invocation order), the ops invoked so far less those completed.
-    (Iterated in C where it can be: this runs over every op of the history.)"""
+    (Iterated in C where it can be: this runs over every op of the history; numpy for long
+    partitions, where it is 4x faster, not short ones, where its fixed cost is more.)"""
+    if len(ops) > _NUMPY_ABOVE:
+        return _width_np(ops)
     ends = sorted([op.complete if op.complete >= 0 and op.status != INFO_ else _OPEN
                    for op in ops])
     closed = map(bisect_left, repeat(ends), [op.invoke for op in ops])
     return max(map(sub, range(1, len(ops) + 1), closed), default=0)
+
+
+def _width_np(ops: Sequence[LinOp]) -> int:
+    """:func:`_width` in numpy."""
+    n = len(ops)
+    invoke = np.fromiter(map(_INVOKE, ops), np.int64, n)
+    complete = np.fromiter(map(_COMPLETE, ops), np.int64, n)
+    info = np.fromiter(map(INFO_.__eq__, map(_STATUS, ops)), np.bool_, n)
+    ends = np.where((complete >= 0) & ~info, complete, _OPEN)
+    ends.sort()
+    closed = np.searchsorted(ends, invoke, "left")
+    return int((np.arange(1, n + 1) - closed).max())
 
 
 def _default_memory() -> int:

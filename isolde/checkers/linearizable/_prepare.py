@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 from ..._errors import BadInput, UsageError
 from ...histories import FAIL, INFO, OK, History
 from ._model import FAIL_, INFO_, OK_, LinOp, Model, ModelOptions, hashable
-from ._models import MODELS
+from ._models import KV, MODELS, MultiRegister
 
 _STATUS = {OK: OK_, FAIL: FAIL_, INFO: INFO_}
 # When a failed op is evidence about the state (``--failed-cas``). A CAS can fail for reasons
@@ -61,24 +62,48 @@ def prepare(history: History, model: Model,
     evidence = FAILED_CAS[failed_cas]
     nil_free = model.options.nil_reads == "unconstrained"
     parts: dict[Hashable, list[LinOp]] = {}
-    # Bound once: this loop runs per op, and on small histories it is most of the check.
+    # Bound once: this loop runs per op, and on large histories it is much of the check.
     pair, include, partition = history.pair, model.include, model.partition
-    check_op = model.check_op
+    check_op, read_fs, model_fs = model.check_op, model.read_fs, model.fs
+    # The built-in models of [key, value] tuples: an op is split as it is made (one LinOp,
+    # not two), and checked only when check_op could object (it then raises as it would).
+    split = type(model) in (MultiRegister, KV)
+    new = tuple.__new__
     for i in history.invocations():
         j = pair(i)
         status = _STATUS[types[j]] if j >= 0 else INFO_
         if status == FAIL_ and history.error(j) not in evidence:
             continue
-        output = hashable(values[j]) if status == OK_ else None
-        op = LinOp(fs[i], hashable(values[i]), output, status, i, j, procs[i])
+        v, f = values[i], fs[i]
         try:
-            if not include(op):
-                continue
-            key, op = partition(op)
-            if nil_free and op.status == OK_ and op.output is None and op.f in model.read_fs:
+            if split and type(v) is list and len(v) == 2 and f in model_fs:
+                key, op = v[0], new(LinOp, (f, hashable(v[1]), _split_output(values[j], status),
+                                            status, i, j, procs[i]))
+                if not include(op):
+                    continue
+                key = hashable(key)
+                if f == "cas" and not (type(op.value) is tuple and len(op.value) == 2):
+                    check_op(op, "")
+            else:
+                output = hashable(values[j]) if status == OK_ else None
+                op = LinOp(f, hashable(v), output, status, i, j, procs[i])
+                if not include(op):
+                    continue
+                key, op = partition(op)
+                check_op(op, "")
+            if nil_free and op.status == OK_ and op.output is None and op.f in read_fs:
                 continue  # Knossos: a read of nil constrains nothing
-            check_op(op, "")
         except BadInput as e:  # named as the file names the op (built only when needed)
             raise BadInput(e.message, history.where(i)) from None
         parts.setdefault(key, []).append(op)
     return list(parts.items())
+
+
+def _split_output(out: Any, status: str) -> Any:
+    """A completion's value as :func:`split_key` leaves it: the value of ``[key, value]``."""
+    if status != OK_:
+        return None
+    if type(out) is list and len(out) == 2:
+        return hashable(out[1])
+    out = hashable(out)
+    return out[1] if isinstance(out, tuple) and len(out) == 2 else out
