@@ -16,12 +16,13 @@ import logging
 import math
 import os
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .._errors import BadInput
-from ._history import History
+from ._history import History, HistoryBuilder
 from ._input import HistoryInput, as_input
 from ._jsonl import MAX_DEPTH, op_from_dict
 from ._op import NEMESIS, Op
@@ -135,9 +136,18 @@ class _Frame:
         self.children: list[int] = []  # start offsets of the items (kept for the outermost)
 
 
-def parse_located(text: str) -> Iterator[tuple[Any, int, list[int]]]:
+# Yielded by ``parse_located(spread=True)`` in place of a top-level collection whose items
+# were yielded one by one.
+SPREAD: Any = object()
+
+
+def parse_located(text: str, spread: bool = False) -> Iterator[tuple[Any, int, list[int]]]:
     """Top-level values of ``text``: (value, start offset, start offsets of its items when it
-    is a collection). Raises :class:`EdnError` on unreadable text."""
+    is a collection). Raises :class:`EdnError` on unreadable text.
+
+    ``spread``: the items of a top-level vector, list or set are yielded one by one as each
+    is read (children not kept), then :data:`SPREAD` where the collection would be — so a
+    history of one vector of op maps is never held whole."""
     stack: list[_Frame] = []
     discard: list[int] = []  # stack depths at which the next complete value is discarded
     pos, n = 0, len(text)
@@ -178,6 +188,9 @@ def parse_located(text: str) -> Iterator[tuple[Any, int, list[int]]]:
         if discard and discard[-1] == len(stack):
             discard.pop()
         elif not stack:
+            yield (SPREAD if spread and kind == _CLOSE and type(value) is list else value,
+                   start, children)
+        elif spread and len(stack) == 1 and stack[0].opener != "{":
             yield value, start, children
         else:
             stack[-1].items.append(value)
@@ -211,18 +224,33 @@ class _Lines:
     """Offset -> 1-based line number."""
 
     def __init__(self, text: str) -> None:
-        self.breaks = [m.start() for m in re.finditer("\n", text)]
+        self.breaks = array("q", [m.start() for m in re.finditer("\n", text)])
 
     def __call__(self, offset: int) -> int:
         return bisect.bisect_right(self.breaks, offset - 1) + 1
 
 
-def _top_values(text: str, p: Path, lines: _Lines) -> list[tuple[Any, int, list[int]]]:
-    """The file's top-level values; a torn last value (a killed writer: the text stops inside
-    it, on the last line) is dropped with a warning."""
-    values: list[tuple[Any, int, list[int]]] = []
+class _Orphan(Exception):
+    """An op without ``:process``: the file is read whole (see :func:`_adopt`)."""
+
+
+def _op_maps(text: str, p: Path, lines: _Lines) -> Iterator[tuple[Any, int]]:
+    """(op map, line) for each op of the file, in order, as the text is read. A torn last
+    value (a killed writer: the text stops inside it, on the last line) is dropped with a
+    warning."""
+    first = -1  # where the first value outside a top-level collection began
+    vector = -1  # where the top-level collection of ops began
     try:
-        values.extend(parse_located(text))
+        for value, start, _ in parse_located(text, spread=True):
+            if vector >= 0 or (value is SPREAD and 0 <= first < start):
+                raise BadInput("expected one vector of op maps, or op maps one after another",
+                               f"{p}:{lines(max(vector, start) if value is SPREAD else vector)}")
+            if value is SPREAD:
+                vector = start
+                continue
+            if first < 0:
+                first = start
+            yield value, lines(start)
     except EdnError as e:
         last_line = lines(len(text.rstrip()))
         torn = (not text.endswith("\n") and lines(e.top) == last_line
@@ -230,25 +258,6 @@ def _top_values(text: str, p: Path, lines: _Lines) -> list[tuple[Any, int, list[
         if not torn:
             raise BadInput(f"invalid EDN: {e}", f"{p}:{lines(e.offset)}") from None
         log.warning("%s:%d: last line is incomplete (torn write?); ignoring it", p, last_line)
-    return values
-
-
-def _op_maps(text: str, p: Path) -> list[tuple[Any, int]]:
-    """(op map, line) for each op of the file, in order."""
-    lines = _Lines(text)
-    values = _top_values(text, p, lines)
-    if not values:
-        raise BadInput("empty history (no ops)", str(p))
-    if len(values) == 1 and isinstance(values[0][0], list):
-        ops, _, starts = values[0]
-        return [(d, lines(s)) for d, s in zip(ops, starts, strict=True)]
-    out = []
-    for d, start, _ in values:
-        if isinstance(d, list):
-            raise BadInput("expected one vector of op maps, or op maps one after another",
-                           f"{p}:{lines(start)}")
-        out.append((d, lines(start)))
-    return out
 
 
 def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
@@ -256,25 +265,41 @@ def read_edn(path: str | os.PathLike[str] | HistoryInput) -> History:
 
     Explanations cite the file's own ``:index`` and line of each op. Ops without ``:process``
     (Elle's illustrative histories) are accepted with one warning, each as its own process.
+    Each op goes into the history as it is read, so no more than the text and the history are
+    held at once; a file with an op without ``:process`` is read whole instead.
     """
     with as_input(path) as src:
         p, text = Path(src.name), src.text()
-    if not text.strip():
-        raise BadInput("empty history (no ops)", str(p))
-    maps = _op_maps(text, p)
-    orphans = [i for i, (d, _) in enumerate(maps) if isinstance(d, dict) and "process" not in d]
-    if orphans:
-        maps = _adopt(maps, orphans, p)
-    watch = OpWatch()
-    ops = []
+    lines = _Lines(text)
+    try:
+        return _build(_op_maps(text, p, lines), p, orphans=False)
+    except _Orphan:
+        maps = list(_op_maps(text, p, lines))
+        orphans = [i for i, (d, _) in enumerate(maps) if isinstance(d, dict)
+                   and "process" not in d]
+        return _build(_adopt(maps, orphans, p), p, orphans=True)
+
+
+def _build(maps: Iterable[tuple[Any, int]], p: Path, orphans: bool) -> History:
+    """The history of these (op map, line) pairs; raises :class:`_Orphan` at an op without
+    ``:process`` unless ``orphans`` (they were given processes)."""
+    b, watch, lines, timed = HistoryBuilder(str(p)), OpWatch(), array("q"), False
     for n, (d, line) in enumerate(maps):
-        ops.append(op_from_dict(d, f"{p}:{line}", n))
-        watch.see(d, ops[-1], f"{p}:{line}")
-    h = History(ops, source=str(p))
-    h.set_lines([line for _, line in maps])
+        if not orphans and isinstance(d, dict) and "process" not in d:
+            raise _Orphan
+        where = f"{p}:{line}"
+        op = op_from_dict(d, where, n)
+        watch.see(d, op, where)
+        b.add(op)
+        lines.append(line)
+        timed = timed or "time" in d
+    if not len(b):
+        raise BadInput("empty history (no ops)", str(p))
+    h = b.build()
+    h.set_lines(lines)
     # Knossos's and Elle's example histories have no :time: each op is timed by its position.
-    h.timed = any(isinstance(d, dict) and "time" in d for d, _ in maps)
-    watch.paired(h, lambda i: f"{p}:{maps[i][1]}")
+    h.timed = timed
+    watch.paired(h, lambda i: f"{p}:{lines[i]}")
     return h
 
 

@@ -172,3 +172,53 @@ def test_string_keys_are_edn_when_no_colon_follows(tmp_path: Path) -> None:
                  '{"type" :ok, :f "read", "process" 0, :value 3}\n')
     assert [(op.type, op.f, op.value) for op in load_history(p)] == [
         ("invoke", "read", None), ("ok", "read", 3)]
+
+
+_OP = "{:process 0, :type :invoke, :f :read, :value nil}"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    (f"{_OP}\n[{_OP}]\n", 2),  # op maps, then a vector
+    (f"[{_OP}]\n{_OP}\n", 1),  # a vector, then op maps
+    (f"[{_OP}]\n[{_OP}]\n", 1),  # two vectors: the first is named
+    (f"[]\n{_OP}\n", 1),
+])
+def test_a_vector_beside_other_values_is_refused_naming_it(tmp_path: Path, text: str,
+                                                           line: int) -> None:
+    p = tmp_path / "h.edn"
+    p.write_text(text)
+    with pytest.raises(BadInput, match=rf"h\.edn:{line}: expected one vector of op maps"):
+        read_edn(p)
+
+
+def test_an_empty_vector_is_an_empty_history(tmp_path: Path) -> None:
+    p = tmp_path / "h.edn"
+    p.write_text("[]\n")
+    with pytest.raises(BadInput, match="empty history"):
+        read_edn(p)
+
+
+def _ops(n: int) -> list[str]:
+    return [f"{{:index {2 * i}, :process {i % 5}, :type :invoke, :f :write, :value [{i % 7} {i}]}}"
+            f"\n{{:index {2 * i + 1}, :process {i % 5}, :type :ok, :f :write, "
+            f":value [{i % 7} {i}]}}" for i in range(n)]
+
+
+@pytest.mark.parametrize("vector", [False, True])
+def test_reading_holds_each_op_map_only_while_it_is_added(tmp_path: Path, vector: bool) -> None:
+    """Op maps go into the history as they are read (a vector's items included): the peak
+    while reading stays near the text plus the history, not a dict and an Op per event on top
+    (about 1.7 KB an event before, against ~170 B the history holds)."""
+    import tracemalloc
+    body = "\n".join(_ops(10_000))
+    p = tmp_path / "h.edn"
+    p.write_text(f"[{body}]\n" if vector else body + "\n")
+    tracemalloc.start()
+    try:
+        h = read_edn(p)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(h) == 20_000 and h[1].value == [0, 0] and h.cite(3) == "op 3 (line 4)"
+    text = p.stat().st_size
+    assert peak - held < text + 250 * len(h), (peak, held, text)
