@@ -3,6 +3,7 @@ and that the page loads nothing from anywhere."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from isolde.checkers import CheckConfig, compose, run_checkers
-from isolde.cli import parse_args, run_flags
+from isolde.cli import parse_args, run_flags, run_scenario_from_args
 from isolde.histories import History, Op, txn_history
 from isolde.report import check_results
 from isolde.report.html import MAX_BYTES, ReportInput, render_html, write_report
@@ -151,20 +152,26 @@ def test_reproducing_command_round_trips_through_the_parser() -> None:
             "--nemesis", "partition,latency", "--seed", "7", "--time-limit", "2.5",
             "--consistency-models", "snapshot-isolation", "--check-time-limit", "none"]
     _, a = parse_args(argv)
-    scenario = {
-        "store": a.store, "workload": a.workload, "nemesis": list(a.nemesis),
-        "nemesis_interval": a.nemesis_interval, "time_limit": a.time_limit, "seed": a.seed,
-        "concurrency": a.concurrency, "store_options": {"isolation": vars(a)["store:isolation"]},
-        "workload_options": {"read_consistency": "strong"},
-        "check": {"consistency_models": list(a.consistency_models),
-                  "time_limit": a.check_time_limit},
-    }
+    # scenario.json as the run writes it: sizes the command left out are filled in there.
+    scenario = json.loads(json.dumps(run_scenario_from_args(a).to_json()))
     command = reproduce_command(scenario, run_flags(a.store, a.workload))
     assert command == ("isolde run --workload list-append --nemesis partition,latency "
                        "--time-limit 2.5 --seed 7 --check-time-limit none "
                        "--consistency-models snapshot-isolation --isolation snapshot-isolation")
     _, again = parse_args(command.split()[1:])
     assert vars(again) == vars(a)
+
+
+def test_reproducing_command_names_a_size_only_when_it_was_given() -> None:
+    """A size the store suggested (filled into scenario.json) is the default again when the
+    command is run; one given on the command line is named."""
+    for argv, shown in ((["run", "--workload", "bank"], None),
+                        (["run", "--workload", "bank", "--concurrency", "3"], "3")):
+        _, a = parse_args(argv)
+        scenario = json.loads(json.dumps(run_scenario_from_args(a).to_json()))
+        assert scenario["concurrency"] == int(shown or 10)
+        command = reproduce_command(scenario, run_flags(a.store, a.workload))
+        assert ("--concurrency" in command) == (shown is not None), command
 
 
 def test_reproducing_command_never_shows_url_credentials() -> None:
