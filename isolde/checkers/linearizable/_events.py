@@ -120,16 +120,23 @@ def link_np(ops: Sequence[LinOp], effect_free: Sequence[bool], was_crashed: Sequ
     kind[call_of] = np.where(np.fromiter(effect_free, bool, n), READ, CALL)
     kind[ret_of] = np.where(complete == _INF, STOP, RET)
     kind[call_of[np.array(guarded, np.int64)]] = GUARDED
-    op_of = np.full(m + 2, -1, np.int64)
-    op_of[1:m + 1] = ev_op
     ret = np.zeros(m + 2, np.int64)
     ret[call_of] = ret_of
     kinds = kind[1:m + 1]
     main = (kinds == CALL) | (kinds == RET) | (kinds == STOP)
-    nxt, prv = _chain_np(np.flatnonzero(main) + 1, m)
-    rnxt, rprv = _chain_np(np.flatnonzero(kinds == READ) + 1, m)
-    return (Events(kind.tolist(), op_of.tolist(), ret.tolist(), call_of.tolist()),
+    ints = _ints(m + 3)
+    nxt, prv = _chain_np(np.flatnonzero(main) + 1, m, ints)
+    rnxt, rprv = _chain_np(np.flatnonzero(kinds == READ) + 1, m, ints)
+    return (Events(kind.tolist(), [-1, *ints[ev_op].tolist(), -1], ints[ret].tolist(),
+                   ints[call_of].tolist()),
             Lists(nxt, prv, rnxt, rprv))
+
+
+def _ints(n: int) -> np.ndarray:
+    """0..n-1 as Python ints in an object array: lists taken from it share one int object per
+    value, as the op-by-op lists do, where ``tolist`` would make one per entry (a third more
+    memory per search, and all searches are alive while they take turns)."""
+    return np.arange(n).astype(object)
 
 
 def _chain(events: Iterable[int], m: int) -> tuple[list[int], list[int]]:
@@ -142,14 +149,14 @@ def _chain(events: Iterable[int], m: int) -> tuple[list[int], list[int]]:
     return nxt, prv
 
 
-def _chain_np(events: np.ndarray, m: int) -> tuple[list[int], list[int]]:
-    """:func:`_chain` in numpy."""
+def _chain_np(events: np.ndarray, m: int, ints: np.ndarray) -> tuple[list[int], list[int]]:
+    """:func:`_chain` in numpy (the links taken from ``ints``, see :func:`_ints`)."""
     ids = np.concatenate([[0], events, [m + 1]]).astype(np.int64)
     nxt = np.full(m + 3, m + 1, np.int64)
     prv = np.zeros(m + 3, np.int64)
     nxt[ids[:-1]] = ids[1:]
     prv[ids[1:]] = ids[:-1]
-    return nxt.tolist(), prv.tolist()
+    return ints[nxt].tolist(), ints[prv].tolist()
 
 
 def packed_slots(was_crashed: Sequence[bool], call_of: Sequence[int], size: int,
@@ -186,5 +193,6 @@ def packed_slots_np(was_crashed: Sequence[bool], call_of: Sequence[int], size: i
     pos = np.zeros(size, np.int64)
     slide = np.zeros(size, np.int64)
     pos[calls] = slot
-    slide[calls] = np.where(crash, 0, (1 << s) - 1)
-    return pos.tolist(), slide.tolist()
+    slide[calls] = ~crash
+    masks = np.array([0, (1 << s) - 1], object)  # one mask object, as op by op
+    return pos.tolist(), masks[slide].tolist()
