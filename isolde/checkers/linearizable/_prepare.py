@@ -22,6 +22,7 @@ FAILED_CAS = {
     "ignore": (),
 }
 _KV_FS = frozenset({"get", "put", "append"})
+_COMPOUND = frozenset({list, dict})  # the values hashable() changes; it returns others as they are
 
 
 def make_model(name: str, options: ModelOptions | None = None) -> Model:
@@ -63,25 +64,36 @@ def prepare(history: History, model: Model,
     nil_free = model.options.nil_reads == "unconstrained"
     parts: dict[Hashable, list[LinOp]] = {}
     # Bound once: this loop runs per op, and on large histories it is much of the check.
-    pair, include, partition = history.pair, model.include, model.partition
+    pairs, include, partition = history.pair_indices, model.include, model.partition
     check_op, read_fs, model_fs = model.check_op, model.read_fs, model.fs
     # The built-in models of [key, value] tuples: an op is split as it is made (one LinOp,
     # not two), and checked only when check_op could object (it then raises as it would).
     split = type(model) in (MultiRegister, KV)
     new = tuple.__new__
     for i in history.invocations():
-        j = pair(i)
+        j = pairs[i]
         status = _STATUS[types[j]] if j >= 0 else INFO_
         if status == FAIL_ and history.error(j) not in evidence:
             continue
         v, f = values[i], fs[i]
         try:
             if split and type(v) is list and len(v) == 2 and f in model_fs:
-                key, op = v[0], new(LinOp, (f, hashable(v[1]), _split_output(values[j], status),
-                                            status, i, j, procs[i]))
-                if not include(op):
+                # (hashable and _split_output inlined for scalars: 3 calls per op were a
+                # third of this loop.)
+                key, x, out = v[0], v[1], values[j]
+                if status == OK_ and type(out) is list and len(out) == 2:
+                    out = out[1]
+                    if type(out) in _COMPOUND:
+                        out = hashable(out)
+                else:
+                    out = _split_output(out, status)
+                if type(x) in _COMPOUND:
+                    x = hashable(x)
+                op = new(LinOp, (f, x, out, status, i, j, procs[i]))
+                if status != OK_ and not include(op):  # (these models include every ok op)
                     continue
-                key = hashable(key)
+                if type(key) in _COMPOUND:
+                    key = hashable(key)
                 if f == "cas" and not (type(op.value) is tuple and len(op.value) == 2):
                     check_op(op, "")
             else:

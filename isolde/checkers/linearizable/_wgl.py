@@ -29,13 +29,19 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any, Literal
 
 from ..._resources import rss_bytes
-from ._model import INFO_, OK_, LinOp, Model, Reach, State
+from ._events import BACK as _BACK
+from ._events import GUARDED as _GUARDED
+from ._events import READ as _READ
+from ._events import RET as _RET
+from ._events import STOP as _STOP
+from ._events import crashed, link, packed_slots
+from ._model import OK_, LinOp, Model, Reach, State
 
 # Bytes one cache entry costs on CPython: set slot, 2-tuple, int bitset (grows with ops), and
 # a share of the state. Used to turn a memory budget into an entry count before RSS grows.
@@ -49,10 +55,6 @@ _EXPLAIN_AT_ONCE = 512  # partitions up to this many ops collect explanations in
 # or this many times what the first search did, whichever is more.
 _EXPLAIN_MIN, _EXPLAIN_FACTOR = 200_000, 16
 _KEEP_STATES = 8  # distinct states kept for an explanation (one more marks "and others")
-# Event kinds, ordered so the loop tests ranges: calls (plain, in an earlier op's place,
-# effect-free), a sentinel that forces one more backtrack, real returns, and stops.
-_CALL, _GUARDED, _READ, _BACK, _RET, _STOP = 0, 1, 2, 3, 4, 5
-_MAIN = frozenset({_CALL, _RET, _STOP})  # the kinds in the second pass's list (see _lists)
 _NEVER_REACHED = 1 << 62  # an event id beyond any partition's
 # Partitions longer than this number their linearized sets compactly (see Search._number): a
 # bit per op costs O(ops) per step there; below, the plain bits' cheaper step wins (10 %).
@@ -123,9 +125,7 @@ class Search:
         # before a frontier already reached (or known from an earlier search).
         self.prune_below = _NEVER_REACHED if prune_below is None else prune_below
         self.pruned_to = -1  # the latest return of a dead read whose configuration was pruned
-        call_of = self._link(ops)
-        self._compile(call_of, reach)
-        self._lists()
+        self._compile(reach)
         self.memory_entries = None if memory_limit is None else max(
             1024, memory_limit // (_ENTRY_BYTES + n // 8))
         if rss_cap is None and memory_limit is not None:
@@ -156,44 +156,6 @@ class Search:
         self.low = 0
         self.done: SearchResult | None = None
 
-    def _link(self, ops: Sequence[LinOp]) -> list[int]:
-        """The events (ids: 0 head, 1..m events in time order, m+1 end, m+2 the _BACK
-        sentinel) with each event's kind and op; returns each op's call event."""
-        inf = float("inf")
-        # Events: (position, is_return, op). Info ops return after everything else.
-        evs: list[tuple[float, int, int]] = []
-        for i, op in enumerate(ops):
-            evs.append((op.invoke, 0, i))
-            done = op.complete if op.status != INFO_ and op.complete >= 0 else -1
-            evs.append((done if done >= 0 else inf, 1, i))
-        evs.sort()
-        m = len(evs)
-        self.kind = kind = [_STOP] * (m + 3)
-        kind[m + 2] = _BACK
-        self.back = m + 2
-        self.op_of = op_of = [-1] * (m + 2)
-        self.ret = ret = [0] * (m + 2)  # a call's return event
-        call_of = [0] * len(ops)
-        for eid, (pos, is_ret, i) in enumerate(evs, 1):
-            op_of[eid] = i
-            if is_ret:
-                ret[call_of[i]] = eid
-                kind[eid] = _RET if pos != inf else _STOP
-            else:
-                call_of[i] = eid
-                kind[eid] = _READ if self.model.effect_free(ops[i]) else _CALL
-        return call_of
-
-    def _lists(self) -> None:
-        """Two event lists, each from the head to the end: the returns and the calls of ops
-        with effects (``nxt``/``prv``, the second pass; a crashed op interchangeable with an
-        earlier one joins it only in that one's place, once it is linearized), and the calls
-        of effect-free ops (``rnxt``/``rprv``, the first pass, up to the first return)."""
-        kind, m = self.kind, self.back - 2
-        events, kinds = range(1, m + 1), kind[1:m + 1]
-        self.nxt, self.prv = _chain(compress(events, map(_MAIN.__contains__, kinds)), m)
-        self.rnxt, self.rprv = _chain(compress(events, map(_READ.__eq__, kinds)), m)
-
     def _return_from(self, entry: int) -> int:
         """The first return (or stop) in the second pass's list from ``entry`` on."""
         nxt, kind = self.nxt, self.kind
@@ -201,39 +163,41 @@ class Search:
             entry = nxt[entry]
         return entry
 
-    def _compile(self, call_of: list[int], reach: Sequence[Reach | None]) -> None:
-        """Per call event: its op's bit, step closure, successor (interchangeable crashed ops
-        go in call order: the next one) and, for an ok effect-free op, its reachability
-        test."""
-        model, ops, kind = self.model, self.ops, self.kind
+    def _compile(self, reach: Sequence[Reach | None]) -> None:
+        """The event lists (see :mod:`._events`) and, per call event: its op's place in the
+        linearized set, step closure, successor (interchangeable crashed ops go in call
+        order: the next one) and, for an ok effect-free op, its reachability test. (Built a
+        column at a time, the ops' closures in a C loop: this runs over every op.)"""
+        model, ops = self.model, self.ops
+        effect_free = list(map(model.effect_free, ops))
+        was_crashed = crashed(ops)
+        succ = _interchangeable(ops, effect_free, was_crashed)
+        ev, ls = link(ops, effect_free, was_crashed, list(succ.values()))
+        self.kind, self.op_of, self.ret, call_of = ev
+        self.back = len(ev.kind) - 1
+        self.nxt, self.prv, self.rnxt, self.rprv = ls
         size = len(self.op_of)
-        self._number(call_of, size)
+        self._number(call_of, was_crashed, size)
         self.fn: list[Callable[[State], Sequence[State]]] = [_never] * size
-        fn = self.fn
-        self.succ = succ = [0] * size
+        deque(map(self.fn.__setitem__, call_of, map(model.compile, ops)), maxlen=0)
+        self.succ = [0] * size
+        for a, b in succ.items():
+            self.succ[call_of[a]] = call_of[b]
         self.reach: list[Callable[[State], bool] | None] = [None] * size
         # The ops that make an unreachable read legal again: their bits (one bit per op), or
         # their calls (a packed linearized set, see _number).
         self.via = [0] * size
         self.via_calls: list[tuple[int, ...]] = [()] * size
-        last_same: dict[tuple[str, Any], int] = {}
-        for i, op in enumerate(ops):
-            c = call_of[i]
-            fn[c] = model.compile(op)
-            if op.status == INFO_ or op.complete < 0:
-                sig = (op.f, op.value)
-                if sig in last_same and kind[c] == _CALL:
-                    succ[call_of[last_same[sig]]] = c
-                    kind[c] = _GUARDED
-                last_same[sig] = i
-            elif kind[c] == _READ and op.status == OK_ and reach and (r := reach[i]):
+        for i in compress(range(len(reach)), reach):
+            c, r = call_of[i], reach[i]
+            if self.kind[c] == _READ and ops[i].status == OK_ and not was_crashed[i] and r:
                 self.reach[c] = r.test
                 if self.packed:
                     self.via_calls[c] = tuple(call_of[j] for j in sorted(set(r.via)))
                 else:
                     self.via[c] = sum(1 << j for j in set(r.via))
 
-    def _number(self, call_of: list[int], size: int) -> None:
+    def _number(self, call_of: list[int], was_crashed: list[bool], size: int) -> None:
         """Each op's place in the linearized set, an int packed so that it stays small however
         long the partition (see :func:`_settle`): the low ``s`` bits count the completed ops
         linearized in a row from the first one (every completed op before that count is
@@ -244,8 +208,7 @@ class Search:
         made every step cost O(ops) (20,000-op keys: 3.5 instead of 0.8 µs per op).
 
         Partitions of up to _PACK_ABOVE ops keep one bit per op (``bit``)."""
-        ops = self.ops
-        self.packed = len(ops) > _PACK_ABOVE
+        self.packed = len(call_of) > _PACK_ABOVE
         self.bit: list[int] = []
         self.pos: list[int] = []
         self.slide: list[int] = []
@@ -255,21 +218,12 @@ class Search:
             for i, c in enumerate(call_of):
                 bit[c] = 1 << i
             return
-        crashed = [op.status == INFO_ or op.complete < 0 for op in ops]
-        s = len(ops).bit_length()
-        self.rel = rel = s + sum(crashed)  # where the completed ops' bits start
-        self.lowest = 1 << rel  # the first completed op not in the count: when set, settle
+        s = len(call_of).bit_length()
+        self.rel = s + sum(was_crashed)  # where the completed ops' bits start
+        self.lowest = 1 << self.rel  # the first completed op not in the count: then settle
         # pos: the op's bit (completed: relative to the count, subtracted at each step with
         # slide's mask); slide: the count's mask for a completed op, 0 for a crashed one.
-        self.pos = pos = [0] * size
-        self.slide = slide = [0] * size
-        done, info, mask = rel, s, (1 << s) - 1
-        for i, was_crashed in enumerate(crashed):
-            c = call_of[i]
-            if was_crashed:
-                pos[c], info = info, info + 1
-            else:
-                pos[c], slide[c], done = done, mask, done + 1
+        self.pos, self.slide = packed_slots(was_crashed, call_of, size, s)
 
     def _linearized(self, calls: tuple[int, ...], lin: int) -> bool:
         """Whether the ops of these call events are all in the linearized set ``lin``."""
@@ -530,14 +484,20 @@ class Search:
         return out
 
 
-def _chain(events: Iterable[int], m: int) -> tuple[list[int], list[int]]:
-    """Next and previous links of a list of the head (0), ``events`` and the end (m+1)."""
-    nxt, prv = [m + 1] * (m + 3), [0] * (m + 3)
-    ids = [0, *events, m + 1]
-    # nxt[a] = b and prv[b] = a for each pair (a, b) of neighbours, looped in C.
-    deque(map(nxt.__setitem__, ids[:-1], ids[1:]), maxlen=0)
-    deque(map(prv.__setitem__, ids[1:], ids[:-1]), maxlen=0)
-    return nxt, prv
+def _interchangeable(ops: Sequence[LinOp], effect_free: list[bool],
+                     was_crashed: list[bool]) -> dict[int, int]:
+    """Crashed ops with effects that are interchangeable (the same f and value) with an
+    earlier crashed op: the earlier op -> the next of them, which the search calls only in
+    that one's place."""
+    succ: dict[int, int] = {}
+    last_same: dict[tuple[str, Any], int] = {}
+    for i in compress(range(len(ops)), was_crashed):
+        op = ops[i]
+        sig = (op.f, op.value)
+        if sig in last_same and not effect_free[i]:
+            succ[last_same[sig]] = i
+        last_same[sig] = i
+    return succ
 
 
 def _settle(lin: int, rel: int) -> int:
