@@ -87,6 +87,9 @@ class CausalModel:
     events: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     incompatible: list[tuple[Hashable, int, int]] = field(default_factory=list)
+    # Columns derived from the events by the numpy checks (:mod:`._causal_vc`), kept so that
+    # the session and pattern checks build them once (a model is not changed once built).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def lo(self, src: int) -> int:
         return NEG if src == INIT else self.w_lo[src]
@@ -160,6 +163,8 @@ def from_registers(view: RegisterView) -> CausalModel:
 
 def is_list_append(history: History) -> bool:
     """True if the history's client ops are ``txn`` ops with ``append``/``r`` micro-ops."""
+    if "txn" not in history.fs:  # a scan in C: register histories skip the loop over ops
+        return False
     for i in history.invocations():
         if history.fs[i] == "txn":
             v = history.values[i]

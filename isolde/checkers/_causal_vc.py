@@ -25,7 +25,7 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +76,14 @@ class Events:
 
 
 def flatten(m: CausalModel) -> Events:
+    """The model's :class:`Events` (built once per model, shared by the checks)."""
+    ev: Events | None = m.derived.get("events")
+    if ev is None:
+        ev = m.derived["events"] = _flatten(m)
+    return ev
+
+
+def _flatten(m: CausalModel) -> Events:
     evs = list(m.events.values())
     lens = np.fromiter(map(len, evs), dtype=np.int64, count=len(evs))
     n = int(lens.sum())
@@ -258,11 +266,24 @@ KeyIds = tuple[dict[Hashable, int], Int, Int]
 
 def key_ids(m: CausalModel, every: bool = False) -> KeyIds:
     """Keys as small ints: the ids, the writes' and the reads' (a key nobody writes: -1, or an
-    id of its own with ``every``)."""
-    keys = dict.fromkeys(chain(m.w_key, m.r_key) if every else m.w_key)
+    id of its own with ``every``). Built once per model: the written keys come first, so
+    without ``every`` the ids are the same, less those of keys nobody writes."""
+    got: KeyIds | None = m.derived.get("keys")
+    if got is None:
+        got = m.derived["keys"] = _key_ids(m)
+    if every:
+        return got
+    ids, w_kid, r_kid = got
+    n = int(w_kid.max(initial=-1)) + 1
+    return ({k: i for k, i in ids.items() if i < n}, w_kid,
+            np.where(r_kid < n, r_kid, -1))
+
+
+def _key_ids(m: CausalModel) -> KeyIds:
+    keys = dict.fromkeys(chain(m.w_key, m.r_key))
     ids = dict(zip(keys, range(len(keys)), strict=True))
     w_kid = np.fromiter(map(ids.__getitem__, m.w_key), dtype=np.int64, count=len(m.w_key))
-    r_kid = np.fromiter(map(ids.get, m.r_key, repeat(-1)), dtype=np.int64, count=len(m.r_key))
+    r_kid = np.fromiter(map(ids.__getitem__, m.r_key), dtype=np.int64, count=len(m.r_key))
     return ids, w_kid, r_kid
 
 
