@@ -42,6 +42,7 @@ from ._registers import (
 )
 from ._result import UNKNOWN, Anomaly, Result, Validity
 from ._sla import Limit, parse_sla, sla_figure
+from ._staleness_np import missed_writes
 from ._stats import nearest_rank
 from ._values import show_value
 
@@ -49,6 +50,8 @@ DETAILS_FILE = "staleness.jsonl"
 GRID_MS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000,
            120_000, 300_000, 600_000, 1_800_000, 3_600_000)
 MAX_LISTED = 100  # anomalies listed per type; the counts say how many there were
+# Below this many reads the per-read pass is as fast (numpy's per-call cost dominates).
+MIN_READS = 2048
 
 
 class ReadStaleness:
@@ -62,9 +65,17 @@ class ReadStaleness:
         self.age_ns: list[int | None] = [None] * n  # since the key's first ok write completed
 
 
-def measure(view: RegisterView) -> ReadStaleness:
-    """Missed writes for every ok read with a known source (thin-air reads are left at 0)."""
+def measure(view: RegisterView, vectorised: bool | None = None) -> ReadStaleness:
+    """Missed writes for every ok read with a known source (thin-air reads are left at 0).
+    ``vectorised`` picks numpy's pass (:mod:`._staleness_np`) or the per-read one below (the
+    same figures); by default numpy's for large histories."""
     out = ReadStaleness(view)
+    if vectorised is None:
+        vectorised = len(view.r_key) >= MIN_READS
+    got = missed_writes(view) if vectorised else None
+    if got is not None:
+        out.missed, out.time_ns, out.first_missed, out.age_ns = got
+        return out
     per_key: dict[Hashable, tuple[list[int], list[int], list[int], list[int]]] = {}
     by_key: dict[Hashable, list[int]] = {}
     for w, ok in enumerate(view.w_ok):
