@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
+from itertools import compress, repeat
+from operator import eq, is_not
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +138,11 @@ class _Columns:
     def __init__(self, st: ReadStaleness) -> None:
         self.missed = np.asarray(st.missed, dtype=np.int64)
         self.time_ns = np.asarray(st.time_ns, dtype=np.int64)
-        self.has_age = np.fromiter((a is not None for a in st.age_ns), dtype=bool,
-                                   count=len(st.age_ns))
-        self.age_ns = np.fromiter((a or 0 for a in st.age_ns), dtype=np.int64,
-                                  count=len(st.age_ns))
+        has = list(map(is_not, st.age_ns, repeat(None)))  # in C, as below
+        self.has_age = np.fromiter(has, dtype=bool, count=len(has))
+        self.age_ns = np.zeros(len(has), dtype=np.int64)
+        self.age_ns[self.has_age] = np.fromiter(compress(st.age_ns, has), dtype=np.int64,
+                                                count=int(self.has_age.sum()))
 
 
 def _summary(reads: NDArray[np.int64], st: _Columns) -> dict[str, Any]:
@@ -236,8 +239,8 @@ class StalenessChecker:
     def _verdict(self, view: RegisterView, data: dict[str, Any]) -> tuple[list[Anomaly],
                                                                           Validity]:
         anomalies: list[Anomaly] = []
-        thin = [r for r in range(len(view.r_key))
-                if view.r_src[r] == THIN and view.r_key[r] not in view.ambiguous_keys]
+        thin = [r for r in compress(range(len(view.r_src)), map(eq, view.r_src, repeat(THIN)))
+                if view.r_key[r] not in view.ambiguous_keys]
         for r in thin[:MAX_LISTED]:
             anomalies.append(thin_air_anomaly(view, r))
         data["thin_air_reads"] = len(thin)
