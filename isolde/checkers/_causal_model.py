@@ -14,18 +14,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ..histories import FAIL, INVOKE, NEMESIS, OK, History, cite_position
 from ._registers import INIT, NEG, POS, THIN, RegisterView, hashable
 from ._result import Anomaly
 from ._values import show_value
 
-__all__ = ["INIT", "NEG", "POS", "READ", "THIN", "UNPLACED", "WRITE", "CausalModel",
-           "Findings", "OutOfTime", "from_list_append", "from_registers", "is_list_append"]
+__all__ = ["INIT", "MIN_EVENTS", "NEG", "POS", "READ", "THIN", "UNPLACED", "WRITE",
+           "CausalModel", "Findings", "OutOfTime", "flat_events", "from_list_append",
+           "from_registers", "is_list_append"]
 
 READ, WRITE = 0, 1
 UNPLACED = -3  # a read whose list is not a prefix of the version order: not placed
+# Below this many events the pure-Python passes are as fast (numpy's per-call cost dominates).
+MIN_EVENTS = 4096
+
+Int = NDArray[np.int64]
 
 
 class OutOfTime(Exception):
@@ -87,6 +96,9 @@ class CausalModel:
     events: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     incompatible: list[tuple[Hashable, int, int]] = field(default_factory=list)
+    # Columns derived from the events by the numpy checks (:mod:`._causal_vc`), kept so that
+    # the session and pattern checks build them once (a model is not changed once built).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def lo(self, src: int) -> int:
         return NEG if src == INIT else self.w_lo[src]
@@ -102,6 +114,11 @@ class CausalModel:
         return f"{show_value(v)} (written by {self.cite(self.w_op[src])})"
 
     def _finish(self) -> None:
+        """Each event's position in its process's program: with numpy for large models (whose
+        flattened events :mod:`._causal_vc` then reuses), else in Python."""
+        if len(self.w_key) + len(self.r_key) >= MIN_EVENTS:
+            self._finish_flat()
+            return
         w_pos = [0] * len(self.w_key)
         r_pos = [0] * len(self.r_key)
         for evs in self.events.values():
@@ -111,6 +128,29 @@ class CausalModel:
                 else:
                     r_pos[x] = i
         self.w_pos, self.r_pos = w_pos, r_pos
+
+    def _finish_flat(self) -> None:
+        kind, ids, lens = self.derived["flat"] = flat_events(self.events)
+        starts = np.cumsum(lens) - lens
+        pos = np.arange(len(kind), dtype=np.int64) - np.repeat(starts, lens)
+        is_w = kind == WRITE
+        at = np.zeros(len(self.w_key), dtype=np.int64)
+        at[ids[is_w]] = pos[is_w]
+        self.w_pos = at.tolist()
+        at = np.zeros(len(self.r_key), dtype=np.int64)
+        at[ids[~is_w]] = pos[~is_w]
+        self.r_pos = at.tolist()
+
+
+def flat_events(events: dict[Any, list[tuple[int, int]]]) -> tuple[Int, Int, Int]:
+    """Every process's events in one flat array, process after process: their kinds, their
+    read or write ids, and each process's number of events."""
+    evs = list(events.values())
+    lens = np.fromiter(map(len, evs), dtype=np.int64, count=len(evs))
+    n = int(lens.sum())
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(evs)), dtype=np.int64,
+                       count=2 * n).reshape(n, 2)
+    return flat[:, 0], flat[:, 1], lens
 
 
 def from_registers(view: RegisterView) -> CausalModel:
@@ -160,6 +200,8 @@ def from_registers(view: RegisterView) -> CausalModel:
 
 def is_list_append(history: History) -> bool:
     """True if the history's client ops are ``txn`` ops with ``append``/``r`` micro-ops."""
+    if "txn" not in history.fs:  # a scan in C: register histories skip the loop over ops
+        return False
     for i in history.invocations():
         if history.fs[i] == "txn":
             v = history.values[i]

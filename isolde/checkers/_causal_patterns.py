@@ -23,8 +23,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping
-from itertools import compress
-from operator import gt
+from itertools import compress, repeat
+from operator import eq, gt
 from typing import Any
 
 from ._causal_model import INIT, READ, THIN, WRITE, CausalModel, Findings
@@ -38,9 +38,8 @@ MAX_CF_CYCLES = 20
 
 def check_thin_air(m: CausalModel, out: Findings) -> None:
     """ThinAirRead: each read whose value no write produced."""
-    for r, s in enumerate(m.r_src):
-        if s == THIN:
-            out.add("ThinAirRead", _thin_air, m, r)
+    for r in compress(range(len(m.r_src)), map(eq, m.r_src, repeat(THIN))):  # found in C
+        out.add("ThinAirRead", _thin_air, m, r)
 
 
 def check_patterns(m: CausalModel, out: Findings, max_vc_cells: int = 60_000_000,

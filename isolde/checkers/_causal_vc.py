@@ -25,12 +25,12 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._causal_model import INIT, CausalModel
+from ._causal_model import INIT, MIN_EVENTS, CausalModel, flat_events
 
 __all__ = [
     "MAX_CELLS",
@@ -47,8 +47,6 @@ __all__ = [
     "visit_order",
 ]
 
-# Below this many events the pure-Python walk is as fast (numpy's per-call cost dominates).
-MIN_EVENTS = 4096
 # Clock cells (events x processes) the numpy path may hold: 4 bytes each, 160 MB at most.
 MAX_CELLS = 40_000_000
 
@@ -76,14 +74,18 @@ class Events:
 
 
 def flatten(m: CausalModel) -> Events:
-    evs = list(m.events.values())
-    lens = np.fromiter(map(len, evs), dtype=np.int64, count=len(evs))
-    n = int(lens.sum())
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(evs)), dtype=np.int64,
-                       count=2 * n).reshape(n, 2)
-    kind, ids = flat[:, 0], flat[:, 1]
+    """The model's :class:`Events` (built once per model, shared by the checks)."""
+    ev: Events | None = m.derived.get("events")
+    if ev is None:
+        ev = m.derived["events"] = _flatten(m)
+    return ev
+
+
+def _flatten(m: CausalModel) -> Events:
+    kind, ids, lens = m.derived.get("flat") or flat_events(m.events)
+    n = len(kind)
     starts = np.concatenate(([0], np.cumsum(lens)))
-    proc = np.repeat(np.arange(len(evs), dtype=np.int64), lens)
+    proc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     pos = np.arange(n, dtype=np.int64) - starts[proc]
     is_w = kind == 1
     w_ev = np.full(len(m.w_key), -1, dtype=np.int64)
@@ -110,10 +112,11 @@ def visit_order(ev: Events) -> Int | None:
     # A dependency on an earlier event of the same process never stops it.
     cross = has[(ev.proc[d] != ev.proc[has]) | (ev.pos[d] >= ev.pos[has])]
     dc = ev.dep[cross]
-    blocks: list[list[tuple[int, int, int]]] = [[] for _ in range(n_procs)]
-    for c, p, q, qp in zip(ev.proc[cross].tolist(), ev.pos[cross].tolist(),
-                           ev.proc[dc].tolist(), ev.pos[dc].tolist(), strict=True):
-        blocks[c].append((p, q, qp))
+    # Per process (cross is in event order, so process by process): the positions of those
+    # events, and the process and position of the write each waits for.
+    cuts = np.searchsorted(cross, ev.starts).tolist()
+    at, on, upto = ev.pos[cross].tolist(), ev.proc[dc].tolist(), ev.pos[dc].tolist()
+    blocks = [(at[a:b], on[a:b], upto[a:b]) for a, b in pairwise(cuts)]
     length = np.diff(ev.starts).tolist()
     ptr = [0] * n_procs
     nxt = [0] * n_procs  # each process's next entry in blocks
@@ -123,11 +126,11 @@ def visit_order(ev: Events) -> Int | None:
     seq = 0
     while ready:
         c = ready.popleft()
-        mine, k, end = blocks[c], nxt[c], length[c]
-        while k < len(mine):
-            p, q, qp = mine[k]
+        (at, on, upto), k, end = blocks[c], nxt[c], length[c]
+        while k < len(at):
+            q, qp = on[k], upto[k]
             if ptr[q] <= qp:  # that write is not visited yet (q is not running: c is)
-                end = p
+                end = at[k]
                 heapq.heappush(waiters[q], (qp, seq, c))
                 seq += 1
                 break
@@ -258,11 +261,24 @@ KeyIds = tuple[dict[Hashable, int], Int, Int]
 
 def key_ids(m: CausalModel, every: bool = False) -> KeyIds:
     """Keys as small ints: the ids, the writes' and the reads' (a key nobody writes: -1, or an
-    id of its own with ``every``)."""
-    keys = dict.fromkeys(chain(m.w_key, m.r_key) if every else m.w_key)
+    id of its own with ``every``). Built once per model: the written keys come first, so
+    without ``every`` the ids are the same, less those of keys nobody writes."""
+    got: KeyIds | None = m.derived.get("keys")
+    if got is None:
+        got = m.derived["keys"] = _key_ids(m)
+    if every:
+        return got
+    ids, w_kid, r_kid = got
+    n = int(w_kid.max(initial=-1)) + 1
+    return ({k: i for k, i in ids.items() if i < n}, w_kid,
+            np.where(r_kid < n, r_kid, -1))
+
+
+def _key_ids(m: CausalModel) -> KeyIds:
+    keys = dict.fromkeys(chain(m.w_key, m.r_key))
     ids = dict(zip(keys, range(len(keys)), strict=True))
     w_kid = np.fromiter(map(ids.__getitem__, m.w_key), dtype=np.int64, count=len(m.w_key))
-    r_kid = np.fromiter(map(ids.get, m.r_key, repeat(-1)), dtype=np.int64, count=len(m.r_key))
+    r_kid = np.fromiter(map(ids.__getitem__, m.r_key), dtype=np.int64, count=len(m.r_key))
     return ids, w_kid, r_kid
 
 

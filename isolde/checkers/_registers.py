@@ -73,13 +73,24 @@ class RegisterView:
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: checkers build millions of small acyclic objects,
-    and collections triggered by those allocations would rescan them again and again."""
+    and collections triggered by those allocations would rescan them again and again.
+
+    On resuming, what the pause allocated is moved straight to the oldest generation
+    (``freeze`` then ``unfreeze``, each O(1)): left in the youngest, the first allocation
+    after would scan all of it (a quarter of a second for a 1M-op register history's decoding,
+    which stays cached) only to promote it. Skipped if something else froze objects on
+    purpose: ``unfreeze`` would thaw those too -- a history read from a file is frozen by its
+    reader (``histories._formats.gc_paused``), and then the first allocation after does scan
+    what the pause allocated."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -147,10 +158,10 @@ def _decode(history: History, where: str) -> RegisterView:
     by_value: dict[tuple[Hashable, Hashable], int] = {}
     add_write, add_read = _appenders(view, history, by_value)
     events = view.events
-    pair = history.pair
+    pair = history.pair_indices  # indexed, not called: this loop runs once per op
     for i in invocations:
         f, p = fs[i], procs[i]
-        j = pair(i)
+        j = pair[i]
         code = types[j] if j >= 0 else INFO
         if code == FAIL:
             if f == "write":
@@ -199,7 +210,8 @@ def _appenders(view: RegisterView, history: History,
                by_value: dict[tuple[Hashable, Hashable], int]) -> tuple[Any, Any]:
     """``add_write`` and ``add_read``: each appends one write or read to the view's columns and
     returns its index (closures over the columns: this is the hot path of decoding)."""
-    times, extra = history.times, history.extra
+    times, extras = history.times, history.extras_by_index
+    none: dict[str, Any] = {}
     w_key, w_value, w_inv, w_comp = view.w_key, view.w_value, view.w_inv, view.w_comp
     w_op, w_ok, w_proc = view.w_op, view.w_ok, view.w_proc
     r_key, r_value, r_inv, r_comp = view.r_key, view.r_value, view.r_inv, view.r_comp
@@ -229,7 +241,8 @@ def _appenders(view: RegisterView, history: History,
         r_op.append(i)
         r_proc.append(p)
         r_cas.append(cas)
-        mode = extra(i).get("consistency") or extra(j).get("consistency")
+        mode = (extras.get(i, none).get("consistency")
+                or extras.get(j, none).get("consistency"))
         r_mode.append(mode if mode.__class__ is str else
                       "unspecified" if mode is None else str(mode))
         return r

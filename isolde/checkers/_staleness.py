@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
+from itertools import compress, repeat
+from operator import eq, is_not
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from ._registers import (
 )
 from ._result import UNKNOWN, Anomaly, Result, Validity
 from ._sla import Limit, parse_sla, sla_figure
+from ._staleness_np import missed_writes
 from ._stats import nearest_rank
 from ._values import show_value
 
@@ -49,6 +52,8 @@ DETAILS_FILE = "staleness.jsonl"
 GRID_MS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000,
            120_000, 300_000, 600_000, 1_800_000, 3_600_000)
 MAX_LISTED = 100  # anomalies listed per type; the counts say how many there were
+# Below this many reads the per-read pass is as fast (numpy's per-call cost dominates).
+MIN_READS = 2048
 
 
 class ReadStaleness:
@@ -62,9 +67,17 @@ class ReadStaleness:
         self.age_ns: list[int | None] = [None] * n  # since the key's first ok write completed
 
 
-def measure(view: RegisterView) -> ReadStaleness:
-    """Missed writes for every ok read with a known source (thin-air reads are left at 0)."""
+def measure(view: RegisterView, vectorised: bool | None = None) -> ReadStaleness:
+    """Missed writes for every ok read with a known source (thin-air reads are left at 0).
+    ``vectorised`` picks numpy's pass (:mod:`._staleness_np`) or the per-read one below (the
+    same figures); by default numpy's for large histories."""
     out = ReadStaleness(view)
+    if vectorised is None:
+        vectorised = len(view.r_key) >= MIN_READS
+    got = missed_writes(view) if vectorised else None
+    if got is not None:
+        out.missed, out.time_ns, out.first_missed, out.age_ns = got
+        return out
     per_key: dict[Hashable, tuple[list[int], list[int], list[int], list[int]]] = {}
     by_key: dict[Hashable, list[int]] = {}
     for w, ok in enumerate(view.w_ok):
@@ -125,10 +138,11 @@ class _Columns:
     def __init__(self, st: ReadStaleness) -> None:
         self.missed = np.asarray(st.missed, dtype=np.int64)
         self.time_ns = np.asarray(st.time_ns, dtype=np.int64)
-        self.has_age = np.fromiter((a is not None for a in st.age_ns), dtype=bool,
-                                   count=len(st.age_ns))
-        self.age_ns = np.fromiter((a or 0 for a in st.age_ns), dtype=np.int64,
-                                  count=len(st.age_ns))
+        has = list(map(is_not, st.age_ns, repeat(None)))  # in C, as below
+        self.has_age = np.fromiter(has, dtype=bool, count=len(has))
+        self.age_ns = np.zeros(len(has), dtype=np.int64)
+        self.age_ns[self.has_age] = np.fromiter(compress(st.age_ns, has), dtype=np.int64,
+                                                count=int(self.has_age.sum()))
 
 
 def _summary(reads: NDArray[np.int64], st: _Columns) -> dict[str, Any]:
@@ -225,8 +239,8 @@ class StalenessChecker:
     def _verdict(self, view: RegisterView, data: dict[str, Any]) -> tuple[list[Anomaly],
                                                                           Validity]:
         anomalies: list[Anomaly] = []
-        thin = [r for r in range(len(view.r_key))
-                if view.r_src[r] == THIN and view.r_key[r] not in view.ambiguous_keys]
+        thin = [r for r in compress(range(len(view.r_src)), map(eq, view.r_src, repeat(THIN)))
+                if view.r_key[r] not in view.ambiguous_keys]
         for r in thin[:MAX_LISTED]:
             anomalies.append(thin_air_anomaly(view, r))
         data["thin_air_reads"] = len(thin)

@@ -15,10 +15,11 @@ from isolde._errors import UsageError
 from isolde.checkers import CheckConfig, run_checkers
 from isolde.checkers._registers import decode
 from isolde.checkers._sla import parse_sla
-from isolde.checkers._staleness import measure, t_visibility
+from isolde.checkers._staleness import ReadStaleness, measure, t_visibility
 from isolde.histories import History
 
 from ._hist import Builder
+from .test_causal_vc import stale_register_history
 
 
 def staleness(h: History, **cfg: Any) -> Any:
@@ -276,3 +277,38 @@ def test_matches_reference(h: History) -> None:
             if not (n and (ts >= t if t > 0 else True)):
                 visible += 1
         assert (p["reads"], p["visible"]) == (eligible, visible)
+
+
+# --- the numpy pass (``_staleness_np``) against the per-read one ----------------------------
+
+def figures(st_: ReadStaleness) -> tuple[list[Any], ...]:
+    return st_.missed, st_.time_ns, st_.first_missed, st_.age_ns
+
+
+@settings(max_examples=300, deadline=None)
+@given(register_histories())
+def test_numpy_pass_same_as_per_read(h: History) -> None:
+    view = decode(h)
+    assert figures(measure(view, vectorised=True)) == figures(measure(view, vectorised=False))
+
+
+def test_numpy_pass_on_a_large_history() -> None:
+    view = decode(stale_register_history(6000, 6, 2))
+    numpy_pass = measure(view, vectorised=True)
+    assert figures(numpy_pass) == figures(measure(view, vectorised=False))
+    assert sum(numpy_pass.missed) > 0
+
+
+def test_numpy_pass_leaves_out_keys_whose_values_repeat() -> None:
+    b = Builder()
+    b.w(0, "x", 1, 0, 1)
+    b.w(0, "x", 1, 2, 3)
+    b.w(0, "y", 1, 4, 5)
+    b.w(0, "y", 2, 6, 7)
+    b.r(1, "x", 1, 8, 9)
+    b.r(2, "y", 1, 8, 9)
+    view = decode(b.build())
+    assert view.ambiguous_keys == {"x"}
+    numpy_pass = measure(view, vectorised=True)
+    assert figures(numpy_pass) == figures(measure(view, vectorised=False))
+    assert numpy_pass.missed == [0, 1]
