@@ -130,9 +130,7 @@ class CausalModel:
         self.w_pos, self.r_pos = w_pos, r_pos
 
     def _finish_flat(self) -> None:
-        kind, ids, lens = self.derived["flat"] = flat_events(self.events)
-        starts = np.cumsum(lens) - lens
-        pos = np.arange(len(kind), dtype=np.int64) - np.repeat(starts, lens)
+        kind, ids, _, pos, _ = self.derived["flat"] = flat_events(self.events)
         is_w = kind == WRITE
         at = np.zeros(len(self.w_key), dtype=np.int64)
         at[ids[is_w]] = pos[is_w]
@@ -142,15 +140,19 @@ class CausalModel:
         self.r_pos = at.tolist()
 
 
-def flat_events(events: dict[Any, list[tuple[int, int]]]) -> tuple[Int, Int, Int]:
+def flat_events(events: dict[Any, list[tuple[int, int]]]) -> tuple[Int, Int, Int, Int, Int]:
     """Every process's events in one flat array, process after process: their kinds, their
-    read or write ids, and each process's number of events."""
+    read or write ids, their process's column, their position in its program, and where each
+    column's events begin (with the end last)."""
     evs = list(events.values())
     lens = np.fromiter(map(len, evs), dtype=np.int64, count=len(evs))
     n = int(lens.sum())
     flat = np.fromiter(chain.from_iterable(chain.from_iterable(evs)), dtype=np.int64,
                        count=2 * n).reshape(n, 2)
-    return flat[:, 0], flat[:, 1], lens
+    starts = np.concatenate(([0], np.cumsum(lens)))
+    proc = np.repeat(np.arange(len(evs), dtype=np.int64), lens)
+    pos = np.arange(n, dtype=np.int64) - starts[proc]
+    return flat[:, 0], flat[:, 1], proc, pos, starts
 
 
 def from_registers(view: RegisterView) -> CausalModel:

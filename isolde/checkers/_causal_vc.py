@@ -82,11 +82,8 @@ def flatten(m: CausalModel) -> Events:
 
 
 def _flatten(m: CausalModel) -> Events:
-    kind, ids, lens = m.derived.get("flat") or flat_events(m.events)
+    kind, ids, proc, pos, starts = m.derived.get("flat") or flat_events(m.events)
     n = len(kind)
-    starts = np.concatenate(([0], np.cumsum(lens)))
-    proc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    pos = np.arange(n, dtype=np.int64) - starts[proc]
     is_w = kind == 1
     w_ev = np.full(len(m.w_key), -1, dtype=np.int64)
     w_ev[ids[is_w]] = np.flatnonzero(is_w)
