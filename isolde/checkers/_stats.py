@@ -71,8 +71,8 @@ class StatsChecker:
         self.config = config
 
     def check(self, history: History) -> Any:
-        if _SPAN_SAFE[0] <= min(history.times, default=0) and \
-                max(history.times, default=0) <= _SPAN_SAFE[1]:
+        times = np.frombuffer(history.times, np.int64, len(history))
+        if not len(times) or (_SPAN_SAFE[0] <= times.min() and times.max() <= _SPAN_SAFE[1]):
             counts, errors, lat_out, tries, n_ok = _tally_np(history)
         else:  # times whose differences could overflow int64: Python's ints
             counts, errors, lat_out, tries, n_ok = _tally(history)
